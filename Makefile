@@ -1,0 +1,27 @@
+# The two commands of the README: `make demo` and `make test`.
+.PHONY: demo test setup setup-test lint bench lock clean
+
+demo: setup
+	.venv/bin/govarchive demo
+
+test: setup-test
+	.venv/bin/python -m pytest
+
+setup:
+	scripts/setup.sh demo
+
+setup-test:
+	scripts/setup.sh test
+
+lint: setup-test
+	.venv/bin/ruff check govarchive crawler spiders archive scheduler tests bench
+
+bench: setup-test
+	for b in bench/*.py; do .venv/bin/python $$b || exit 1; done
+
+# Refresh constraints.txt (the lock) from the current environment.
+lock:
+	.venv/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+
+clean:
+	rm -rf .venv govarchive-data .pytest_cache

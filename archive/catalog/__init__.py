@@ -1,0 +1,1 @@
+"""The catalog: SQLModel tables and the engine that holds them."""

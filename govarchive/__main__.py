@@ -1,0 +1,5 @@
+"""``python -m govarchive`` is the ``govarchive`` command."""
+
+from govarchive.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``govarchive`` command line (contract: docs/cli.md)."""

@@ -1,0 +1,57 @@
+"""Per-invocation context: the settings, read once, and the archive they describe."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from govarchive.config import ConfigError, Settings, load_settings
+
+from .output import fail
+
+if TYPE_CHECKING:
+    from archive.recorder import Archive
+
+
+def get_settings(ctx: typer.Context) -> Settings:
+    """The effective settings for this command (``--home`` or ``GOVARCHIVE_HOME``)."""
+    root = ctx.find_root()
+    obj = root.obj if isinstance(root.obj, dict) else {}
+    settings = obj.get("settings")
+    if settings is None:
+        try:
+            settings = load_settings(obj.get("home"))
+        except ConfigError as exc:
+            fail(str(exc))
+        obj["settings"] = settings
+        root.obj = obj
+    return settings
+
+
+def open_archive(settings: Settings, *, create: bool = True) -> Archive:
+    """The catalog and object store named by ``settings``, migrated to the current schema."""
+    from archive.catalog.database import create_catalog_engine, init_catalog
+    from archive.recorder import Archive
+    from archive.storage import open_store
+
+    from govarchive.config import ensure_home_writable
+
+    if create:
+        try:
+            ensure_home_writable(settings)
+        except ConfigError as exc:
+            fail(str(exc))
+    engine = create_catalog_engine(settings.catalog_url)
+    init_catalog(engine)
+    store = open_store(
+        settings.store_url,
+        endpoint_url=settings.store.endpoint_url,
+        region=settings.store.region,
+        access_key_id=settings.store.access_key_id,
+        secret_access_key=(
+            settings.store.secret_access_key.get_secret_value() if settings.store.secret_access_key else None
+        ),
+        compress=settings.store.compress,
+    )
+    return Archive(engine, store, removal_checks=settings.crawl.removal_checks)

@@ -1,0 +1,104 @@
+"""The ``govarchive`` command: global options, the command groups, the exit-code contract."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import typer
+
+from govarchive import __version__
+from govarchive.config import ConfigError
+
+from .output import CommandError, err_console, fail
+
+app = typer.Typer(
+    name="govarchive",
+    help="Crawl, archive and watch published government reports (法治政府建设年度报告).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"govarchive {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Path | None = typer.Option(
+        None, "--home", envvar="GOVARCHIVE_HOME", help="Data home (default ./govarchive-data)."
+    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Crawl, archive and watch published government reports."""
+    ctx.obj = {"home": home}
+
+
+# Command groups and single commands, each in its own module: (module, attribute, name, kind).
+_COMMANDS: list[tuple[str, str, str, str]] = [
+    ("govarchive.cli.home", "init", "init", "command"),
+    ("govarchive.cli.home", "config_app", "config", "group"),
+    ("govarchive.cli.sources", "app", "sources", "group"),
+    ("govarchive.cli.crawl", "crawl", "crawl", "command"),
+    ("govarchive.cli.reports", "app", "reports", "group"),
+    ("govarchive.cli.diff", "diff", "diff", "command"),
+    ("govarchive.cli.extract", "extract", "extract", "command"),
+    ("govarchive.cli.verify", "verify", "verify", "command"),
+    ("govarchive.cli.alerts", "app", "alerts", "group"),
+    ("govarchive.cli.feed", "feed", "feed", "command"),
+    ("govarchive.cli.schedule", "app", "schedule", "group"),
+    ("govarchive.cli.bundle", "app", "bundle", "group"),
+    ("govarchive.cli.serve", "serve", "serve", "command"),
+    ("govarchive.cli.worker", "worker", "worker", "command"),
+    ("govarchive.cli.demo", "demo", "demo", "command"),
+]
+
+
+def _register() -> None:
+    for module_name, attribute, name, kind in _COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            _register_missing(name)
+            continue
+        target = getattr(module, attribute)
+        if kind == "group":
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
+
+
+def _register_missing(name: str) -> None:
+    @app.command(name, help=f"(not available yet) {name}", context_settings={"ignore_unknown_options": True})
+    def _missing(args: list[str] = typer.Argument(None)) -> None:  # noqa: ARG001
+        fail(f"'govarchive {name}' is not available yet in this build")
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; exit 0 on success, 1 on an explained failure, 2 on bad usage."""
+    try:
+        # Standalone mode lets typer turn usage errors into exit 2 with its own message.
+        app(args=argv, prog_name="govarchive")
+    except CommandError as exc:
+        err_console.print(f"error: {exc.message}", markup=False)
+        sys.exit(exc.code)
+    except ConfigError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        sys.exit(1)
+    except BrokenPipeError:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""How every command speaks: plain short results, ``--json`` for scripts, one-line errors.
+
+Contract (docs/cli.md): exit 0 on success, 1 on a failure explained in one line on stderr,
+2 on bad usage; with ``--json`` stdout holds exactly one JSON document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A failure the user can act on; printed as one line, exit code 1 (or ``code``)."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    """Stop the command with one clear line on stderr."""
+    raise CommandError(message, code)
+
+
+def usage_error(message: str) -> NoReturn:
+    """Stop the command as bad usage (exit 2)."""
+    raise CommandError(message, EXIT_USAGE)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def dumps(document: Any) -> str:
+    """Serialise for ``--json``: UTF-8 Chinese kept readable, dates ISO 8601."""
+    return json.dumps(document, ensure_ascii=False, indent=2, default=_default)
+
+
+def emit_json(document: Any) -> None:
+    """Print exactly one JSON document on stdout."""
+    sys.stdout.write(dumps(document) + "\n")
+    sys.stdout.flush()
+
+
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None) -> None:
+    """A short plain table for humans."""
+    table = Table(title=title, show_edge=False, header_style="bold")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if cell is None else str(cell) for cell in row))
+    console.print(table)
+
+
+def not_available(capability: str, issue: str) -> NoReturn:
+    """For a command whose capability is not built yet."""
+    fail(f"{capability} is not available yet ({issue})")
+
+
+JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdout.")

@@ -1,0 +1,276 @@
+"""The one configuration of govarchive.
+
+Read once from ``$GOVARCHIVE_HOME/govarchive.toml`` and ``GOVARCHIVE_*`` environment variables
+(nested keys with ``__``: ``GOVARCHIVE_STORE__URL``), then passed down as plain values. With no file
+at all the embedded mode works: a SQLite catalog and a folder of objects inside the home.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+CONFIG_FILE = "govarchive.toml"
+DEFAULT_HOME = Path("govarchive-data")
+ENV_PREFIX = "GOVARCHIVE_"
+
+
+class ConfigError(Exception):
+    """A bad configuration value; the message is one line naming the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
+    if not value:
+        return value
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in schemes or not rest:
+        raise ValueError(f"{value!r} is not a URL with scheme {' / '.join(schemes)}")
+    return value
+
+
+class CatalogSettings(_Section):
+    url: str = Field("", description="SQLAlchemy URL; empty: sqlite:///<home>/catalog.db")
+
+    @field_validator("url")
+    @classmethod
+    def _valid_url(cls, value: str) -> str:
+        return _check_url(value, ("sqlite", "postgresql", "postgresql+psycopg")) or ""
+
+
+class StoreSettings(_Section):
+    url: str = Field("", description="object store: empty = folder <home>/objects; file:///DIR; s3://BUCKET/PREFIX")
+    endpoint_url: str | None = Field(None, description="S3 endpoint (MinIO, SeaweedFS …); empty for AWS")
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: SecretStr | None = None
+    compress: bool = Field(True, description="zstd-compress objects where it pays")
+
+    @field_validator("url")
+    @classmethod
+    def _valid_store_url(cls, value: str) -> str:
+        return _check_url(value, ("file", "s3")) or ""
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _valid_endpoint(cls, value: str | None) -> str | None:
+        return _check_url(value, ("http", "https"))
+
+
+class CrawlSettings(_Section):
+    user_agent: str = "govarchive/0.1 (+{contact_url})"
+    contact_url: str = "https://github.com/govarchive/govarchive"
+    obey_robots: bool = True
+    concurrent_per_domain: int = Field(2, ge=1, le=32)
+    download_delay: float = Field(0.25, ge=0)
+    autothrottle: bool = True
+    timeout: float = Field(30.0, gt=0)
+    retry_times: int = Field(3, ge=0, le=20)
+    max_page_bytes: int = Field(20 * 1024 * 1024, gt=0)
+    max_attachment_bytes: int = Field(50 * 1024 * 1024, gt=0)
+    depth_limit: int = Field(8, ge=1)
+    max_list_pages: int = Field(200, ge=1, description="pagination beyond this is treated as a trap")
+    removal_checks: int = Field(3, ge=1, description="consecutive 404/410 checks before 'removed'")
+    recheck_hours: float = Field(24.0, ge=0, description="cadence of re-checking known report pages")
+    chromium_path: str = "/usr/bin/chromium"
+    browser_timeout: float = Field(30.0, gt=0)
+    max_browser_contexts: int = Field(2, ge=1)
+    resumable: bool = Field(True, description="keep a Scrapy JOBDIR so a killed crawl resumes")
+
+    @field_validator("contact_url")
+    @classmethod
+    def _valid_contact(cls, value: str) -> str:
+        return _check_url(value, ("http", "https", "mailto")) or value
+
+    def resolved_user_agent(self) -> str:
+        return self.user_agent.replace("{contact_url}", self.contact_url)
+
+
+class SchedulerSettings(_Section):
+    timezone: str = "Asia/Shanghai"
+    default_cron: str = Field("0 3 * * *", description="sources without their own schedule")
+    busy_season_cron: str = Field("0 */6 * 1-4 *", description="extra runs while reports are due")
+    jitter_seconds: int = Field(1800, ge=0)
+    run_timeout_seconds: int = Field(6 * 3600, ge=1)
+    misfire_grace_seconds: int = Field(3600, ge=1)
+
+
+class AlertSettings(_Section):
+    base_url: str = Field("http://127.0.0.1:8000", description="where `govarchive serve` is reachable, for links")
+    failing_after_runs: int = Field(3, ge=1)
+    drop_ratio: float = Field(0.5, gt=0, le=1, description="listing yielding fewer than this share of usual links")
+    overdue_month_day: str = Field("04-01", pattern=r"^\d{2}-\d{2}$")
+    max_attempts: int = Field(8, ge=1)
+    retry_base_seconds: float = Field(30.0, gt=0)
+
+
+class WebSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    public_read: bool = True
+    tokens: list[SecretStr] = Field(default_factory=list, description="API tokens allowed to change state")
+    users: dict[str, SecretStr] = Field(default_factory=dict, description="login name → password")
+    secret_key: SecretStr | None = Field(None, description="session signing key; generated into the home if empty")
+
+
+class WorkerSettings(_Section):
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _valid_redis(cls, value: str) -> str:
+        return _check_url(value, ("redis", "rediss", "unix")) or value
+
+
+class Settings(BaseSettings):
+    """Effective settings: defaults < govarchive.toml < GOVARCHIVE_* environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    home: Path = DEFAULT_HOME
+    sources_dirs: list[Path] = Field(default_factory=list, description="extra folders of source TOML files")
+    catalog: CatalogSettings = CatalogSettings()
+    store: StoreSettings = StoreSettings()
+    crawl: CrawlSettings = CrawlSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    alerts: AlertSettings = AlertSettings()
+    web: WebSettings = WebSettings()
+    worker: WorkerSettings = WorkerSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init arguments; the environment must win over them.
+        return (env_settings, init_settings)
+
+    # Derived locations -------------------------------------------------------------
+    @property
+    def catalog_url(self) -> str:
+        return self.catalog.url or f"sqlite:///{(self.home / 'catalog.db').resolve()}"
+
+    @property
+    def store_url(self) -> str:
+        return self.store.url or (self.home / "objects").resolve().as_uri()
+
+    @property
+    def sources_dir(self) -> Path:
+        """The user's own source definitions."""
+        return self.home / "sources"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.home / "jobs"
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / CONFIG_FILE
+
+    def masked(self) -> dict[str, Any]:
+        """All settings as plain data with secrets replaced by ``'********'``."""
+        data = self.model_dump(mode="json")
+        data["home"] = str(self.home.resolve())
+        data["catalog"]["effective_url"] = _mask_url(self.catalog_url)
+        data["store"]["effective_url"] = _mask_url(self.store_url)
+        data["worker"]["redis_url"] = _mask_url(self.worker.redis_url)
+        return data
+
+
+def _mask_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest:
+        creds, _, host = rest.rpartition("@")
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:********@{host}"
+    return url
+
+
+def resolve_home(home: str | Path | None = None) -> Path:
+    """The data home: the argument, else ``GOVARCHIVE_HOME``, else ``./govarchive-data``."""
+    if home is not None:
+        return Path(home)
+    return Path(os.environ.get(f"{ENV_PREFIX}HOME") or DEFAULT_HOME)
+
+
+def _format_error(error: ValidationError, origin: str) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(settings)"
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"bad configuration in {origin}: {key}: {message}"
+
+
+def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read the effective settings; raise ConfigError with one clear line on a bad value."""
+    home_path = resolve_home(home)
+    config_file = home_path / CONFIG_FILE
+    file_values: dict[str, Any] = {}
+    origin = f"{ENV_PREFIX}* environment"
+    if config_file.is_file():
+        try:
+            file_values = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"bad configuration in {config_file}: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {config_file}: {exc}") from None
+        if "home" in file_values:
+            raise ConfigError(f"bad configuration in {config_file}: home: set it with --home or GOVARCHIVE_HOME")
+        origin = f"{config_file} or {origin}"
+    values = {**file_values, **overrides, "home": home_path}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, origin)) from None
+
+
+def ensure_home_writable(settings: Settings) -> None:
+    """Create the home if needed; raise ConfigError when it cannot be written."""
+    home = settings.home
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe = home / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(f"bad configuration: home: {home} is not writable ({exc.strerror or exc})") from None
+
+
+DEFAULT_CONFIG_TOML = """\
+# govarchive configuration. Every key is optional; environment variables GOVARCHIVE_<SECTION>__<KEY>
+# override this file (e.g. GOVARCHIVE_STORE__URL=s3://bucket/prefix).
+
+[catalog]
+# url = "postgresql+psycopg://user:password@127.0.0.1:5432/govarchive"   # default: SQLite in the home
+
+[store]
+# url = "s3://govarchive/archive"        # default: the folder objects/ in the home
+# endpoint_url = "http://127.0.0.1:8333"
+# access_key_id = "…"
+# secret_access_key = "…"
+
+[crawl]
+# contact_url = "https://example.org/about-our-crawler"
+# concurrent_per_domain = 2
+# removal_checks = 3
+
+[web]
+# public_read = true
+# tokens = ["change-me"]
+"""
+

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Set up govarchive on a Debian machine with Python 3.11: system packages, a virtual
+# environment, the package (pinned by constraints.txt).
+#   scripts/setup.sh demo   what `govarchive demo` needs (venv, package, Chromium)
+#   scripts/setup.sh test   plus what the test-suite needs (Redis, PostgreSQL, CJK fonts, test extras)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MODE="${1:-demo}"
+PYTHON="${PYTHON:-python3}"
+VENV=".venv"
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+apt_packages=()
+need() { apt_packages+=("$@"); }
+
+"$PYTHON" -c 'import sys; assert sys.version_info >= (3, 11), sys.version' \
+  || { echo "govarchive needs Python >= 3.11 ($PYTHON is older)" >&2; exit 1; }
+"$PYTHON" -c 'import ensurepip, venv' 2>/dev/null || need python3-venv
+command -v chromium >/dev/null 2>&1 || need chromium
+if [ "$MODE" = "test" ]; then
+  command -v redis-server >/dev/null 2>&1 || need redis-server
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need postgresql
+  fc-list 2>/dev/null | grep -qi "noto.*cjk" || need fonts-noto-cjk
+  command -v zip >/dev/null 2>&1 || need zip
+fi
+if [ "${#apt_packages[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${apt_packages[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+fi
+
+extras=""
+if [ "$MODE" = "test" ]; then extras="[test]"; fi
+stamp="$VENV/.installed-$MODE-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".$extras"
+  touch "$stamp"
+fi
+echo "set up ($MODE): $VENV"
