@@ -185,7 +185,9 @@ class Settings(BaseSettings):
         """All settings as plain data with secrets replaced by ``'********'``."""
         data = self.model_dump(mode="json")
         data["home"] = str(self.home.resolve())
+        data["catalog"]["url"] = _mask_url(self.catalog.url)
         data["catalog"]["effective_url"] = _mask_url(self.catalog_url)
+        data["store"]["url"] = _mask_url(self.store.url)
         data["store"]["effective_url"] = _mask_url(self.store_url)
         data["worker"]["redis_url"] = _mask_url(self.worker.redis_url)
         return data
