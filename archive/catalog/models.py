@@ -55,6 +55,8 @@ class Report(SQLModel, table=True):
     missing_checks: int = 0  # consecutive 404/410/soft-404/absent-from-listing checks
     current_version: int = 0
     text_hash: str | None = Field(default=None, index=True)
+    metadata_hash: str | None = None  # of the current version (archive/changes.py)
+    missing_run_id: int | None = None  # run that last counted a missing check (one per run)
     etag: str | None = None
     last_modified: str | None = None
     first_seen: dt.datetime = Field(default_factory=utcnow)
@@ -104,6 +106,10 @@ class Capture(SQLModel, table=True):
     """Every fetch of a report page: what came back, where the raw record is."""
 
     __tablename__ = "captures"
+    __table_args__ = (
+        Index("ix_captures_url_fetched_at", "url", "fetched_at"),
+        Index("ux_captures_dedup_key", "dedup_key", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: int | None = Field(default=None, foreign_key="sources.id", index=True)
@@ -119,6 +125,8 @@ class Capture(SQLModel, table=True):
     payload_key: str | None = None  # object key of the body
     warc_key: str | None = None  # object key of the WARC record(s) of this exchange
     outcome: str = ""  # new / changed / unchanged / not_modified / missing / blocked / error
+    warc_type: str | None = None  # response / revisit: what the WARC object holds besides the request
+    dedup_key: str | None = Field(default=None, max_length=64)  # unique: one row per recorded exchange
 
 
 class Attachment(SQLModel, table=True):

@@ -1,0 +1,160 @@
+"""Catalog engine creation, schema migration and sessions.
+
+SQLite (the embedded default) gets WAL, foreign keys and a busy timeout on every connection;
+PostgreSQL is reached through psycopg 3 with the session time zone pinned to UTC, so naive
+timestamps mean UTC on both back-ends. The schema is owned by the Alembic migrations shipped in
+``archive/catalog/migrations``; no ``alembic.ini`` is needed at runtime.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, inspect, pool
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlmodel import Session, SQLModel
+
+from archive.catalog import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from archive.errors import ArchiveError
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class CatalogUnavailableError(ArchiveError):
+    """The catalog database cannot be opened, read or migrated."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"catalog {url!r} cannot be opened: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+def _masked(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+
+
+def create_catalog_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for the catalog at ``url`` (``sqlite:///PATH``, ``postgresql+psycopg://…``).
+
+    ``postgresql://`` is read as psycopg 3. Raises CatalogUnavailableError for a URL that names
+    no usable database driver or a SQLite file whose folder does not exist.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise CatalogUnavailableError(url, f"not a database URL ({exc})") from None
+    backend = parsed.get_backend_name()
+    kwargs: dict[str, Any] = {"echo": echo}
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or database.startswith("file::memory:"):
+            kwargs["poolclass"] = pool.StaticPool
+            kwargs["connect_args"] = {"check_same_thread": False}
+        else:
+            folder = Path(database).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise CatalogUnavailableError(_masked(url), f"folder {str(folder)!r} does not exist")
+            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    elif backend == "postgresql":
+        if parsed.drivername in ("postgresql", "postgres"):
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        kwargs["connect_args"] = {"options": "-c timezone=UTC", "connect_timeout": 10}
+        kwargs["pool_pre_ping"] = True
+    else:
+        raise CatalogUnavailableError(
+            _masked(url), f"unsupported database {backend!r} (SQLite or PostgreSQL)"
+        )
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ImportError, ArgumentError) as exc:
+        raise CatalogUnavailableError(_masked(url), str(exc)) from None
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+    return engine
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    """A programmatic Alembic configuration for the shipped migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
+    if engine is not None:
+        config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema revision this code knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision of the catalog (None when it has never been migrated)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def init_catalog(engine: Engine, *, revision: str = "head") -> None:
+    """Create or migrate the catalog's schema to ``revision`` (default: the newest).
+
+    A catalog built by ``SQLModel.metadata.create_all`` (tests, older tools) with every table in
+    place but no migration history is stamped as current rather than rebuilt. Raises
+    CatalogUnavailableError when the database cannot be opened or migrated.
+    """
+    url = _masked(engine.url.render_as_string(hide_password=False))
+    config = alembic_config(engine)
+    try:
+        with engine.connect() as connection:
+            present = set(inspect(connection).get_table_names())
+            known = set(SQLModel.metadata.tables)
+            has_history = "alembic_version" in present
+        if not has_history and known & present:
+            if known <= present and revision == "head":
+                command.stamp(config, "head")
+            else:
+                missing = ", ".join(sorted(known - present))
+                raise CatalogUnavailableError(url, f"unversioned catalog lacks tables: {missing}")
+        command.upgrade(config, revision)
+    except (DBAPIError, sqlite3.Error) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise CatalogUnavailableError(url, reason) from None
+    except OSError as exc:
+        raise CatalogUnavailableError(url, str(exc)) from None
+
+
+@contextmanager
+def session(engine: Engine) -> Iterator[Session]:
+    """A session that commits when the block ends normally and rolls back otherwise."""
+    with Session(engine, expire_on_commit=False) as db:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
