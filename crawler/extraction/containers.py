@@ -1,0 +1,138 @@
+"""Where the report body lives, per CMS family (docs/govpages.md §1).
+
+Order: ``<UCAPCONTENT>`` → ``ZJEG_RSS.content.begin/end`` (and ``<$[信息内容]>``) comment
+pair → ``div.TRS_Editor`` / ``.TRS_UEDITOR`` → ``#UCAP-CONTENT`` → ``#zoom`` / ``#Zoom`` →
+``.article_content`` / ``.article-content`` / ``.main-txt`` / ``.wenz`` / ``.xxgkcont`` (then
+a few more seen in the wild) → generic text density. A located container that turns out
+empty (a JS-filled ``#zoom``) hands over to the next rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+from lxml.html import HtmlElement
+
+from crawler.extraction.boilerplate import is_chrome_element
+
+_COMMENT_PAIRS = (
+    ("ZJEG_RSS.content.begin", "ZJEG_RSS.content.end",
+     re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)),
+    ("<$[信息内容]>begin", "<$[信息内容]>end",
+     re.compile(r"<!--\s*<\$\[信息内容\]>\s*begin\s*-->(.*?)<!--\s*<\$\[信息内容\]>\s*end\s*-->", re.S)),
+)
+# (kind, name) tiers in priority order; kind "class" or "id", names lower-case
+_TIERS: tuple[tuple[tuple[str, str], ...], ...] = (
+    (("class", "trs_editor"), ("class", "trs_ueditor")),
+    (("id", "ucap-content"),),
+    (("id", "zoom"),),
+    (("class", "article_content"), ("class", "article-content"), ("class", "main-txt"),
+     ("class", "wenz"), ("class", "xxgkcont")),
+    (("class", "pages_content"), ("class", "wz_zoom"), ("class", "b12c"), ("id", "content"),
+     ("class", "article-body"), ("class", "txt"), ("id", "art_content"), ("class", "con_text")),
+)
+_BLOCK_CANDIDATES = frozenset({"div", "td", "th", "article", "section", "main", "ucapcontent", "center", "blockquote"})
+_PARAGRAPHS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dd", "dt", "blockquote", "pre"})
+_SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "select", "option", "textarea"})
+_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+@dataclass
+class Container:
+    """A located report body: ``element`` to render; ``anchor`` is the element of the page
+    tree it came from (for attachments near it); ``rule`` names the rule that matched."""
+
+    element: HtmlElement
+    anchor: HtmlElement
+    rule: str
+
+
+def _index(root: HtmlElement) -> tuple[dict[str, list[HtmlElement]], dict[str, list[HtmlElement]]]:
+    classes: dict[str, list[HtmlElement]] = {}
+    ids: dict[str, list[HtmlElement]] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        cls = el.get("class")
+        if cls:
+            for token in cls.lower().split():
+                classes.setdefault(token, []).append(el)
+        ident = el.get("id")
+        if ident:
+            ids.setdefault(ident.strip().lower(), []).append(el)
+    return classes, ids
+
+
+def _text_size(el: HtmlElement) -> int:
+    return len(_WORD.findall(el.text_content()))
+
+
+def _comment_anchor(root: HtmlElement, marker: str) -> HtmlElement | None:
+    for comment in root.iter(etree.Comment):
+        if marker in (comment.text or ""):
+            return comment.getparent()
+    return None
+
+
+def candidates(root: HtmlElement, html: str) -> Iterator[Container]:
+    """Known containers in priority order (best of each rule first)."""
+    for el in root.iter("ucapcontent"):
+        yield Container(el, el, "ucapcontent")
+    for begin, _end, pattern in _COMMENT_PAIRS:
+        match = pattern.search(html)
+        if match and match.group(1).strip():
+            fragment = lxml.html.fragment_fromstring(match.group(1), create_parent="div")
+            anchor = _comment_anchor(root, begin)
+            yield Container(fragment, anchor if anchor is not None else root, "comment:" + begin)
+    classes, ids = _index(root)
+    for tier in _TIERS:
+        found: list[HtmlElement] = []
+        for kind, name in tier:
+            found += (classes if kind == "class" else ids).get(name, [])
+        # outermost matches only; largest first
+        outer = [el for el in found if not any(anc in found for anc in el.iterancestors())]
+        for el in sorted(outer, key=_text_size, reverse=True):
+            yield Container(el, el, "/".join(n for _k, n in tier))
+
+
+def densest_block(root: HtmlElement) -> HtmlElement | None:
+    """Generic fallback: the block that owns the most non-link text (readability-style:
+    a paragraph's text scores its block and half of the block's parent)."""
+    scores: dict[HtmlElement, float] = {}
+    body = next(root.iter("body"), root)
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el.tag in _SKIP or el.tag == "a":
+            continue
+        own = len(_WORD.findall(el.text or ""))
+        own += sum(len(_WORD.findall(child.tail or "")) for child in el)
+        if not own:
+            continue
+        if any(anc.tag in ("a", *_SKIP) for anc in el.iterancestors()):
+            continue
+        block = el
+        while block is not None and block.tag not in _BLOCK_CANDIDATES and block is not body:
+            if block.tag in _PARAGRAPHS:
+                block = block.getparent()
+                break
+            block = block.getparent()
+        if block is None or block is body:
+            continue
+        scores[block] = scores.get(block, 0.0) + own
+        parent = block.getparent()
+        if parent is not None and parent is not body:
+            scores[parent] = scores.get(parent, 0.0) + own / 2
+    best: HtmlElement | None = None
+    best_score = 0.0
+    for el, score in sorted(scores.items(), key=lambda item: item[1], reverse=True)[:8]:
+        if is_chrome_element(el):
+            continue
+        total = sum(len(_WORD.findall(t)) for t in el.itertext())
+        linked = sum(len(_WORD.findall(a.text_content())) for a in el.iter("a"))
+        adjusted = score * (1 - linked / total) if total else 0.0
+        if adjusted > best_score:
+            best, best_score = el, adjusted
+    return best
