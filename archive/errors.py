@@ -14,8 +14,9 @@ class BlobNotFoundError(ArchiveError, LookupError):
 
 
 class CorruptObjectError(ArchiveError):
-    def __init__(self, key: str, actual: str) -> None:
-        super().__init__(f"object {key!r} is corrupt: its content hashes to {actual!r}")
+    def __init__(self, key: str, actual: str, *, detail: str | None = None) -> None:
+        # detail replaces the hash clause when the stored bytes cannot even be decoded
+        super().__init__(f"object {key!r} is corrupt: {detail or f'its content hashes to {actual!r}'}")
         self.key = key
         self.actual = actual
 

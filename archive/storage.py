@@ -1,14 +1,22 @@
 """Content-addressed object storage: a local folder or S3, behind one small interface.
 
 A key is the SHA-256 hex digest of an object's (uncompressed) bytes; keys never derive from
-URLs or titles. Writing bytes already stored stores nothing. CONTRACT — implemented by the
-storage owner; see FilesystemBlobStore / S3BlobStore below.
+URLs or titles. Writing bytes already stored stores nothing. Back-ends live in ``archive/stores/``
+(one module each); ``open_store`` picks one from a URL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
+from urllib.parse import unquote, urlsplit
+
+from archive.stores.common import validate_key
+from archive.stores.filesystem import FilesystemBlobStore
+from archive.stores.s3 import S3BlobStore
+
+__all__ = ["BlobStore", "FilesystemBlobStore", "S3BlobStore", "open_store", "validate_key"]
 
 
 @runtime_checkable
@@ -48,3 +56,64 @@ class BlobStore(Protocol):
     def url_for(self, key: str, expires: int = 3600, filename: str | None = None) -> str | None:
         """A presigned download URL where the back-end has one (S3), else None."""
         ...
+
+    def delete(self, key: str) -> bool:
+        """Remove the object (tests, garbage collection); False when it was not there."""
+        ...
+
+
+def open_store(
+    url: str,
+    *,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    access_key_id: str | None = None,
+    secret_access_key: str | None = None,
+    compress: bool = True,
+    connect_timeout: float = 5.0,
+    read_timeout: float = 60.0,
+    max_attempts: int = 5,
+) -> BlobStore:
+    """The store a URL names: ``file:///DIR`` (a folder) or ``s3://BUCKET[/PREFIX]``.
+
+    The S3 arguments are ignored for a folder. A malformed URL raises ValueError, with any
+    credentials in it masked.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        if parts.netloc not in ("", "localhost") or not parts.path.startswith("/") or parts.query:
+            raise ValueError(f"{_masked(url)!r} is not a folder URL: use file:///absolute/path")
+        return FilesystemBlobStore(Path(unquote(parts.path)), compress=compress)
+    if scheme == "s3":
+        if "@" in parts.netloc or ":" in parts.netloc:
+            raise ValueError(
+                f"{_masked(url)!r}: put no credentials or port in an s3:// URL; pass access keys "
+                "and endpoint_url separately"
+            )
+        if not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(f"{_masked(url)!r} is not an S3 URL: use s3://bucket or s3://bucket/prefix")
+        return S3BlobStore(
+            parts.netloc,
+            unquote(parts.path),
+            endpoint_url=endpoint_url,
+            region=region,
+            access_key_id=access_key_id,
+            secret_access_key=secret_access_key,
+            compress=compress,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_attempts=max_attempts,
+        )
+    raise ValueError(f"{_masked(url)!r} is not an object store URL: use file:///DIR or s3://BUCKET/PREFIX")
+
+
+def _masked(url: str) -> str:
+    """``url`` with any user:password part replaced by ``***``."""
+    head, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{head}{sep}{authority}{slash}{path}"

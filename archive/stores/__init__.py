@@ -1,0 +1,1 @@
+"""Object-store back-ends, one module each; ``archive.storage`` holds the contract and the factory."""

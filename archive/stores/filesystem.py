@@ -1,0 +1,240 @@
+"""The embedded object store: a local folder, ``root/sha256/ab/cd/<key>[.zst]``."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from archive.errors import BlobNotFoundError, StoreUnavailableError
+
+from .common import (
+    COMPRESSED_SUFFIX,
+    SAMPLE_SIZE,
+    HashingReader,
+    check_stream,
+    compress_bytes,
+    compress_stream,
+    decode,
+    decompressing_reader,
+    is_key,
+    pays,
+    relative_path,
+    validate_key,
+    worth_trying,
+)
+
+# errno values that mean "this folder cannot take writes now", as opposed to a bug of ours
+_UNAVAILABLE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+_OBJECT_MODE = 0o444  # objects never change once written
+
+
+class _FdWriter:
+    """A file-like writer over a raw descriptor (zstd's copy_stream writes through it)."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        return len(data)
+
+
+class FilesystemBlobStore:
+    """Content-addressed objects in a folder; zstd-compressed ones carry the ``.zst`` suffix.
+
+    Objects are written to a temporary file, fsynced and renamed into place, so a reader never
+    sees a partial object and a crash leaves at most a stray ``.tmp-*`` file behind.
+    """
+
+    def __init__(self, root: Path | str, *, compress: bool = True) -> None:
+        self.root = Path(root).expanduser().absolute()
+        self.compress = compress
+        self.location = self.root.as_uri()
+        self._objects = self.root / "sha256"
+        self._staging = self.root / "tmp"
+
+    def __repr__(self) -> str:
+        return f"FilesystemBlobStore({self.location!r})"
+
+    # writing
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store ``data``; return its key. Bytes already stored are not written again."""
+        key = hashlib.sha256(data).hexdigest()
+        if self._stored_path(key) is not None:
+            return key
+        packed = compress_bytes(data) if self.compress else None
+        target = self._path(key, compressed=packed is not None)
+        with self._writes(f"writing object {key!r}"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = self._temp_file(target.parent)
+            try:
+                _FdWriter(fd).write(data if packed is None else packed)
+                self._commit(fd, tmp, target)
+            finally:
+                _discard(fd, tmp)
+        return key
+
+    def put_stream(self, stream: BinaryIO) -> str:
+        """Store a stream of any size, hashing while it is copied to a staging file; return its key."""
+        with self._writes("writing an object from a stream"):
+            self._staging.mkdir(parents=True, exist_ok=True)
+            fd, spool = self._temp_file(self._staging)
+            try:
+                reader = HashingReader(stream)
+                writer = _FdWriter(fd)
+                for chunk in reader.chunks():
+                    writer.write(chunk)
+                key = reader.key
+                if self._stored_path(key) is None:
+                    self._place_spool(key, fd, spool, reader.size)
+            finally:
+                _discard(fd, spool)
+        return key
+
+    def _place_spool(self, key: str, fd: int, spool: Path, size: int) -> None:
+        if self.compress and worth_trying(os.pread(fd, SAMPLE_SIZE, 0)):
+            target = self._path(key, compressed=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            out_fd, out_tmp = self._temp_file(target.parent)
+            try:
+                with spool.open("rb") as source:
+                    written = compress_stream(source, _FdWriter(out_fd), size)
+                if pays(size, written):
+                    self._commit(out_fd, out_tmp, target)
+                    return
+            finally:
+                _discard(out_fd, out_tmp)
+        target = self._path(key, compressed=False)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._commit(fd, spool, target)
+
+    def _commit(self, fd: int, tmp: Path, target: Path) -> None:
+        os.fchmod(fd, _OBJECT_MODE)
+        os.fsync(fd)
+        os.replace(tmp, target)
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    @staticmethod
+    def _temp_file(folder: Path) -> tuple[int, Path]:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        return fd, Path(name)
+
+    @contextlib.contextmanager
+    def _writes(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno not in _UNAVAILABLE:
+                raise
+            reason = f"{os.strerror(exc.errno).lower()} while {doing} under {str(self.root)!r}"
+            raise StoreUnavailableError(self.location, reason) from exc
+
+    # reading
+
+    def get_bytes(self, key: str) -> bytes:
+        """The object's original bytes, checked against its key."""
+        path, compressed = self._require(key)
+        try:
+            stored = path.read_bytes()
+        except FileNotFoundError:
+            raise BlobNotFoundError(key) from None
+        return decode(key, stored, compressed)
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable stream of the object's original bytes."""
+        path, compressed = self._require(key)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            raise BlobNotFoundError(key) from None
+        return decompressing_reader(handle) if compressed else handle
+
+    def exists(self, key: str) -> bool:
+        return self._stored_path(validate_key(key)) is not None
+
+    def size(self, key: str) -> int:
+        """Stored size in bytes (after compression)."""
+        path, _ = self._require(key)
+        return path.stat().st_size
+
+    def iter_keys(self) -> Iterator[str]:
+        """Every stored key, in sorted order."""
+        for first in _subdirs(self._objects):
+            for second in _subdirs(first):
+                previous = None
+                for name in sorted(entry.name for entry in os.scandir(second) if entry.is_file()):
+                    key = name.removesuffix(COMPRESSED_SUFFIX)
+                    if key != previous and _is_key_at(key, first.name, second.name):
+                        previous = key
+                        yield key
+
+    def verify(self, key: str) -> None:
+        """Re-hash the object; BlobNotFoundError or CorruptObjectError."""
+        check_stream(key, self.open(key))
+
+    def url_for(self, key: str, expires: int = 3600, filename: str | None = None) -> str | None:
+        """Folders have no presigned URLs: always None (serve the bytes through ``open``)."""
+        validate_key(key)
+        return None
+
+    def delete(self, key: str) -> bool:
+        """Remove the object (for tests and garbage collection); False when it was not there."""
+        removed = False
+        with self._writes(f"deleting object {key!r}"):
+            for compressed in (True, False):
+                with contextlib.suppress(FileNotFoundError):
+                    self._path(key, compressed=compressed).unlink()
+                    removed = True
+        return removed
+
+    # layout
+
+    def _path(self, key: str, *, compressed: bool) -> Path:
+        path = self.root / relative_path(validate_key(key))
+        return path.with_name(path.name + COMPRESSED_SUFFIX) if compressed else path
+
+    def _stored_path(self, key: str) -> tuple[Path, bool] | None:
+        for compressed in (True, False):
+            path = self._path(key, compressed=compressed)
+            if path.is_file():
+                return path, compressed
+        return None
+
+    def _require(self, key: str) -> tuple[Path, bool]:
+        found = self._stored_path(validate_key(key))
+        if found is None:
+            raise BlobNotFoundError(key)
+        return found
+
+
+def _discard(fd: int, path: Path) -> None:
+    """Close ``fd`` and remove ``path`` if they are still around (after a commit they are not)."""
+    with contextlib.suppress(OSError):
+        os.close(fd)
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    return sorted(Path(entry.path) for entry in entries if entry.is_dir() and len(entry.name) == 2)
+
+
+def _is_key_at(name: str, first: str, second: str) -> bool:
+    return is_key(name) and name[:2] == first and name[2:4] == second
