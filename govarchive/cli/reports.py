@@ -1,0 +1,139 @@
+"""``govarchive reports list|show``: what the archive holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import typer
+
+from archive import queries
+from archive.errors import ArchiveError
+
+from .context import get_settings, open_archive
+from .output import JsonOption, console, emit_json, fail, print_table
+
+if TYPE_CHECKING:
+    from archive.recorder import Archive
+
+app = typer.Typer(help="Archived reports: list them, show one with its versions.", no_args_is_help=True)
+
+
+@contextmanager
+def archive_errors() -> Iterator[None]:
+    """Turn the archive's own failures into one clear line and exit 1."""
+    try:
+        yield
+    except ArchiveError as exc:
+        fail(str(exc))
+
+
+def open_for_command(ctx: typer.Context) -> Archive:
+    """The archive of the current home, migrated; failures become one line."""
+    settings = get_settings(ctx)
+    with archive_errors():
+        try:
+            return open_archive(settings, create=False)
+        except ValueError as exc:
+            fail(str(exc))
+
+
+def _day(value: str | None) -> str:
+    return (value or "")[:10]
+
+
+@app.command("list")
+def list_reports(
+    ctx: typer.Context,
+    source: str | None = typer.Option(None, "--source", help="Only this source's reports."),
+    year: int | None = typer.Option(None, "--year", help="Only reports about this year."),
+    json_: bool = JsonOption,
+) -> None:
+    """Every archived report (id, source, year, title, versions)."""
+    archive = open_for_command(ctx)
+    with archive_errors():
+        if source is not None and not queries.source_exists(archive.engine, source):
+            fail(f"no source {source!r}")
+        rows = queries.list_reports(archive.engine, source=source, year=year)
+    if json_:
+        emit_json(rows)
+        return
+    if not rows:
+        console.print("no reports")
+        return
+    print_table(
+        ["id", "source", "year", "published", "title", "versions", "last changed", "status"],
+        (
+            [
+                r["id"],
+                r["source"],
+                r["report_year"],
+                r["pub_date"],
+                r["title"],
+                r["versions"],
+                _day(r["last_changed"]),
+                r["status"],
+            ]
+            for r in rows
+        ),
+    )
+
+
+@app.command("show")
+def show_report(
+    ctx: typer.Context,
+    report_id: int = typer.Argument(..., metavar="ID", help="Report id (see 'reports list')."),
+    json_: bool = JsonOption,
+    text: bool = typer.Option(False, "--text", help="Print the archived text."),
+    version: int | None = typer.Option(None, "--version", min=1, help="Version number (default: current)."),
+) -> None:
+    """One report with its URLs and versions; ``--text`` prints the archived text."""
+    archive = open_for_command(ctx)
+    with archive_errors():
+        document = queries.get_report(archive.engine, report_id)
+        body = (
+            queries.version_text(archive.engine, archive.store, report_id, version)
+            if text or version
+            else None
+        )
+    if json_:
+        if body is not None:
+            document["text"] = body
+            document["text_version"] = version or document["versions"][-1]["number"]
+        emit_json(document)
+        return
+    if text:
+        typer.echo(body, nl=not (body or "").endswith("\n"))
+        return
+    console.print(f"[bold]{document['title']}[/bold]  (report {document['id']}, {document['status']})")
+    for label, key in (
+        ("source", "source"),
+        ("publisher", "publisher"),
+        ("published", "pub_date"),
+        ("report year", "report_year"),
+        ("index no", "index_no"),
+        ("doc no", "doc_no"),
+        ("url", "url"),
+        ("first seen", "first_seen"),
+        ("last changed", "last_changed"),
+    ):
+        if document.get(key) is not None:
+            console.print(f"{label:>13}: {document[key]}", markup=False)
+    others = [u["url"] for u in document["urls"] if u["url"] != document["url"]]
+    for url in others:
+        console.print(f"{'also at':>13}: {url}", markup=False)
+    print_table(
+        ["version", "first seen", "last seen", "+chars", "-chars", "attachments"],
+        (
+            [
+                v["number"],
+                _day(v["first_seen"]),
+                _day(v["last_seen"]),
+                v["chars_added"],
+                v["chars_removed"],
+                len(v["attachments"]),
+            ]
+            for v in document["versions"]
+        ),
+    )
