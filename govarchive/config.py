@@ -84,6 +84,9 @@ class CrawlSettings(_Section):
     browser_timeout: float = Field(30.0, gt=0)
     max_browser_contexts: int = Field(2, ge=1)
     resumable: bool = Field(True, description="keep a Scrapy JOBDIR so a killed crawl resumes")
+    retry_backoff: float = Field(1.0, ge=0, description="first retry waits this many seconds, doubling after")
+    retry_max_delay: float = Field(120.0, ge=0, description="longest wait before a retry (Retry-After included)")
+    parallel_sources: int = Field(4, ge=1, le=64, description="sources crawled at the same time in one run")
 
     @field_validator("contact_url")
     @classmethod
@@ -101,6 +104,8 @@ class SchedulerSettings(_Section):
     jitter_seconds: int = Field(1800, ge=0)
     run_timeout_seconds: int = Field(6 * 3600, ge=1)
     misfire_grace_seconds: int = Field(3600, ge=1)
+    max_concurrent_crawls: int = Field(2, ge=1, description="crawl child processes running at once")
+    stop_grace_seconds: int = Field(30, ge=1, description="on shutdown, wait this long for crawls told to stop")
 
 
 class AlertSettings(_Section):
@@ -110,6 +115,9 @@ class AlertSettings(_Section):
     overdue_month_day: str = Field("04-01", pattern=r"^\d{2}-\d{2}$")
     max_attempts: int = Field(8, ge=1)
     retry_base_seconds: float = Field(30.0, gt=0)
+    dispatch_interval_seconds: int = Field(60, ge=1, description="how often the scheduler sends alerts")
+    digest_time: str = Field("08:00", pattern=r"^\d{2}:\d{2}$", description="daily digests leave at this local time")
+    send_lease_seconds: int = Field(300, ge=1, description="a delivery claimed this long ago by a dead dispatcher is retried")
 
 
 class WebSettings(_Section):

@@ -1,0 +1,172 @@
+"""Subscriptions: who hears about what, through which Apprise URL, and which events match."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import apprise
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from archive.catalog.models import Delivery, Subscription
+
+from .messages import EventView
+from .timeutil import as_utc, utcnow
+
+EVENT_KINDS = ("new", "changed", "removed", "restored", "source_failing", "source_recovered", "overdue")
+REPORT_KINDS = frozenset({"new", "changed", "removed", "restored"})
+DEFAULT_EVENTS = "new,changed,removed"
+DIGESTS = ("immediate", "daily")
+# Apprise's generic knobs that every masked URL repeats; they say nothing about the channel.
+_NOISE_PARAMS = {"overflow", "retry", "wait", "optional", "format", "method", "cto", "rto", "verify"}
+
+
+class SubscriptionError(ValueError):
+    """A subscription that cannot be added: bad channel URL, unknown event kind, unknown digest."""
+
+
+def asset() -> apprise.AppriseAsset:
+    """Apprise's asset for govarchive: nothing written to disk, our name on the messages."""
+    return apprise.AppriseAsset(
+        app_id="govarchive",
+        app_desc="govarchive alerts",
+        storage_mode=apprise.PersistentStoreMode.MEMORY,
+    )
+
+
+def parse_events(text: str | None) -> str:
+    """Normalise a comma-separated list of event kinds; SubscriptionError on an unknown one."""
+    kinds = [part.strip().lower() for part in (text or DEFAULT_EVENTS).split(",") if part.strip()]
+    unknown = [kind for kind in kinds if kind not in EVENT_KINDS]
+    if unknown or not kinds:
+        raise SubscriptionError(
+            f"unknown event kind {unknown[0] if unknown else text!r} (one or more of {', '.join(EVENT_KINDS)})"
+        )
+    return ",".join(kind for kind in EVENT_KINDS if kind in kinds)
+
+
+def subscribed_kinds(subscription: Subscription) -> frozenset[str]:
+    """The event kinds a subscription receives; ``source_failing`` brings its ``source_recovered``."""
+    kinds = set(subscription.events.split(","))
+    if "source_failing" in kinds:
+        kinds.add("source_recovered")
+    return frozenset(kinds)
+
+
+def validate_channel(url: str) -> None:
+    """Raise SubscriptionError unless Apprise can parse ``url`` into a notification service."""
+    if apprise.Apprise.instantiate(url, asset=asset()) is None:
+        raise SubscriptionError(f"{mask_channel(url)!r} is not an Apprise URL Apprise can use (mailto://, json://, dingtalk:// …)")
+
+
+def mask_channel(url: str) -> str:
+    """The channel URL with passwords and tokens hidden, as Apprise's privacy mode shows it."""
+    plugin = apprise.Apprise.instantiate(url, asset=asset())
+    if plugin is None:
+        scheme, sep, _ = url.partition("://")
+        return f"{scheme}://…" if sep else "…"
+    parts = urlsplit(plugin.url(privacy=True))
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _NOISE_PARAMS]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="@:/")))
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionFilter:
+    """What a subscription asks for, checked before it is stored."""
+
+    source: str | None = None
+    region: str | None = None
+    level: str | None = None
+    keyword: str | None = None
+    events: str = DEFAULT_EVENTS
+    digest: str = "immediate"
+
+
+def add_subscription(session: Session, url: str, wanted: SubscriptionFilter, *, label: str = "") -> Subscription:
+    """Validate and store a subscription; SubscriptionError on a bad URL, event kind or digest."""
+    url = url.strip()
+    validate_channel(url)
+    events = parse_events(wanted.events)
+    if wanted.digest not in DIGESTS:
+        raise SubscriptionError(f"unknown digest {wanted.digest!r} (immediate or daily)")
+    subscription = Subscription(
+        url=url,
+        source=wanted.source or None,
+        region=wanted.region or None,
+        level=wanted.level or None,
+        keyword=(wanted.keyword or "").strip() or None,
+        events=events,
+        digest=wanted.digest,
+        label=label,
+        created_at=utcnow(),
+    )
+    session.add(subscription)
+    session.commit()
+    session.refresh(subscription)
+    return subscription
+
+
+def list_subscriptions(session: Session, *, include_removed: bool = False) -> list[Subscription]:
+    """Subscriptions by id; removed ones only when asked."""
+    query = select(Subscription).order_by(Subscription.id)  # type: ignore[arg-type]
+    if not include_removed:
+        query = query.where(Subscription.active == True)  # noqa: E712
+    return list(session.exec(query))
+
+
+def remove_subscription(session: Session, subscription_id: int) -> bool:
+    """Deactivate a subscription and cancel what it still had to send; False if unknown or removed.
+
+    Rows are kept: deliveries already sent stay as history.
+    """
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is None or not subscription.active:
+        return False
+    subscription.active = False
+    session.add(subscription)
+    session.execute(
+        update(Delivery)
+        .where(Delivery.subscription_id == subscription_id)  # type: ignore[arg-type]
+        .where(Delivery.status.in_(("pending", "sending")))  # type: ignore[attr-defined]
+        .values(status="cancelled")
+    )
+    session.commit()
+    return True
+
+
+def matches(subscription: Subscription, view: EventView, text: Callable[[], str] | None = None) -> bool:
+    """Whether ``view`` is something ``subscription`` asked for.
+
+    Source is the source name; region matches as a substring (浙江 matches 浙江省杭州市); level
+    exactly; the keyword, in the report's title or (when ``text`` is given) its archived text,
+    applies to report events only. Events older than the subscription never match.
+    """
+    if view.kind not in subscribed_kinds(subscription):
+        return False
+    if as_utc(view.created_at) < as_utc(subscription.created_at):
+        return False
+    if subscription.source and view.source_name != subscription.source:
+        return False
+    if subscription.region and subscription.region not in (view.region or ""):
+        return False
+    if subscription.level and view.level != subscription.level:
+        return False
+    if subscription.keyword and view.kind in REPORT_KINDS:
+        return keyword_matches(subscription.keyword, view, text)
+    return True
+
+
+def keyword_matches(keyword: str, view: EventView, text: Callable[[], str] | None) -> bool:
+    """Whether every word of ``keyword`` (space-separated) is in the title or the text."""
+    words = [w for w in re.split(r"\s+", keyword.strip()) if w]
+    title = f"{view.report_title} {view.title}".casefold()
+    missing = [w for w in words if w.casefold() not in title]
+    if not missing:
+        return True
+    if text is None:
+        return False
+    body = text().casefold()
+    return all(w.casefold() in body for w in missing)

@@ -1,0 +1,107 @@
+"""``govarchive schedule run [--once]`` and ``schedule list``: the scheduler service."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from scheduler.app import ArchiveScheduler, SourceSchedule, build_scheduler
+from scheduler.triggers import ScheduleError
+
+from .alerts import text_loader
+from .context import get_settings
+from .output import JsonOption, console, emit_json, fail, print_table
+from .reports import archive_errors, open_for_command
+
+if TYPE_CHECKING:
+    from govarchive.config import Settings
+
+app = typer.Typer(help="The scheduler: crawls on their schedules, alerts, health checks.", no_args_is_help=True)
+
+
+def source_schedules(settings: Settings) -> list[SourceSchedule]:
+    """Every source's name and own schedule, from the source definitions."""
+    from spiders.sources import SourceError, load_sources, source_dirs
+
+    try:
+        sources = load_sources(source_dirs(settings.sources_dir, settings.sources_dirs))
+    except SourceError as exc:
+        fail(str(exc))
+    return [SourceSchedule(name, definition.schedule) for name, definition in sources.items()]
+
+
+def _open(ctx: typer.Context, *, sync: bool) -> ArchiveScheduler:
+    settings = get_settings(ctx)
+    archive = open_for_command(ctx)
+    try:
+        service = build_scheduler(
+            settings, source_schedules(settings), engine=archive.engine, env=dict(os.environ),
+            text_loader=text_loader(archive),
+        )
+    except ScheduleError as exc:
+        fail(str(exc))
+    with archive_errors():
+        service.open(sync=sync)
+    return service
+
+
+def _on_signals(handler: Any) -> None:
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, handler)
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help="Run what is due now, then exit (for cron or systemd timers)."),
+    json_: bool = JsonOption,
+) -> None:
+    """Run the scheduler until SIGTERM (running crawls are told to stop first)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    service = _open(ctx, sync=True)
+    if not once:
+        stop = threading.Event()
+        _on_signals(lambda _signum, _frame: stop.set())
+        service.serve(stop)
+        return
+    _on_signals(lambda _signum, _frame: threading.Thread(
+        target=service.context.children.stop_all, args=(service.context.stop_grace,), daemon=True).start())
+    try:
+        runs = service.run_due()
+    finally:
+        service.close()
+    document = [
+        {"id": r.id, "scheduled_for": r.scheduled_for, "status": r.status, "error": r.error,
+         "result": getattr(r.result, "status", None)}
+        for r in runs
+    ]
+    if json_:
+        emit_json(document)
+        return
+    if not runs:
+        console.print("nothing due")
+    for row in document:
+        outcome = row["result"] or row["status"]
+        console.print(f"{row['id']}  {outcome}{'  ' + row['error'] if row['error'] else ''}", markup=False)
+
+
+@app.command("list")
+def list_(ctx: typer.Context, json_: bool = JsonOption) -> None:
+    """Every job with its next run time."""
+    service = _open(ctx, sync=False)
+    try:
+        jobs = service.jobs()
+    finally:
+        service.close()
+    rows = [{"id": j.id, "name": j.name, "trigger": j.trigger, "next_run_time": j.next_run_time} for j in jobs]
+    if json_:
+        emit_json(rows)
+        return
+    print_table(["job", "next run", "trigger"],
+                ([r["id"], r["next_run_time"].isoformat() if r["next_run_time"] else "paused", r["trigger"]]
+                 for r in rows))

@@ -1,0 +1,90 @@
+"""Crawl child processes: started in their own process group, stopped politely, then killed."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+logger = logging.getLogger(__name__)
+
+
+class ChildRegistry:
+    """Every running crawl child, so a shutdown can tell them all to stop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._children: set[subprocess.Popen[bytes]] = set()
+        self._closing = threading.Event()
+
+    @property
+    def closing(self) -> bool:
+        return self._closing.is_set()
+
+    def spawn(
+        self, argv: Sequence[str], *, env: Mapping[str, str], stdout: IO[Any] | int, stderr: IO[Any] | int
+    ) -> subprocess.Popen[bytes] | None:
+        """Start ``argv`` in a new session (its group is signalled as a whole); None when closing."""
+        with self._lock:
+            if self._closing.is_set():
+                return None
+            child = subprocess.Popen(  # noqa: S603 (argv is ours, never a shell string)
+                list(argv), env=dict(env), stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            self._children.add(child)
+            return child
+
+    def release(self, child: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._children.discard(child)
+
+    def stop_all(self, grace: float) -> None:
+        """Refuse new children, SIGTERM the running ones, SIGKILL what is left after ``grace`` s."""
+        self._closing.set()
+        with self._lock:
+            children = list(self._children)
+        for child in children:
+            signal_group(child, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for child in children:
+            try:
+                child.wait(timeout=max(deadline - time.monotonic(), 0))
+            except subprocess.TimeoutExpired:
+                logger.warning("crawl child %s did not stop within %ss; killing it", child.pid, grace)
+                signal_group(child, signal.SIGKILL)
+
+
+def signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
+    """Signal the child's whole process group (a crawl's browser dies with it)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signum)
+
+
+def terminate(child: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM the child's group, wait up to ``grace`` seconds, then SIGKILL it."""
+    signal_group(child, signal.SIGTERM)
+    try:
+        child.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        signal_group(child, signal.SIGKILL)
+        child.wait()
+    else:
+        signal_group(child, signal.SIGKILL)  # stragglers the child left in its group
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
