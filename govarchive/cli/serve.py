@@ -1,0 +1,37 @@
+"""``govarchive serve``: the web UI and HTTP API over the home's catalog and object store."""
+
+from __future__ import annotations
+
+import typer
+
+from .context import get_settings
+from .output import console, fail
+
+
+def serve(
+    ctx: typer.Context,
+    host: str | None = typer.Option(None, "--host", help="Address to listen on (default: web.host, 127.0.0.1)."),
+    port: int | None = typer.Option(None, "--port", min=0, max=65535, help="Port (default: web.port, 8000)."),
+) -> None:
+    """Serve the web UI and HTTP API until interrupted."""
+    import uvicorn
+
+    from archive.errors import ArchiveError
+    from govarchive.config import ConfigError, ensure_home_writable
+    from govarchive.web import create_app
+
+    settings = get_settings(ctx)
+    try:
+        ensure_home_writable(settings)
+        app = create_app(settings)
+    except (ConfigError, ArchiveError) as exc:
+        fail(str(exc))
+    bind_host = host or settings.web.host
+    bind_port = settings.web.port if port is None else port
+    if bind_host not in ("127.0.0.1", "localhost", "::1") and not (settings.web.tokens or settings.web.users):
+        console.print(
+            "warning: listening beyond loopback with no web.tokens or web.users: nothing can be changed from the web",
+            markup=False,
+        )
+    console.print(f"govarchive serving {settings.home.resolve()} on http://{bind_host}:{bind_port}/", markup=False)
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False, proxy_headers=False)

@@ -1,0 +1,263 @@
+"""The read side the web app needs, shaped as the CLI's ``--json`` documents.
+
+Plain functions over a SQLModel session; every dict uses the CLI's field names
+(docs/cli.md) so the API, the pages and the command line agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from archive.catalog.models import (
+    Attachment,
+    Bundle,
+    Delivery,
+    Event,
+    Report,
+    Source,
+    SourceRun,
+    Subscription,
+    Version,
+)
+
+CHANGE_KINDS = ("new", "changed", "removed", "restored")
+
+
+def iso(value: dt.date | dt.datetime | None) -> str | None:
+    """ISO 8601; naive datetimes from SQLite are UTC."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.isoformat()
+
+
+def _json(text: str | None) -> Any:
+    try:
+        return json.loads(text or "{}")
+    except ValueError:
+        return {}
+
+
+# Sources -------------------------------------------------------------------------------------
+
+
+def source_status(health: str | None, last_run_status: str | None, last_run_at: Any) -> str:
+    """ok / failing / blocked (challenge not passed) / never run."""
+    if health in ("failing", "blocked"):
+        return health
+    if last_run_at is None and last_run_status is None:
+        return "never run"
+    return health or "ok"
+
+
+def latest_source_runs(session: Session) -> dict[str, dict[str, Any]]:
+    """Each source's most recent per-source run counts, by source name."""
+    latest_ids = select(func.max(SourceRun.id)).group_by(SourceRun.source_id)
+    rows = session.exec(
+        select(SourceRun, Source.name)
+        .join(Source, col(Source.id) == SourceRun.source_id)
+        .where(col(SourceRun.id).in_(latest_ids))
+    ).all()
+    return {
+        name: {
+            "run_id": row.run_id,
+            "status": row.status,
+            "discovered": row.discovered,
+            "fetched": row.fetched,
+            "new": row.new,
+            "changed": row.changed,
+            "unchanged": row.unchanged,
+            "removed": row.removed,
+            "blocked": row.blocked,
+            "errors": row.errors,
+            "error": row.error,
+        }
+        for row, name in rows
+    }
+
+
+def sources_overview(session: Session) -> list[dict[str, Any]]:
+    """``archive.queries.list_sources`` with each source's status, start URLs and latest run counts."""
+    from archive.queries import list_sources
+
+    runs = latest_source_runs(session)
+    definitions = {s.name: _json(s.definition_json) for s in session.exec(select(Source)).all()}
+    out = []
+    for row in list_sources(session.get_bind()):  # type: ignore[arg-type]
+        definition = definitions.get(row["name"], {})
+        row["status"] = source_status(row["health"], row["last_run_status"], row["last_run_at"])
+        row["start_urls"] = definition.get("start_urls", [])
+        row["last_run"] = runs.get(row["name"])
+        out.append(row)
+    return out
+
+
+def get_source(session: Session, name: str) -> Source | None:
+    return session.exec(select(Source).where(Source.name == name)).first()
+
+
+# Reports ------------------------------------------------------------------------------------
+
+
+def report_source(session: Session, report_id: int) -> Source | None:
+    """The source a report belongs to (for its title, region and level)."""
+    return session.exec(
+        select(Source).join(Report, col(Report.source_id) == Source.id).where(Report.id == report_id)
+    ).first()
+
+
+def version_attachment(session: Session, report_id: int, number: int, index: int) -> Attachment | None:
+    """The ``index``-th attachment (0-based, in ``archive.queries`` order) of a version."""
+    version = session.exec(
+        select(Version).where(Version.report_id == report_id, Version.number == number)
+    ).first()
+    if version is None:
+        return None
+    rows = session.exec(
+        select(Attachment).where(Attachment.version_id == version.id).order_by(col(Attachment.id))
+    ).all()
+    return rows[index] if 0 <= index < len(rows) else None
+
+
+def latest_events(session: Session, limit: int = 10) -> list[dict[str, Any]]:
+    """The newest report events, newest first, with the version number they made."""
+    rows = session.exec(
+        select(Event, Source.name, Version.number)
+        .join(Source, col(Source.id) == Event.source_id, isouter=True)
+        .join(Version, col(Version.id) == Event.version_id, isouter=True)
+        .where(col(Event.kind).in_(CHANGE_KINDS))
+        .order_by(col(Event.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": e.id,
+            "kind": e.kind,
+            "source": name,
+            "report_id": e.report_id,
+            "version": number,
+            "title": e.title,
+            "created_at": iso(e.created_at),
+        }
+        for e, name, number in rows
+    ]
+
+
+# Bundles and subscriptions -----------------------------------------------------------------
+
+
+def bundle_json(bundle: Bundle) -> dict[str, Any]:
+    return {
+        "id": bundle.id,
+        "created_at": iso(bundle.created_at),
+        "as_of": iso(bundle.as_of),
+        "since": iso(bundle.since),
+        "base_bundle_id": bundle.base_bundle_id,
+        "selection": _json(bundle.selection_json),
+        "format": bundle.format,
+        "size": bundle.size,
+        "sha256": bundle.sha256,
+        "report_count": bundle.report_count,
+        "version_count": bundle.version_count,
+        "stored": "store" if bundle.key else ("file" if bundle.path else "missing"),
+        "download": f"/bundles/{bundle.id}/download",
+    }
+
+
+def list_bundles(session: Session, *, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    rows = session.exec(select(Bundle).order_by(col(Bundle.id).desc()).limit(limit).offset(offset)).all()
+    return [bundle_json(b) for b in rows]
+
+
+def mask_url(url: str) -> str:
+    """An Apprise URL with its passwords and tokens hidden (``alerts.mask_channel``)."""
+    try:
+        from govarchive.alerts.subscriptions import mask_channel
+    except ImportError:
+        scheme, sep, _ = url.partition("://")
+        return f"{scheme}://…" if sep else "…"
+    return mask_channel(url)
+
+
+def subscription_json(sub: Subscription, states: dict[str, int] | None = None) -> dict[str, Any]:
+    return {
+        "id": sub.id,
+        "url": mask_url(sub.url),
+        "label": sub.label,
+        "source": sub.source,
+        "region": sub.region,
+        "level": sub.level,
+        "keyword": sub.keyword,
+        "events": [e for e in sub.events.split(",") if e],
+        "digest": sub.digest,
+        "active": sub.active,
+        "created_at": iso(sub.created_at),
+        "deliveries": states or {},
+        "feed": f"/feeds/subscriptions/{sub.id}.atom",
+    }
+
+
+def list_subscriptions(session: Session) -> list[dict[str, Any]]:
+    """Subscriptions with their delivery counts by state (pending / sending / sent / failed)."""
+    states: dict[int, dict[str, int]] = {}
+    for sub_id, status, count in session.exec(
+        select(Delivery.subscription_id, Delivery.status, func.count()).group_by(
+            Delivery.subscription_id, Delivery.status
+        )
+    ).all():
+        states.setdefault(sub_id, {})[status] = count
+    subs = session.exec(select(Subscription).order_by(col(Subscription.id))).all()
+    return [subscription_json(s, states.get(s.id or 0)) for s in subs]
+
+
+# Dashboard figures -------------------------------------------------------------------------
+
+
+def reports_per_month(session: Session, months: int = 24) -> list[tuple[str, int]]:
+    """Reports first found per calendar month (``YYYY-MM``), the last ``months`` months with any."""
+    dialect = session.get_bind().dialect.name
+    month = (
+        func.to_char(Report.first_seen, "YYYY-MM")
+        if dialect == "postgresql"
+        else func.strftime("%Y-%m", Report.first_seen)
+    )
+    rows = session.exec(select(month, func.count()).group_by(month)).all()
+    return sorted((str(key), count) for key, count in rows if key)[-months:]
+
+
+def reports_per_year(session: Session) -> list[tuple[str, int]]:
+    """Reports by the year they report on."""
+    rows = session.exec(
+        select(Report.report_year, func.count())
+        .where(col(Report.report_year).is_not(None))
+        .group_by(Report.report_year)
+    ).all()
+    return sorted((str(year), count) for year, count in rows)
+
+
+def totals(session: Session) -> dict[str, int]:
+    return {
+        "sources": session.exec(select(func.count()).select_from(Source)).one(),
+        "reports": session.exec(select(func.count()).select_from(Report)).one(),
+        "versions": session.exec(select(func.count()).select_from(Version)).one(),
+        "removed": session.exec(
+            select(func.count()).select_from(Report).where(Report.status == "removed")
+        ).one(),
+    }
+
+
+def referenced_key(session: Session, key: str) -> bool:
+    """Whether the catalog names ``key`` as a raw capture, text, attachment or bundle."""
+    checks = (
+        select(Version.id).where(Version.raw_key == key),
+        select(Version.id).where(Version.text_key == key),
+        select(Attachment.id).where(Attachment.blob_key == key),
+        select(Attachment.id).where(Attachment.text_key == key),
+    )
+    return any(session.exec(query.limit(1)).first() is not None for query in checks)

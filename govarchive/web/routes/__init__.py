@@ -1,0 +1,1 @@
+"""Routers: ``pages`` (HTML), ``api`` (JSON), ``actions`` (forms that change state), ``files``, ``feeds``."""

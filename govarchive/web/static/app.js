@@ -1,0 +1,14 @@
+// Small conveniences; every page works without them.
+"use strict";
+document.addEventListener("DOMContentLoaded", () => {
+  // Version pickers on the diff and report pages submit on change.
+  for (const select of document.querySelectorAll("form.filters select")) {
+    select.addEventListener("change", () => select.form.requestSubmit());
+  }
+  // Ask before removing a subscription.
+  for (const form of document.querySelectorAll('form[action$="/remove"]')) {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm("Remove this subscription?")) event.preventDefault();
+    });
+  }
+});
