@@ -176,6 +176,16 @@ class Site:
         picked = (others + others)[start: start + min(count, len(others))]
         return [(req.root + i.path, i.title) for i in picked]
 
+    def requested_page(self, req: Request, world: World) -> tuple[list[Item], int, int] | None:
+        """Column items, the 1-based ``?page=`` asked for and the page count; None when out of range."""
+        items = world.listing(self.name)
+        count = pages(len(items), self.per_page)
+        try:
+            page = int(req.params.get("page", "1"))
+        except ValueError:
+            return None
+        return (items, page, count) if 1 <= page <= count else None
+
     def page_slice(self, items: Sequence[Item], page: int) -> Sequence[Item]:
         """Items of 0-based ``page``."""
         return items[page * self.per_page: (page + 1) * self.per_page]

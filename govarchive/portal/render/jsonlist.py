@@ -44,15 +44,12 @@ class JsonListSite(Site):
         return None
 
     def render_api(self, req: Request, world: World) -> Response:
-        items = world.listing(self.name)
-        count = pages(len(items), self.per_page)
-        try:
-            page = int(req.params.get("page", "1"))
-        except ValueError:
-            page = 0
-        if not 1 <= page <= count:
+        asked = self.requested_page(req, world)
+        if asked is None:
+            count = pages(len(world.listing(self.name)), self.per_page)
             body = {"code": 400, "message": f"page must be 1..{count}"}
             return Response(400, json.dumps(body, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+        items, page, count = asked
         doc = {"page": page, "pages": count, "total": len(items), "items": [
             {"title": i.title, "url": req.root + i.path, "date": i.pub_date.isoformat()}
             for i in self.page_slice(items, page - 1)]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from govarchive.portal.model import Item
-from govarchive.portal.render.base import Request, Response, Site, pages
+from govarchive.portal.render.base import Request, Response, Site
 
 if TYPE_CHECKING:
     from govarchive.portal.world import World
@@ -40,14 +40,10 @@ class TableSite(Site):
     def render_list(self, req: Request, world: World) -> Response | None:
         if req.params.get("cat_id") != str(CATEGORY_ID):
             return None
-        items = world.listing(self.name)
-        count = pages(len(items), self.per_page)
-        try:
-            page = int(req.params.get("page", "1"))
-        except ValueError:
-            page = 1
-        if not 1 <= page <= count:
+        asked = self.requested_page(req, world)
+        if asked is None:
             return self.not_found(req, world)
+        items, page, count = asked
         rows = [(f"101.news.detail.dhtml?news_id={i.article_id}", i.title, i.pub_date)
                 for i in self.page_slice(items, page - 1)]
         return self.html("table/list.html", last_modified=world.family_modified(self.name), rows=rows, page=page,

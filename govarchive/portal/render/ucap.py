@@ -7,7 +7,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from govarchive.portal.model import Item
-from govarchive.portal.render.base import Request, Response, Site, pages
+from govarchive.portal.render.base import Request, Response, Site
 
 if TYPE_CHECKING:
     from govarchive.portal.world import World
@@ -49,14 +49,10 @@ class UcapSite(Site):
         return ctx
 
     def render_list(self, req: Request, world: World) -> Response:
-        items = world.listing(self.name)
-        count = pages(len(items), self.per_page)
-        try:
-            page = int(req.params.get("page", "1"))
-        except ValueError:
-            page = 1
-        if not 1 <= page <= count:
+        asked = self.requested_page(req, world)
+        if asked is None:
             return self.not_found(req, world)
+        items, page, count = asked
         rows = [(req.root + i.path, i.title, i.pub_date) for i in self.page_slice(items, page - 1)]
         return self.html("ucap/list.html", cacheable=False, rows=rows, page=page, page_count=count,
                          list_url=req.root + self.list_path, **self.context(req, world))
