@@ -1,0 +1,61 @@
+"""The crawler's handle on the archive: opened once per process from plain Scrapy setting values."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
+    from archive.recorder import Archive
+
+_LOCK = threading.Lock()
+_OPEN: dict[tuple[str, str, int], Archive] = {}
+
+
+def _secret(value: Any) -> str | None:
+    if value is None:
+        return None
+    getter = getattr(value, "get_secret_value", None)
+    return getter() if callable(getter) else str(value)
+
+
+def open_archive(catalog_url: str, store_url: str, store_options: Mapping[str, Any] | None = None,
+                 *, removal_checks: int = 3) -> Archive:
+    """The Archive for a catalog and store, shared by every crawler of this process."""
+    from archive.catalog.database import create_catalog_engine, init_catalog
+    from archive.recorder import Archive
+    from archive.storage import open_store
+
+    key = (catalog_url, store_url, removal_checks)
+    with _LOCK:
+        if key in _OPEN:
+            return _OPEN[key]
+        options = dict(store_options or {})
+        engine = create_catalog_engine(catalog_url)
+        init_catalog(engine)
+        store = open_store(
+            store_url,
+            endpoint_url=options.get("endpoint_url"),
+            region=options.get("region"),
+            access_key_id=options.get("access_key_id"),
+            secret_access_key=_secret(options.get("secret_access_key")),
+            compress=bool(options.get("compress", True)),
+        )
+        archive = Archive(engine, store, removal_checks=removal_checks)
+        _OPEN[key] = archive
+        return archive
+
+
+def archive_from_settings(settings: BaseSettings) -> Archive:
+    """The Archive named by a crawler's ``GOVARCHIVE_*`` settings."""
+    catalog = settings.get("GOVARCHIVE_CATALOG_URL")
+    store = settings.get("GOVARCHIVE_STORE_URL")
+    if not catalog or not store:
+        from scrapy.exceptions import NotConfigured
+
+        raise NotConfigured("GOVARCHIVE_CATALOG_URL / GOVARCHIVE_STORE_URL are not set")
+    return open_archive(catalog, store, settings.getdict("GOVARCHIVE_STORE_OPTIONS"),
+                        removal_checks=settings.getint("GOVARCHIVE_REMOVAL_CHECKS", 3))

@@ -1,0 +1,131 @@
+"""govarchive Settings → Scrapy settings: the one place crawl configuration is translated.
+
+Our own Scrapy keys carry the ``GOVARCHIVE_`` prefix. Secrets travel as ``SecretStr`` so that
+Scrapy's "Overridden settings" log line shows them masked.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from govarchive.config import Settings
+    from spiders.sources import SourceDefinition
+
+# Launch flags for Debian's Chromium (see docs/components.md).
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+
+
+def base_settings() -> dict[str, Any]:
+    """Scrapy settings that do not depend on configuration."""
+    return {
+        "BOT_NAME": "govarchive",
+        "SPIDER_MODULES": ["spiders"],
+        "NEWSPIDER_MODULE": "spiders",
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "TELNETCONSOLE_ENABLED": False,
+        "COOKIES_ENABLED": True,
+        "RETRY_ENABLED": True,
+        "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "DEPTH_LIMIT": 0,  # enforced by the spider, which must see every list request finish
+        "REFERER_ENABLED": True,
+        "FEED_EXPORT_ENCODING": "utf-8",
+        "LOG_LEVEL": "INFO",
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+            "crawler.middlewares.render.ChallengeCookiesMiddleware": 690,
+            "crawler.middlewares.render.RenderMiddleware": 950,
+        },
+        "ITEM_PIPELINES": {
+            "crawler.pipelines.check.CheckOnlyPipeline": 100,
+            "crawler.pipelines.extraction.ExtractionPipeline": 300,
+            "crawler.pipelines.extraction.ReportFilterPipeline": 400,
+            "crawler.pipelines.archive.ArchivePipeline": 500,
+        },
+        "EXTENSIONS": {"crawler.extensions.CrawlReportExtension": 500},
+    }
+
+
+def scrapy_settings(
+    settings: Settings, *, run_id: int | None = None, trigger: str = "scrapy", check_only: bool = False
+) -> dict[str, Any]:
+    """Scrapy settings for crawls configured by ``settings`` (any source)."""
+    crawl = settings.crawl
+    delay = crawl.download_delay
+    out = base_settings()
+    out.update(
+        {
+            "USER_AGENT": crawl.resolved_user_agent(),
+            "ROBOTSTXT_OBEY": crawl.obey_robots,
+            "CONCURRENT_REQUESTS": max(16, crawl.concurrent_per_domain * 4),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
+            "DOWNLOAD_DELAY": delay,
+            "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+            "AUTOTHROTTLE_START_DELAY": max(delay, 1.0) if delay > 0 else 0.0,
+            "AUTOTHROTTLE_MAX_DELAY": max(30.0, delay * 4),
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.concurrent_per_domain),
+            "DOWNLOAD_TIMEOUT": crawl.timeout,
+            "RETRY_TIMES": crawl.retry_times,
+            "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+            "DOWNLOAD_WARNSIZE": min(crawl.max_page_bytes, 8 * 1024 * 1024),
+            "GOVARCHIVE_HOME": str(settings.home),
+            "GOVARCHIVE_CATALOG_URL": settings.catalog_url,
+            "GOVARCHIVE_STORE_URL": settings.store_url,
+            "GOVARCHIVE_STORE_OPTIONS": {
+                "endpoint_url": settings.store.endpoint_url,
+                "region": settings.store.region,
+                "access_key_id": settings.store.access_key_id,
+                "secret_access_key": settings.store.secret_access_key,
+                "compress": settings.store.compress,
+            },
+            "GOVARCHIVE_SOURCES_DIRS": [str(p) for p in (settings.sources_dir, *settings.sources_dirs)],
+            "GOVARCHIVE_JOBS_DIR": str(settings.jobs_dir),
+            "GOVARCHIVE_RESUMABLE": crawl.resumable,
+            "GOVARCHIVE_REMOVAL_CHECKS": crawl.removal_checks,
+            "GOVARCHIVE_RECHECK_HOURS": crawl.recheck_hours,
+            "GOVARCHIVE_MAX_LIST_PAGES": crawl.max_list_pages,
+            "GOVARCHIVE_DEPTH_LIMIT": crawl.depth_limit,
+            "GOVARCHIVE_MAX_ATTACHMENT_BYTES": crawl.max_attachment_bytes,
+            "GOVARCHIVE_RETRY_BACKOFF": crawl.retry_backoff,
+            "GOVARCHIVE_RETRY_MAX_DELAY": crawl.retry_max_delay,
+            "GOVARCHIVE_RUN_ID": run_id,
+            "GOVARCHIVE_TRIGGER": trigger,
+            "GOVARCHIVE_CHECK_ONLY": check_only,
+            "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+            "PLAYWRIGHT_LAUNCH_OPTIONS": {
+                "executable_path": crawl.chromium_path,
+                "headless": True,
+                "args": CHROMIUM_ARGS,
+                "timeout": crawl.browser_timeout * 1000,
+            },
+            "PLAYWRIGHT_MAX_CONTEXTS": crawl.max_browser_contexts,
+            "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2,
+            "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": crawl.browser_timeout * 1000,
+            "PLAYWRIGHT_CONTEXTS": {"render": {"user_agent": crawl.resolved_user_agent(), "java_script_enabled": True}},
+            "PLAYWRIGHT_PROCESS_REQUEST_HEADERS": "crawler.middlewares.render.browser_headers",
+            "PLAYWRIGHT_ABORT_REQUEST": "crawler.middlewares.render.abort_heavy_request",
+        }
+    )
+    return out
+
+
+def source_settings(source: SourceDefinition) -> dict[str, Any]:
+    """Per-source overrides: its politeness, and the browser only where it may render."""
+    out: dict[str, Any] = {"GOVARCHIVE_SOURCE": source.name}
+    if source.politeness is not None:
+        if source.politeness.concurrency is not None:
+            out["CONCURRENT_REQUESTS_PER_DOMAIN"] = source.politeness.concurrency
+            out["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(source.politeness.concurrency)
+        if source.politeness.delay is not None:
+            out["DOWNLOAD_DELAY"] = source.politeness.delay
+            out["AUTOTHROTTLE_START_DELAY"] = source.politeness.delay
+    if source.render != "never":
+        out["DOWNLOAD_HANDLERS"] = {"http": PLAYWRIGHT_HANDLER, "https": PLAYWRIGHT_HANDLER}
+    return out

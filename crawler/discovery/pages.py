@@ -1,0 +1,102 @@
+"""What kind of answer a page is: content, a JavaScript challenge, a JS-only list, a soft 404."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from .links import Link, parse_html
+
+CHALLENGE = "challenge"
+
+# 瑞数 (Rivers Security): 412 (v5/v6) or 202 (v4) with $_ts and r="m" markers.
+_RUISHU = re.compile(r"\$_ts\s*=|\br\s*=\s*['\"]m['\"]", re.IGNORECASE)
+# 加速乐 / 创宇盾: 521 with a script that sets __jsl_clearance.
+_JSL = re.compile(r"__jsl_clearance|__jsluid|document\.cookie\s*=", re.IGNORECASE)
+# WAF block pages: short bodies that only announce the block.
+_WAF = re.compile(
+    r"(访问被拒绝|您的访问被阻断|安全狗|云锁|WAF|请开启JavaScript|please enable javascript|"
+    r"您的请求(已被|被)拦截|检测到您的访问异常|滑动验证|人机验证)",
+    re.IGNORECASE,
+)
+_SOFT_404 = re.compile(
+    r"(该信息不存在|信息不存在|已删除|已被删除|页面不存在|页面已删除|文章不存在|内容不存在|"
+    r"信息已过期|已撤稿|已撤销发布|找不到该页面|页面找不到|404\s*not\s*found|page not found)",
+    re.IGNORECASE,
+)
+_LIST_CONTAINER = re.compile(r"(list|lst|news|article|items?|content|data|result|lb|xxgk)", re.IGNORECASE)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return ""
+
+
+def visible_text(html: str) -> str:
+    """The page's text without scripts, styles and white space."""
+    root = parse_html(html)
+    if root is None:
+        return ""
+    for bad in root.xpath("//script|//style|//noscript"):
+        bad.drop_tree()
+    return re.sub(r"\s+", "", root.text_content())
+
+
+def classify_challenge(status: int, headers: Mapping[str, str], body: str) -> str | None:
+    """``"challenge"`` for an anti-bot answer a browser may pass, else None."""
+    head = body[:20000]
+    if status in (412, 202) and _RUISHU.search(head):
+        return CHALLENGE
+    cookie = _header(headers, "set-cookie")
+    if status in (521, 403, 503) and (_JSL.search(head) or "__jsluid" in cookie):
+        return CHALLENGE
+    if status in (403, 405, 412, 418, 429, 468, 503) and len(body) < 6000 and _WAF.search(head):
+        return CHALLENGE
+    if status == 200 and len(body) < 3000 and _RUISHU.search(head) and "<script" in head.lower():
+        return CHALLENGE
+    return None
+
+
+def is_soft_404(text: str, body_chars: int | None = None) -> bool:
+    """A 200 page that says the item does not exist (该信息不存在 / 已删除 / 页面不存在)."""
+    root = parse_html(text)
+    if root is None:
+        return False
+    for bad in root.xpath("//script|//style|//noscript"):
+        bad.drop_tree()
+    title = " ".join(root.xpath("//title/text()"))
+    visible = re.sub(r"\s+", " ", root.text_content())
+    if _SOFT_404.search(title):
+        return True
+    # a page whose main message is the notice: the phrase within a short page
+    limit = body_chars if body_chars is not None else 1500
+    return bool(_SOFT_404.search(visible)) and len(visible) < limit
+
+
+def looks_js_only_list(text: str, links: list[Link]) -> bool:
+    """An empty list container next to scripts: the list is filled by JavaScript."""
+    root = parse_html(text)
+    if root is None:
+        return False
+    scripts = root.xpath("//script")
+    if not scripts:
+        return False
+    for element in root.xpath("//ul|//ol|//tbody|//div"):
+        ident = f"{element.get('id') or ''} {element.get('class') or ''}"
+        if not _LIST_CONTAINER.search(ident):
+            continue
+        if len(element) == 0 and not (element.text or "").strip():
+            return True
+    # very few anchors outside navigation and a page that is mostly script
+    script_chars = sum(len(s.text or "") for s in scripts)
+    return len(links) < 5 and script_chars > len(root.text_content()) // 2
+
+
+def looks_challenged(html: str) -> bool:
+    """Markup that is still an anti-bot challenge (used on what a browser ended up showing)."""
+    head = html[:20000]
+    if _RUISHU.search(head) or "__jsl_clearance" in head:
+        return len(visible_text(html)) < 400
+    return False

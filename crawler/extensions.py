@@ -1,0 +1,63 @@
+"""Crawl summary: the per-source counts of the CLI contract, from a crawler's stats."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import signals
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+def _n(stats: Mapping[str, Any], *keys: str) -> int:
+    return sum(int(stats.get(k) or 0) for k in keys)
+
+
+def source_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"discovered", "fetched", "new", "changed", "unchanged", "removed", "blocked", "errors"}``."""
+    errors = sum(int(v or 0) for k, v in stats.items() if k in ("errors/listing", "errors/report", "errors/archive",
+                                                              "errors/extraction"))
+    return {
+        "discovered": _n(stats, "discovery/reports"),
+        "fetched": _n(stats, "report/fetched"),
+        "new": _n(stats, "archive/new"),
+        "changed": _n(stats, "archive/changed"),
+        "unchanged": _n(stats, "archive/unchanged", "archive/not_modified", "archive/moved",
+                        "discovery/known_skipped"),
+        "removed": _n(stats, "archive/removed"),
+        "restored": _n(stats, "archive/restored"),
+        "missing": _n(stats, "archive/missing"),
+        "blocked": _n(stats, "archive/blocked", "discovery/blocked"),
+        "errors": errors,
+        "requests": _n(stats, "downloader/request_count"),
+        "listing_complete": bool(stats.get("discovery/listing_complete")),
+    }
+
+
+class CrawlReportExtension:
+    """Log one summary line per source when its crawl ends."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        counts = source_counts(stats)
+        logger.info(
+            "%s: %s discovered, %s fetched, %s new, %s changed, %s unchanged, %s removed, %s errors (%s)",
+            getattr(spider, "source_name", spider.name), counts["discovered"], counts["fetched"], counts["new"],
+            counts["changed"], counts["unchanged"], counts["removed"], counts["errors"], reason,
+            extra={"spider": spider},
+        )

@@ -1,0 +1,1 @@
+"""Downloader middlewares: back-off retries, browser escalation for JS pages and challenges."""

@@ -1,0 +1,233 @@
+"""Through the browser only where needed: JavaScript challenges and JS-only pages.
+
+``RenderMiddleware`` sees a plain answer that is an anti-bot challenge (瑞数 412/202 with
+``$_ts``, 加速乐 521 with ``__jsl_clearance`` …) and sends that request once more through
+Chromium (scrapy-playwright). The cookies the browser earned are then lent to plain requests
+of the same host by ``ChallengeCookiesMiddleware``, so one browser visit opens the portal.
+An answer that is still a challenge after the browser is marked blocked: never archived as
+content, never retried in a loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit
+
+from scrapy_playwright.page import PageMethod
+
+from crawler.discovery.pages import CHALLENGE, classify_challenge, looks_challenged
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+HTML_KINDS = frozenset({"list", "report", "json", "hanweb", "search"})
+BLOCKED = "govarchive_blocked"
+RENDERED = "govarchive_rendered"
+COOKIE_GEN = "govarchive_cookie_gen"
+
+
+@dataclass(slots=True)
+class EarnedCookies:
+    """Cookies earned by browser visits, per host, with a generation counter."""
+
+    by_host: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    generation: int = 0
+
+    def add(self, cookies: list[dict[str, Any]]) -> None:
+        for cookie in cookies:
+            host = str(cookie.get("domain") or "").lstrip(".").lower()
+            if not host or not cookie.get("name"):
+                continue
+            jar = [c for c in self.by_host.get(host, []) if c["name"] != cookie["name"]]
+            jar.append({"name": cookie["name"], "value": cookie.get("value", ""), "path": cookie.get("path") or "/"})
+            self.by_host[host] = jar
+        self.generation += 1
+
+    def for_url(self, url: str) -> list[dict[str, Any]]:
+        host = (urlsplit(url).hostname or "").lower()
+        out: list[dict[str, Any]] = []
+        for domain, cookies in self.by_host.items():
+            if host == domain or host.endswith("." + domain):
+                out.extend(cookies)
+        return out
+
+
+def earned_cookies(crawler: Crawler) -> EarnedCookies:
+    """The crawler's shared cookie store (one per crawler)."""
+    store = getattr(crawler, "_govarchive_cookies", None)
+    if store is None:
+        store = EarnedCookies()
+        crawler._govarchive_cookies = store  # type: ignore[attr-defined]
+    return store
+
+
+async def settle_page(page: Any, timeout: float) -> dict[str, Any]:
+    """Wait until the page is no longer a challenge (it reloads itself) and the network is idle.
+
+    Runs as a scrapy-playwright page method; returns whether it passed, the status of the last
+    document the page navigated to, and the cookies of its context.
+    """
+    from playwright.async_api import Error as PlaywrightError
+
+    statuses: list[int] = []
+
+    def on_response(response: Any) -> None:
+        try:
+            if response.request.is_navigation_request() and response.frame == page.main_frame:
+                statuses.append(response.status)
+        except PlaywrightError:
+            pass
+
+    page.on("response", on_response)
+    deadline = time.monotonic() + timeout
+    passed = False
+    while time.monotonic() < deadline:
+        remaining = max(0.1, deadline - time.monotonic())
+        try:
+            await page.wait_for_load_state("networkidle", timeout=remaining * 1000)
+            html = await page.content()
+        except PlaywrightError:
+            await asyncio.sleep(0.2)
+            continue
+        if not looks_challenged(html):
+            passed = True
+            break
+        await asyncio.sleep(0.3)
+    try:
+        cookies = await page.context.cookies()
+    except PlaywrightError:
+        cookies = []
+    return {"passed": passed, "status": statuses[-1] if statuses else None, "cookies": cookies}
+
+
+def browser_request(request: Request, timeout: float) -> Request:
+    """``request`` once more, through Chromium (a fresh page, closed by scrapy-playwright)."""
+    meta = dict(request.meta)
+    meta.update(
+        {
+            "playwright": True,
+            "playwright_context": "render",
+            "playwright_page_methods": [PageMethod(settle_page, timeout)],
+            RENDERED: True,
+        }
+    )
+    meta.pop(BLOCKED, None)
+    return request.replace(meta=meta, dont_filter=True)
+
+
+async def browser_headers(*, browser_type_name: str, playwright_request: Any, scrapy_request_data: dict) -> dict[str, str]:
+    """The browser's own headers (its cookies included), with our User-Agent."""
+    headers: dict[str, str] = await playwright_request.all_headers()
+    scrapy_headers = scrapy_request_data["headers"].to_unicode_dict()
+    if agent := scrapy_headers.get("user-agent") or scrapy_headers.get("User-Agent"):
+        headers["user-agent"] = agent
+    for name in ("if-none-match", "if-modified-since"):
+        if playwright_request.is_navigation_request() and (value := scrapy_headers.get(name)):
+            headers[name] = value
+    return headers
+
+
+async def abort_heavy_request(request: Any) -> bool:
+    """Images, fonts and media are never needed to read a page."""
+    return request.resource_type in ("image", "media", "font")
+
+
+class ChallengeCookiesMiddleware:
+    """Lend the cookies a browser visit earned to plain requests of the same host."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.cookies = earned_cookies(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        request.meta[COOKIE_GEN] = self.cookies.generation
+        if request.meta.get("playwright"):
+            return
+        earned = self.cookies.for_url(request.url)
+        if not earned:
+            return
+        if isinstance(request.cookies, dict):
+            for cookie in earned:
+                request.cookies.setdefault(cookie["name"], cookie["value"])
+        elif isinstance(request.cookies, list):
+            names = {c.get("name") for c in request.cookies if isinstance(c, dict)}
+            request.cookies.extend(c for c in earned if c["name"] not in names)
+
+
+class RenderMiddleware:
+    """Escalate challenge answers to the browser once; mark what still fails as blocked."""
+
+    def __init__(self, crawler: Crawler, timeout: float) -> None:
+        self.crawler = crawler
+        self.timeout = timeout
+        self.cookies = earned_cookies(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        timeout = crawler.settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", 30000) / 1000
+        return cls(crawler, timeout)
+
+    def _inc(self, key: str) -> None:
+        if self.crawler.stats:
+            self.crawler.stats.inc_value(key)
+
+    def _can_render(self, request: Request) -> bool:
+        spider = self.crawler.spider
+        render = getattr(getattr(spider, "source", None), "render", "never")
+        return render != "never" and not request.meta.get(RENDERED)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("govarchive_kind") not in HTML_KINDS:
+            return response
+        if request.meta.get("playwright"):
+            return self._after_browser(request, response)
+        text = response.body[:65536].decode("utf-8", "replace")
+        headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        if classify_challenge(response.status, headers, text) != CHALLENGE:
+            return response
+        self._inc("render/challenge")
+        if request.meta.get(COOKIE_GEN, 0) < self.cookies.generation and not request.meta.get("govarchive_cookie_retry"):
+            # cookies were earned while this request was in flight: try them before the browser
+            self._inc("render/cookie_retry")
+            return request.replace(dont_filter=True, meta={**request.meta, "govarchive_cookie_retry": True})
+        if self._can_render(request):
+            self._inc("render/escalated")
+            logger.info("challenge at %s: retrying through the browser", request.url)
+            return browser_request(request, self.timeout)
+        self._inc("render/blocked")
+        request.meta[BLOCKED] = True
+        return response
+
+    def _after_browser(self, request: Request, response: Response) -> Response:
+        self._inc("render/browser_pages")
+        methods = request.meta.get("playwright_page_methods") or []
+        result = methods[0].result if methods and isinstance(methods[0].result, dict) else None
+        if result is None:
+            # a list rendered without the settle step: judge by the markup alone
+            if looks_challenged(response.text if hasattr(response, "text") else ""):
+                request.meta[BLOCKED] = True
+                self._inc("render/blocked")
+            return response
+        if result.get("cookies"):
+            self.cookies.add(result["cookies"])
+        if not result.get("passed"):
+            self._inc("render/blocked")
+            logger.warning("still a challenge after the browser: %s", request.url)
+            request.meta[BLOCKED] = True
+            return response
+        status = result.get("status") or 200
+        if status in (412, 202, 521):
+            status = 200
+        self._inc("render/passed")
+        return response.replace(status=status) if status != response.status else response

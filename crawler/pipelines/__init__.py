@@ -1,0 +1,1 @@
+"""Item pipelines: check-only collection → extraction (+ attachments) → title gate → archive."""

@@ -1,0 +1,144 @@
+"""Everything found goes to the archive here: reports, 304s, missing and blocked pages, listings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from crawler.extensions import source_counts
+from crawler.items import ExtractedPage, Listing, PageOutcome
+from crawler.session import CrawlSession, crawl_session
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from archive.recorder import RecordResult
+
+logger = logging.getLogger(__name__)
+
+# One writer thread for the whole process: the catalog sees one transaction at a time, and the
+# reactor keeps downloading while it writes.
+_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govarchive-archive")
+
+
+class ArchivePipeline:
+    """Record items with ``archive.recorder.Archive``; count outcomes as ``archive/<outcome>``."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.session: CrawlSession | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if crawler.settings.getbool("GOVARCHIVE_CHECK_ONLY"):
+            raise NotConfigured("check only")
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        if self.crawler.stats:
+            self.crawler.stats.inc_value(key, count)
+
+    async def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_WRITER, lambda: function(*args, **kwargs))
+
+    def open_spider(self) -> None:
+        self.session = crawl_session(self.crawler)
+
+    async def process_item(self, item: Any) -> Any:
+        session = self.session or crawl_session(self.crawler)
+        archive = session.archive
+        if archive is None:
+            return item
+        run_id = session.run_id
+        try:
+            if isinstance(item, ExtractedPage):
+                result = await self._call(archive.record_report, item.source, item.page, item.report, run_id=run_id)
+                self._done(session, item.page.url, result)
+            elif isinstance(item, PageOutcome):
+                method = {
+                    "not_modified": archive.record_not_modified,
+                    "missing": archive.record_missing,
+                    "blocked": archive.record_blocked,
+                }[item.kind]
+                result = await self._call(method, item.source, item.page, run_id=run_id)
+                self._done(session, item.page.url, result)
+            elif isinstance(item, Listing):
+                results = await self._call(archive.record_listing, item.source, item.urls, complete=item.complete,
+                                           run_id=run_id)
+                for result in results:
+                    self._inc(f"archive/listing_{result.outcome}")
+                    if result.outcome == "removed":
+                        self._inc("archive/removed")
+        except Exception as exc:
+            # an archive failure costs this item only; nothing half-written is committed
+            self._inc("errors/archive")
+            self._inc(f"archive/error/{type(exc).__name__}")
+            logger.exception("archive failed for %s: %s", getattr(getattr(item, "page", None), "url", item), exc)
+        return item
+
+    def _done(self, session: CrawlSession, url: str, result: RecordResult) -> None:
+        self._inc(f"archive/{result.outcome}")
+        if session.journal is not None:
+            session.journal.mark(url, result.outcome)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Record the source's counts in its run; forget the journal after a clean finish."""
+        session = self.session
+        if session is None or session.archive is None:
+            return
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        counts = source_counts(stats)
+        status = source_status(counts, stats)
+        archive = session.archive
+        error = None if status == "ok" else first_error(stats)
+        try:
+            if session.run_id is not None:
+                archive.update_source_run(
+                    session.run_id, session.source.name, discovered=counts["discovered"], fetched=counts["fetched"],
+                    new=counts["new"], changed=counts["changed"], unchanged=counts["unchanged"],
+                    removed=counts["removed"], blocked=counts["blocked"], errors=counts["errors"],
+                    report_links=counts["discovered"], status=status, error=error,
+                )
+            if session.own_run and session.run_id is not None:
+                archive.finish_run(session.run_id, status="failed" if status == "failed" else "ok",
+                                   stats=counts, error=error)
+        except Exception:
+            logger.exception("could not record the run of %s", session.source.name)
+        if session.journal is not None:
+            if reason == "finished":
+                session.journal.clear()
+            else:
+                session.journal.close()
+
+
+def first_error(stats: dict[str, Any]) -> str | None:
+    """A one-line description of what went wrong, from the error counters."""
+    parts = []
+    for key in sorted(stats):
+        if key.startswith(("errors/report/", "archive/error/", "extraction/error/")):
+            parts.append(f"{key.split('/', 2)[-1]} ×{stats[key]}")
+    if stats.get("errors/listing"):
+        parts.insert(0, f"{stats['errors/listing']} list page(s) failed")
+    if stats.get("discovery/blocked") or stats.get("archive/blocked"):
+        parts.append("blocked by an anti-bot challenge")
+    return "; ".join(parts) or None
+
+
+def source_status(counts: dict[str, Any], stats: dict[str, Any]) -> str:
+    """ok / failing / blocked / failed for a source's run, from its counts."""
+    if counts["errors"] == 0 and counts["blocked"] == 0:
+        return "ok"
+    progress = counts["new"] + counts["changed"] + counts["unchanged"]
+    if counts["blocked"] and not progress:
+        return "blocked"
+    if not progress and not stats.get("discovery/listing_complete"):
+        return "failed"
+    return "failing"

@@ -1,0 +1,119 @@
+"""Extraction of report pages and their attachments, then the title gate (precision)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import Request
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
+
+from archive.records import AttachmentRecord, ExtractedReport
+from crawler.discovery import is_soft_404
+from crawler.extraction import ExtractionError, NoReportText, decode_html, extract_attachment, extract_page
+from crawler.items import ExtractedPage, PageOutcome, ReportPage
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+# What is worth downloading: files that carry report text, or may (scans).
+FETCHED_TYPES = frozenset({"pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "et", "txt", "rtf"})
+
+
+class ExtractionPipeline:
+    """ReportPage → ExtractedPage (clean text, metadata, attachment texts), or a soft-404 outcome."""
+
+    def __init__(self, crawler: Crawler, max_attachment_bytes: int) -> None:
+        self.crawler = crawler
+        self.max_attachment_bytes = max_attachment_bytes
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, crawler.settings.getint("GOVARCHIVE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024))
+
+    def _inc(self, key: str) -> None:
+        if self.crawler.stats:
+            self.crawler.stats.inc_value(key)
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ReportPage):
+            return item
+        page = item.page
+        try:
+            report: ExtractedReport = await maybe_deferred_to_future(
+                deferToThread(extract_page, page.body, page.final_url or page.url, dict(page.headers))
+            )
+        except NoReportText as exc:
+            text, _ = decode_html(page.body, dict(page.headers))
+            if is_soft_404(text, body_chars=4000):
+                if item.known:
+                    return PageOutcome("missing", item.source, page, known=True)
+                raise DropItem(f"soft 404 at {page.url}") from None
+            self._inc("extraction/no_text")
+            raise DropItem(f"no report text at {page.url}: {exc.reason}") from None
+        except ExtractionError as exc:
+            self._inc(f"extraction/error/{type(exc).__name__}")
+            self._inc("errors/extraction")
+            raise DropItem(f"extraction failed at {page.url}: {exc}") from None
+        self._inc("extraction/ok")
+        if report.attachments:
+            attachments = [await self._fetch_attachment(a) for a in report.attachments]
+            report = dataclasses.replace(report, attachments=tuple(attachments))
+        return ExtractedPage(item.source, page, report, item.known)
+
+    async def _fetch_attachment(self, attachment: AttachmentRecord) -> AttachmentRecord:
+        if attachment.body is not None or attachment.type not in FETCHED_TYPES:
+            return attachment
+        engine = self.crawler.engine
+        assert engine is not None
+        request = Request(
+            attachment.url,
+            meta={"govarchive_kind": "attachment", "download_maxsize": self.max_attachment_bytes,
+                  "download_warnsize": self.max_attachment_bytes},
+            dont_filter=True,
+            priority=5,
+        )
+        try:
+            response = await engine.download_async(request)
+        except Exception as exc:  # noqa: BLE001 — any download failure only costs the attachment
+            self._inc("attachments/failed")
+            reason = "larger than the attachment limit" if "maxsize" in str(exc).lower() else type(exc).__name__
+            return dataclasses.replace(attachment, text_status=f"not fetched: {reason}")
+        if response.status != 200:
+            self._inc("attachments/failed")
+            return dataclasses.replace(attachment, text_status=f"not fetched: HTTP {response.status}")
+        self._inc("attachments/fetched")
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        record: AttachmentRecord = await maybe_deferred_to_future(
+            deferToThread(extract_attachment, response.body, attachment.name, content_type, attachment.url)
+        )
+        if record.type == "unknown" and attachment.type:
+            record = dataclasses.replace(record, type=attachment.type)
+        return record
+
+
+class ReportFilterPipeline:
+    """The second gate: an unknown page is archived only if its own title names a report."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ExtractedPage) or item.known:
+            return item
+        source = self.crawler.spider.source  # type: ignore[union-attr]
+        title = item.report.title
+        if not source.title_matches(title):
+            if self.crawler.stats:
+                self.crawler.stats.inc_value("filter/rejected")
+            raise DropItem(f"not a report by its title: {title!r} at {item.page.url}")
+        return item

@@ -1,0 +1,269 @@
+"""Run crawls in this process: one Scrapy crawler per source, a run recorded in the archive.
+
+``run_crawl`` is what ``govarchive crawl`` calls (the scheduler runs that command as a child
+process per run, so each run gets a fresh Twisted reactor). ``python -m crawler.runner`` is the
+same without the CLI around it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crawler.bridge import scrapy_settings, source_settings
+from crawler.extensions import source_counts
+from spiders.sources import SourceDefinition, SourceError, load_sources, source_dirs
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from govarchive.config import Settings
+
+CrawlSummary = dict[str, Any]
+SUMMARY_KEYS = ("name", "discovered", "fetched", "new", "changed", "unchanged", "removed", "errors")
+logger = logging.getLogger(__name__)
+
+
+def resolve_sources(settings: Settings, names: Iterable[str], *, all_sources: bool = False,
+                    extra: Sequence[SourceDefinition] = ()) -> list[SourceDefinition]:
+    """The definitions to crawl; SourceError (one line) for an unknown name or a bad file."""
+    known = load_sources(source_dirs(settings.sources_dir, settings.sources_dirs))
+    known.update({s.name: s for s in extra})
+    wanted = list(dict.fromkeys(names))
+    if all_sources:
+        return list(known.values()) if not wanted else [known[n] for n in wanted if n in known]
+    if not wanted:
+        raise SourceError("name at least one source, or use --all")
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise SourceError(f"unknown source {unknown[0]!r} (see `govarchive sources list`)")
+    return [known[n] for n in wanted]
+
+
+def _setup_logging(settings: Settings, run_label: str, console: Any | None) -> Path | None:
+    """Everything at INFO into ``<home>/logs/crawl-<run>.log``; warnings on the terminal."""
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    log_path: Path | None = settings.home / "logs" / f"crawl-{run_label}.log"
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+        file_handler = logging.FileHandler(log_path, encoding="utf-8")  # type: ignore[arg-type]
+        file_handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+        root.addHandler(file_handler)
+    except OSError:
+        log_path = None
+    if console is not None:
+        from rich.logging import RichHandler
+
+        term: logging.Handler = RichHandler(console=console, show_path=False, show_time=False)
+    else:
+        term = logging.StreamHandler(sys.stderr)
+        term.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    term.setLevel(logging.WARNING)
+    root.addHandler(term)
+    return log_path
+
+
+def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], *, run_id: int | None,
+                   trigger: str, check_only: bool, progress: bool) -> list[Crawler]:
+    """Crawl every source (a few at a time) in one CrawlerProcess; return the finished crawlers."""
+    from scrapy.crawler import Crawler, CrawlerProcess
+    from scrapy.settings import Settings as ScrapySettings
+
+    from spiders.portal import GovPortalSpider
+
+    base = scrapy_settings(settings, run_id=run_id, trigger=trigger, check_only=check_only)
+    show = progress and sys.stderr.isatty()
+    console = None
+    if show:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+    _setup_logging(settings, str(run_id) if run_id is not None else f"check-{os.getpid()}", console)
+    process = CrawlerProcess(base, install_root_handler=False)
+    from twisted.internet import defer, reactor, task
+
+    crawlers: list[Crawler] = []
+    for definition in definitions:
+        crawler_settings = ScrapySettings()
+        crawler_settings.setdict(base, priority="project")
+        crawler_settings.setdict(source_settings(definition), priority="cmdline")
+        crawlers.append(Crawler(GovPortalSpider, crawler_settings))
+    semaphore = defer.DeferredSemaphore(settings.crawl.parallel_sources)
+    failures: list[str] = []
+
+    def crawl_one(crawler: Crawler, definition: SourceDefinition) -> Any:
+        d = process.crawl(crawler, definition=definition)
+
+        def failed(failure: Any) -> None:
+            failures.append(f"{definition.name}: {failure.getErrorMessage()}")
+            logger.error("%s: crawl failed: %s", definition.name, failure.getErrorMessage())
+
+        d.addErrback(failed)
+        return d
+
+    runs = [semaphore.run(crawl_one, c, d) for c, d in zip(crawlers, definitions, strict=True)]
+    done = defer.DeferredList(runs, consumeErrors=True)
+    done.addBoth(lambda _: reactor.callLater(0, reactor.stop))  # type: ignore[attr-defined]
+
+    live = None
+    if show and console is not None:
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        live = Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=False)
+        tasks = {c: live.add_task(d.name) for c, d in zip(crawlers, definitions, strict=True)}
+
+        def refresh() -> None:
+            for crawler, task_id in tasks.items():
+                stats = crawler.stats.get_stats() if crawler.stats else {}
+                counts = source_counts(stats)
+                name = crawler.spider.source_name if crawler.spider else "…"  # type: ignore[attr-defined]
+                live.update(task_id, description=(
+                    f"{name}: {counts['discovered']} found, {counts['fetched']} fetched, {counts['new']} new, "
+                    f"{counts['changed']} changed, {counts['errors']} errors"))
+
+        loop = task.LoopingCall(refresh)
+        loop.start(0.5)
+        done.addBoth(lambda _: loop.stop() if loop.running else None)
+        live.start()
+    try:
+        process.start(stop_after_crawl=False)
+    finally:
+        if live is not None:
+            live.stop()
+    for crawler in crawlers:
+        crawler._govarchive_failures = failures  # type: ignore[attr-defined]
+    return crawlers
+
+
+def _counts(crawler: Crawler) -> dict[str, Any]:
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    return source_counts(stats)
+
+
+def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str = "cli", progress: bool = True,
+              all_sources: bool = False, extra_sources: Sequence[SourceDefinition] = ()) -> CrawlSummary:
+    """Discover, fetch, extract and archive the named sources in this process.
+
+    Returns ``{"run_id", "status", "sources": [{"name", "discovered", "fetched", "new", "changed",
+    "unchanged", "removed", "errors", …}]}``. Raises SourceError for unknown sources. Can run
+    once per process (the Twisted reactor does not restart).
+    """
+    from crawler.archive_link import open_archive
+    from crawler.pipelines.archive import first_error, source_status
+
+    definitions = resolve_sources(settings, source_names, all_sources=all_sources, extra=extra_sources)
+    archive = open_archive(settings.catalog_url, settings.store_url,
+                           scrapy_settings(settings)["GOVARCHIVE_STORE_OPTIONS"],
+                           removal_checks=settings.crawl.removal_checks)
+    for d in definitions:
+        archive.ensure_source(d.name, title=d.title, region=d.region, level=d.level,
+                              definition=d.model_dump(mode="json"))
+    run_id = archive.start_run([d.name for d in definitions], trigger=trigger, pid=os.getpid())
+    try:
+        crawlers = _crawl_process(settings, definitions, run_id=run_id, trigger=trigger, check_only=False,
+                                  progress=progress)
+    except BaseException as exc:
+        archive.finish_run(run_id, status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
+                           error=f"{type(exc).__name__}: {exc}")
+        raise
+    sources = []
+    for definition, crawler in zip(definitions, crawlers, strict=True):
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        counts = source_counts(stats)
+        entry = {key: counts[key] for key in SUMMARY_KEYS if key != "name"}
+        entry = {"name": definition.name, **entry, "blocked": counts["blocked"],
+                 "requests": counts["requests"], "status": source_status(counts, stats),
+                 "error": None}
+        if entry["status"] != "ok":
+            entry["error"] = first_error(stats)
+        if stats.get("finish_reason") not in (None, "finished"):
+            entry["status"] = "failed"
+            entry["error"] = f"crawl ended: {stats.get('finish_reason')}"
+        sources.append(entry)
+    failed = [s for s in sources if s["status"] == "failed"]
+    status = "ok" if not failed else "failed" if len(failed) == len(sources) else "partial"
+    summary: CrawlSummary = {"run_id": run_id, "status": status, "sources": sources}
+    archive.finish_run(run_id, status="ok" if status != "failed" else "failed", stats=summary,
+                       error="; ".join(f"{s['name']}: {s['error']}" for s in failed) or None)
+    return summary
+
+
+def check_source(settings: Settings, name: str, *, extra_sources: Sequence[SourceDefinition] = ()) -> dict[str, Any]:
+    """Discovery only for one source: the report pages a crawl would fetch; nothing stored."""
+    from crawler.session import crawl_session
+
+    definition = resolve_sources(settings, [name], extra=extra_sources)[0]
+    crawlers = _crawl_process(settings, [definition], run_id=None, trigger="check", check_only=True,
+                              progress=False)
+    crawler = crawlers[0]
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    found = crawl_session(crawler).discovered if getattr(crawler, "_govarchive_session", None) else []
+    return {
+        "name": definition.name,
+        "reports": [{"url": d.url, "title": d.title} for d in sorted(found, key=lambda d: d.url)],
+        "list_pages": int(stats.get("discovery/list_pages") or 0) + int(stats.get("discovery/hanweb_pages") or 0)
+        + int(stats.get("discovery/json_pages") or 0),
+        "listing_complete": bool(stats.get("discovery/listing_complete")),
+        "errors": source_counts(stats)["errors"],
+    }
+
+
+def print_summary(summary: CrawlSummary, console: Any | None = None) -> None:
+    """The per-source table shown at the end of a crawl."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"run {summary['run_id']}: {summary['status']}", show_edge=False, header_style="bold")
+    for column in ("source", "discovered", "fetched", "new", "changed", "unchanged", "removed", "errors", "status"):
+        table.add_column(column)
+    for s in summary["sources"]:
+        table.add_row(s["name"], *(str(s[k]) for k in SUMMARY_KEYS[1:]), s["status"])
+    (console or Console()).print(table)
+    for s in summary["sources"]:
+        if s.get("error"):
+            print(f"{s['name']}: {s['error']}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m crawler.runner [--home DIR] [--all] [--json] [--check] NAME …``"""
+    from govarchive.config import ConfigError, load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m crawler.runner", description=main.__doc__)
+    parser.add_argument("names", nargs="*")
+    parser.add_argument("--home")
+    parser.add_argument("--all", action="store_true", dest="all_sources")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--check", action="store_true", help="discovery only, nothing stored")
+    parser.add_argument("--trigger", default="cli")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.home)
+        if args.check:
+            if len(args.names) != 1:
+                raise SourceError("--check takes exactly one source")
+            result: Any = check_source(settings, args.names[0])
+        else:
+            result = run_crawl(settings, args.names, trigger=args.trigger, progress=not args.no_progress,
+                               all_sources=args.all_sources)
+    except (ConfigError, SourceError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if args.json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n")
+    elif not args.check:
+        print_summary(result)
+    if not args.check and result["status"] == "failed":
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Per-crawler state shared by the spider, the pipelines and the extension: one source, one run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crawler.journal import CrawlJournal
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from archive.recorder import Archive, KnownReport
+    from spiders.sources import SourceDefinition
+
+SESSION_ATTR = "_govarchive_session"
+
+
+@dataclass(slots=True)
+class CrawlSession:
+    """What one crawler knows beyond Scrapy: its source, the archive, its run, its journal."""
+
+    source: SourceDefinition
+    archive: Archive | None
+    run_id: int | None
+    own_run: bool
+    journal: CrawlJournal | None
+    check_only: bool
+    discovered: list[Any] = field(default_factory=list)  # DiscoveredReport items (check mode)
+    done: set[str] = field(default_factory=set)  # URLs an interrupted crawl already recorded
+
+    def known_reports(self) -> list[KnownReport]:
+        return self.archive.known_reports(self.source.name) if self.archive is not None else []
+
+
+def _utc(moment: Any) -> dt.datetime | None:
+    if not isinstance(moment, dt.datetime):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def recheck_due(known: KnownReport, hours: float, now: dt.datetime | None = None) -> bool:
+    """Whether a known report's own cadence calls for fetching it again."""
+    checked = _utc(known.last_checked)
+    if checked is None:
+        return True
+    now = now or dt.datetime.now(dt.UTC)
+    return now - checked >= dt.timedelta(hours=hours)
+
+
+def crawl_session(crawler: Crawler) -> CrawlSession:
+    """The crawler's session, created on first use (the spider must exist by then)."""
+    session = getattr(crawler, SESSION_ATTR, None)
+    if session is not None:
+        return session
+    from crawler.archive_link import archive_from_settings
+
+    settings = crawler.settings
+    spider = crawler.spider
+    source = spider.source  # type: ignore[union-attr]
+    check_only = settings.getbool("GOVARCHIVE_CHECK_ONLY")
+    archive = None if check_only else archive_from_settings(settings)
+    run_id = settings.get("GOVARCHIVE_RUN_ID")
+    own_run = False
+    if archive is not None:
+        archive.ensure_source(source.name, title=source.title, region=source.region, level=source.level,
+                              definition=source.model_dump(mode="json"))
+        if run_id is None:
+            run_id = archive.start_run([source.name], trigger=settings.get("GOVARCHIVE_TRIGGER", "scrapy"),
+                                       pid=os.getpid())
+            own_run = True
+    journal = None
+    done: set[str] = set()
+    if not check_only and settings.getbool("GOVARCHIVE_RESUMABLE", True) and settings.get("GOVARCHIVE_JOBS_DIR"):
+        journal = CrawlJournal(Path(settings["GOVARCHIVE_JOBS_DIR"]) / source.name)
+        done = journal.load()
+    session = CrawlSession(source, archive, int(run_id) if run_id is not None else None, own_run, journal,
+                           check_only, done=done)
+    setattr(crawler, SESSION_ATTR, session)
+    return session

@@ -1,0 +1,507 @@
+"""The generic portal spider: one source, any CMS family, no per-site code.
+
+It walks the source's list pages (pagination, sub-columns, Hanweb jpage POSTs, JSON lists read
+by scripts, a sitemap), keeps links whose title matches the source's report pattern, and fetches
+those report pages — new ones plainly, known ones conditionally and only on their own cadence
+or when the listing no longer shows them. It yields items; pipelines extract and archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.http import FormRequest, Request, Response, TextResponse
+
+from archive.records import FetchedPage
+from crawler.discovery import (
+    Link,
+    canonical_url,
+    column_prefix,
+    extract_links,
+    hanweb_pages,
+    hanweb_record_count,
+    host_allowed,
+    is_page_url,
+    is_soft_404,
+    is_trap,
+    json_endpoints,
+    list_pages,
+    looks_js_only_list,
+    looks_like_column,
+    parse_json_list,
+    search_form,
+    sitemap_urls,
+)
+from crawler.items import DiscoveredReport, Listing, PageOutcome, ReportPage
+from crawler.middlewares.render import BLOCKED, RENDERED, browser_request
+from crawler.session import CrawlSession, crawl_session, recheck_due
+from spiders.sources import SourceDefinition, SourceError, get_source
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
+
+    from archive.recorder import KnownReport
+
+logger = logging.getLogger(__name__)
+
+LISTING_KINDS = frozenset({"list", "hanweb", "json", "search", "sitemap"})
+REPORT_STATUSES = [202, 304, 400, 403, 404, 410, 412, 429, 451, 500, 502, 503, 504, 521]
+SEARCH_KEYWORD = "法治政府建设"
+MAX_JSON_CANDIDATES = 4
+
+
+class GovPortalSpider(scrapy.Spider):
+    """``scrapy crawl portal -a source=NAME``: discover and fetch one source's reports."""
+
+    name = "portal"
+
+    def __init__(self, source: str | None = None, definition: SourceDefinition | str | None = None,
+                 *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.source_name = source
+        self._definition = definition
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._configure(crawler)
+        return spider
+
+    # Set-up ----------------------------------------------------------------------------
+    def _configure(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if isinstance(self._definition, SourceDefinition):
+            self.source = self._definition
+        elif isinstance(self._definition, str):
+            self.source = SourceDefinition.model_validate_json(self._definition)
+        elif self.source_name:
+            dirs = [Path(d) for d in settings.getlist("GOVARCHIVE_SOURCES_DIRS")]
+            try:
+                self.source = get_source(self.source_name, dirs)
+            except SourceError as exc:
+                raise ValueError(str(exc)) from None
+        else:
+            raise ValueError("no source given: scrapy crawl portal -a source=NAME")
+        self.source_name = self.source.name
+        self.allowed_domains = list(self.source.allowed_domains)
+        self.max_list_pages = settings.getint("GOVARCHIVE_MAX_LIST_PAGES", 200)
+        self.depth_limit = settings.getint("GOVARCHIVE_DEPTH_LIMIT", 8)
+        self.recheck_hours = settings.getfloat("GOVARCHIVE_RECHECK_HOURS", 24.0)
+        self.max_attachment_bytes = settings.getint("GOVARCHIVE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024)
+        self.starts = [canonical_url(u) for u in self.source.start_urls]
+        # listing state
+        self.list_seen: set[str] = set()
+        self.list_pending = 0
+        self.list_count = 0
+        self.listing_ok = True
+        self.listing_truncated = False
+        self.listing_done = False
+        self.link_seen: set[str] = set()
+        self.link_titles: dict[str, str] = {}
+        self.listed: dict[str, str] = {}  # report URL → listed title
+        self.sitemap_candidates: set[str] = set()
+        self.search_forms: list[str] = []
+        self.json_origins: dict[str, list[int]] = {}  # page → [pending candidates, links found]
+        # fetching state
+        self.requested: set[str] = set()
+        self.known: dict[str, KnownReport] = {}
+        crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+
+    @property
+    def session(self) -> CrawlSession:
+        return crawl_session(self.crawler)
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(key, count)  # type: ignore[union-attr]
+
+    # Start -----------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        session = self.session
+        if not session.check_only:
+            self.known = {k.url: k for k in session.known_reports()}
+        for url in self.starts:
+            if request := self._list_request(url, depth=0):
+                yield request
+        for url in self._sitemap_locations():
+            if request := self._listing_request(url, kind="sitemap", depth=0, callback=self.parse_sitemap):
+                yield request
+        if self.list_pending == 0:  # nothing could be requested at all
+            for item in self._finish_listing():
+                yield item
+
+    def _sitemap_locations(self) -> list[str]:
+        hosts = {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.starts}
+        return [f"{h}/sitemap.xml" for h in sorted(hosts)]
+
+    # Requests --------------------------------------------------------------------------
+    def _render_meta(self) -> dict[str, Any]:
+        return {"playwright": True, "playwright_context": "render", RENDERED: True} if self.source.render == "always" else {}
+
+    def _listing_request(self, url: str, *, kind: str, depth: int, callback: Any,
+                         formdata: dict[str, str] | None = None, origin: str | None = None) -> Request | None:
+        key = url + ("#" + "&".join(f"{k}={v}" for k, v in sorted(formdata.items())) if formdata else "")
+        if key in self.list_seen or not host_allowed(url, self.allowed_domains):
+            return None
+        if kind == "list" and (is_trap(url) or depth > self.depth_limit):
+            self._inc("discovery/trap_skipped")
+            return None
+        if kind in ("list", "hanweb", "json") and self.list_count >= self.max_list_pages:
+            if not self.listing_truncated:
+                logger.warning("%s: more than %d list pages, stopping there", self.source.name, self.max_list_pages)
+            self.listing_truncated = True
+            self._inc("discovery/list_pages_capped")
+            return None
+        self.list_seen.add(key)
+        self.list_pending += 1
+        if kind in ("list", "hanweb", "json"):
+            self.list_count += 1
+        meta = {"govarchive_kind": kind, "govarchive_depth": depth, "govarchive_origin": origin,
+                "handle_httpstatus_list": REPORT_STATUSES}
+        if kind in ("list", "search"):
+            meta.update(self._render_meta())
+        if kind == "sitemap":
+            meta["dont_retry"] = True
+        if formdata is not None:
+            return FormRequest(url, formdata=formdata, callback=callback, errback=self.listing_failed,
+                               meta=meta, dont_filter=True, priority=10)
+        return Request(url, callback=callback, errback=self.listing_failed, meta=meta, dont_filter=True, priority=10)
+
+    def _list_request(self, url: str, depth: int) -> Request | None:
+        return self._listing_request(url, kind="list", depth=depth, callback=self.parse_list)
+
+    def _report_request(self, url: str, title: str, *, reason: str) -> Request | DiscoveredReport | None:
+        if url in self.requested:
+            return None
+        self.requested.add(url)
+        known = self.known.get(url)
+        if self.session.check_only:
+            return DiscoveredReport(self.source.name, url, title, known=known is not None)
+        if url in self.session.done:
+            self._inc("resume/skipped")
+            return None
+        active = known is not None and known.status == "active"
+        if active and reason == "listed" and not recheck_due(known, self.recheck_hours):  # type: ignore[arg-type]
+            self._inc("discovery/known_skipped")
+            return None
+        headers: dict[str, str] = {}
+        if active:
+            if known.etag:  # type: ignore[union-attr]
+                headers["If-None-Match"] = known.etag  # type: ignore[union-attr]
+            if known.last_modified:  # type: ignore[union-attr]
+                headers["If-Modified-Since"] = known.last_modified  # type: ignore[union-attr]
+            self._inc("fetch/conditional" if headers else "fetch/unconditional_recheck")
+        self._inc(f"fetch/{reason}")
+        meta = {"govarchive_kind": "report", "govarchive_url": url, "govarchive_title": title,
+                "govarchive_known": known is not None, "handle_httpstatus_list": REPORT_STATUSES}
+        meta.update(self._render_meta())
+        return Request(url, headers=headers, callback=self.parse_report, errback=self.report_failed, meta=meta,
+                       dont_filter=True, priority=0 if reason == "listed" else -5)
+
+    # Listing ---------------------------------------------------------------------------
+    def _listing_answer(self, response: Response) -> str | None:
+        """The response text when it is a usable listing answer; else notes the failure."""
+        self.list_pending -= 1
+        self._inc(f"discovery/{response.meta.get('govarchive_kind', 'list')}_pages")
+        if response.meta.get(BLOCKED):
+            self._inc("discovery/blocked")
+            self._listing_failure(response.url, "blocked by an anti-bot challenge")
+            return None
+        if response.status != 200 or not isinstance(response, TextResponse):
+            self._listing_failure(response.url, f"HTTP {response.status}")
+            return None
+        return response.text
+
+    def _listing_failure(self, url: str, reason: str) -> None:
+        self.listing_ok = False
+        self._inc("errors/listing")
+        logger.warning("%s: list page %s failed: %s", self.source.name, url, reason)
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        text = self._listing_answer(response)
+        if text is not None:
+            yield from self._read_list(response, text)
+        yield from self._maybe_finish()
+
+    def _read_list(self, response: Response, text: str) -> Iterator[Any]:
+        url = canonical_url(response.url)
+        depth = response.meta.get("govarchive_depth", 0)
+        kind = response.meta.get("govarchive_kind", "list")
+        links = extract_links(text, response.url)
+        new_links = [link for link in links if link.url not in self.link_seen]
+        for link in links:
+            self.link_seen.add(link.url)
+            if len(link.title) > len(self.link_titles.get(link.url, "")):
+                self.link_titles[link.url] = link.title
+        matched, found = self._report_links(links)
+        yield from found
+        if kind == "search":
+            return
+        # pagination: follow a page's numbered/next links only while pages bring new links
+        pages = list_pages(text, url, links, self.max_list_pages)
+        if new_links or depth == 0:
+            for page in pages:
+                if request := self._list_request(page, depth + 1):
+                    yield request
+        for link in links:
+            if (looks_like_column(link.url, self.starts) and link.url not in pages
+                    and (request := self._list_request(link.url, depth + 1))):
+                yield request
+        if "datastore" in text or "dataproxy.jsp" in text:
+            yield from self._hanweb_requests(text, url, depth)
+        if (form := search_form(text, url)) is not None:
+            self.search_forms.append(form.url(SEARCH_KEYWORD))
+        if not matched and not pages and looks_js_only_list(text, links):
+            yield from self._script_lists(response, text, url, depth)
+
+    def _report_links(self, links: Iterable[Link]) -> tuple[int, list[Any]]:
+        """(how many links name a report, the requests or items for those not yet handled)."""
+        matched = 0
+        out: list[Any] = []
+        for link in links:
+            if not host_allowed(link.url, self.allowed_domains) or not is_page_url(link.url):
+                continue
+            if link.url in self.starts or not self.source.title_matches(link.title):
+                continue
+            matched += 1
+            if link.url not in self.listed:
+                self.listed[link.url] = link.title
+                self._inc("discovery/reports")
+            if request := self._report_request(link.url, link.title, reason="listed"):
+                out.append(request)
+        self._inc("discovery/report_links", matched)
+        return matched, out
+
+    def _hanweb_requests(self, text: str, url: str, depth: int) -> Iterator[Request]:
+        seen = hanweb_record_count(text)
+        for page in hanweb_pages(text, url, self.max_list_pages, records_seen=seen):
+            request = self._listing_request(page.url, kind="hanweb", depth=depth + 1, callback=self.parse_hanweb,
+                                            formdata=page.formdata, origin=url)
+            if request is not None:
+                yield request
+
+    def parse_hanweb(self, response: Response) -> Iterator[Any]:
+        text = self._listing_answer(response)
+        if text is not None:
+            links = extract_links(text, response.url)
+            for link in links:
+                self.link_seen.add(link.url)
+            yield from self._report_links(links)[1]
+        yield from self._maybe_finish()
+
+    def _script_lists(self, response: Response, text: str, url: str, depth: int) -> Iterator[Request]:
+        """A list filled by JavaScript: read the JSON its scripts load, else render the page."""
+        candidates = json_endpoints(text, url)[:MAX_JSON_CANDIDATES]
+        requests = [
+            r for c in candidates
+            if (r := self._listing_request(c, kind="json", depth=depth + 1, callback=self.parse_json, origin=url))
+        ]
+        if requests:
+            self.json_origins[url] = [len(requests), 0]
+            yield from requests
+            return
+        yield from self._render_list(response)
+
+    def _render_list(self, response: Response) -> Iterator[Request]:
+        request = response.request
+        if request is None or self.source.render == "never" or response.meta.get(RENDERED):
+            if self.source.render == "never" and response.meta.get("govarchive_kind") == "list":
+                logger.warning("%s: %s looks filled by JavaScript and render = never", self.source.name, response.url)
+                self._inc("discovery/js_list_not_rendered")
+            return
+        self._inc("render/js_list")
+        self.list_pending += 1
+        timeout = self.crawler.settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", 30000) / 1000
+        yield browser_request(request.replace(callback=self.parse_list, errback=self.listing_failed), timeout)
+
+    def parse_json(self, response: Response) -> Iterator[Any]:
+        origin = response.meta.get("govarchive_origin")
+        if origin is None:  # a further page of a known JSON list: failing breaks the listing
+            text = self._listing_answer(response)
+        else:  # a guessed endpoint that does not answer is not a broken listing
+            self.list_pending -= 1
+            self._inc("discovery/json_pages")
+            text = response.text if response.status == 200 and isinstance(response, TextResponse) else None
+        parsed = parse_json_list(text, response.url, self.max_list_pages) if text is not None else None
+        if parsed is not None:
+            for link in parsed.links:
+                self.link_seen.add(link.url)
+                self.link_titles.setdefault(link.url, link.title)
+            yield from self._report_links(parsed.links)[1]
+            for page in parsed.pages:
+                request = self._listing_request(page, kind="json", depth=response.meta.get("govarchive_depth", 1) + 1,
+                                                callback=self.parse_json, origin=None)
+                if request is not None:
+                    yield request
+        if origin in self.json_origins:
+            state = self.json_origins[origin]
+            state[0] -= 1
+            state[1] += len(parsed.links) if parsed is not None else 0
+            if state[0] == 0 and state[1] == 0:
+                yield from self._render_origin(origin)
+        yield from self._maybe_finish()
+
+    def _render_origin(self, origin: str) -> Iterator[Request]:
+        if self.source.render == "never":
+            self._inc("discovery/js_list_not_rendered")
+            return
+        self._inc("render/js_list")
+        timeout = self.crawler.settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", 30000) / 1000
+        self.list_pending += 1
+        meta = {"govarchive_kind": "list", "govarchive_depth": 0, "handle_httpstatus_list": REPORT_STATUSES}
+        plain = Request(origin, callback=self.parse_list, errback=self.listing_failed, meta=meta, dont_filter=True,
+                        priority=10)
+        yield browser_request(plain, timeout)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        self.list_pending -= 1
+        self._inc("discovery/sitemap_pages")
+        if response.status == 200:
+            pages, nested = sitemap_urls(response.body)
+            prefixes = [column_prefix(u) for u in self.starts]
+            for url in pages:
+                if any(url.startswith(p) for p in prefixes) and host_allowed(url, self.allowed_domains):
+                    self.sitemap_candidates.add(url)
+            for url in nested[:20]:
+                request = self._listing_request(url, kind="sitemap", depth=1, callback=self.parse_sitemap)
+                if request is not None:
+                    yield request
+        yield from self._maybe_finish()
+
+    def parse_search(self, response: Response) -> Iterator[Any]:
+        text = self._listing_answer(response)
+        if text is not None:
+            yield from self._read_list(response, text)
+        yield from self._maybe_finish()
+
+    def listing_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        self.list_pending -= 1
+        kind = request.meta.get("govarchive_kind")
+        if kind == "sitemap":
+            pass  # most portals have none
+        elif kind == "json" and request.meta.get("govarchive_origin") in self.json_origins:
+            state = self.json_origins[request.meta["govarchive_origin"]]
+            state[0] -= 1
+            if state[0] == 0 and state[1] == 0:
+                yield from self._render_origin(request.meta["govarchive_origin"])
+        else:
+            reason = "forbidden by robots.txt" if failure.check(IgnoreRequest) else failure.getErrorMessage()
+            if failure.check(IgnoreRequest):
+                self._inc("robots/forbidden_list")
+            self._listing_failure(request.url, reason)
+        yield from self._maybe_finish()
+
+    # End of the listing ------------------------------------------------------------------
+    def _maybe_finish(self) -> Iterator[Any]:
+        if self.list_pending <= 0 and not self.listing_done:
+            yield from self._finish_listing()
+
+    def _finish_listing(self) -> Iterator[Any]:
+        if not self.listed and self.search_forms and self.listing_ok:
+            # nothing in the column: ask the portal's own search once
+            url = self.search_forms[0]
+            self.search_forms = []
+            if request := self._listing_request(url, kind="search", depth=1, callback=self.parse_search):
+                yield request
+                return
+        self.listing_done = True
+        complete = self.listing_ok and not self.listing_truncated
+        self.crawler.stats.set_value("discovery/listing_complete", complete)  # type: ignore[union-attr]
+        for url in sorted(self.sitemap_candidates - set(self.listed)):
+            title = self.link_titles.get(url)
+            if title is not None and not self.source.title_matches(title):
+                continue  # the listing showed it under a title that is not a report's
+            if request := self._report_request(url, title or "", reason="sitemap"):
+                yield request
+        if self.session.check_only:
+            return
+        yield Listing(self.source.name, tuple(sorted(self.listed)), complete)
+        yield from self._rechecks(complete)
+
+    def _rechecks(self, complete: bool) -> Iterator[Any]:
+        """Known reports due by their own cadence, and those a complete listing no longer shows."""
+        for url, known in sorted(self.known.items()):
+            if known.status != "active" or url in self.requested:
+                continue
+            absent = complete and url not in self.listed
+            if not absent and not recheck_due(known, self.recheck_hours):
+                continue
+            if request := self._report_request(url, self.listed.get(url, ""), reason="absent" if absent else "recheck"):
+                yield request
+
+    def _on_idle(self, spider: scrapy.Spider) -> None:
+        if spider is not self or self.listing_done:
+            return
+        # a listing request vanished without callback (should not happen): finish without it
+        logger.warning("%s: listing did not finish cleanly; treating it as incomplete", self.source.name)
+        self.listing_ok = False
+        self.list_pending = 0
+        scheduled = False
+        for obj in self._finish_listing():
+            if isinstance(obj, Request):
+                self.crawler.engine.crawl(obj)  # type: ignore[union-attr]
+                scheduled = True
+        if scheduled:
+            raise DontCloseSpider
+
+    # Report pages ------------------------------------------------------------------------
+    def _fetched(self, response: Response) -> FetchedPage:
+        url = response.meta.get("govarchive_url") or response.url
+        request = response.request
+        req_headers = {}
+        if request is not None:
+            req_headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
+                           for k, v in request.headers.items()}
+        headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        final = canonical_url(response.url)
+        return FetchedPage(
+            url=url,
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            fetched_at=dt.datetime.now(dt.UTC),
+            final_url=final if final != url else None,
+            request_headers=req_headers,
+            method=request.method if request is not None else "GET",
+        )
+
+    def parse_report(self, response: Response) -> Iterator[Any]:
+        self._inc("report/fetched")
+        page = self._fetched(response)
+        known = bool(response.meta.get("govarchive_known"))
+        source = self.source.name
+        if response.meta.get(BLOCKED):
+            yield PageOutcome("blocked", source, page, known)
+        elif response.status == 304:
+            yield PageOutcome("not_modified", source, page, known)
+        elif response.status in (404, 410) or (
+            response.status == 200 and isinstance(response, TextResponse) and is_soft_404(response.text)
+        ):
+            if known:
+                yield PageOutcome("missing", source, page, known)
+            else:
+                self._inc("report/dead_link")
+        elif 200 <= response.status < 300:
+            yield ReportPage(source, page, response.meta.get("govarchive_title", ""), known)
+        else:
+            self._inc("errors/report")
+            self._inc(f"errors/report/http_{response.status}")
+            logger.warning("%s: report page %s answered HTTP %s", source, page.url, response.status)
+
+    def report_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest):
+            self._inc("robots/forbidden_report")
+            return
+        self._inc("errors/report")
+        self._inc(f"errors/report/{failure.type.__name__ if failure.type else 'unknown'}")
+        logger.warning("%s: report page %s failed: %s", self.source.name, request.url, failure.getErrorMessage())
