@@ -7,7 +7,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from archive.verify import VerifyReport, verify_archive
 
-from .output import JsonOption, console, emit_json, err_console, fail, print_table
+from .output import JsonOption, console, emit_json, err_console, fail
 from .reports import archive_errors, open_for_command
 
 
@@ -17,18 +17,15 @@ def _print(report: VerifyReport) -> None:
         f"{len(report.missing)} missing, {len(report.corrupt)} corrupt, {len(report.orphans)} orphans",
         markup=False,
     )
-    problems = report.missing + report.corrupt
-    if problems:
-        print_table(
-            ["problem", "key", "named by"],
-            (
-                [
-                    p.problem,
-                    p.key,
-                    ", ".join(p.references) + (" …" if p.reference_count > len(p.references) else ""),
-                ]
-                for p in problems
-            ),
+    for problem in report.missing + report.corrupt:
+        more = (
+            f" and {problem.reference_count - len(problem.references)} more"
+            if problem.reference_count > len(problem.references)
+            else ""
+        )
+        console.print(
+            f"{problem.problem:>8} {problem.key}  named by {', '.join(problem.references)}{more}",
+            markup=False,
         )
 
 

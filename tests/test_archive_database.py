@@ -1,0 +1,110 @@
+"""Catalog engines and migrations (archive/catalog/database.py)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlmodel import SQLModel, select
+
+from archive.catalog.database import (
+    CatalogUnavailableError,
+    create_catalog_engine,
+    current_revision,
+    head_revision,
+    init_catalog,
+    session,
+)
+from archive.catalog.models import Source
+from archive.errors import ArchiveError
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+    engine = create_catalog_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_migrations_build_exactly_the_models(any_catalog_url: str) -> None:
+    engine = create_catalog_engine(any_catalog_url)
+    init_catalog(engine)
+    init_catalog(engine)  # idempotent
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == [], "models.py changed without a migration"
+    engine.dispose()
+
+
+def test_an_older_catalog_is_migrated_with_its_data(any_catalog_url: str) -> None:
+    engine = create_catalog_engine(any_catalog_url)
+    init_catalog(engine, revision="0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO sources (name, title, region, level, definition_json, health, consecutive_failures,"
+                " created_at) VALUES ('mile', '弥勒市', '', '', '{}', 'ok', 0, '2024-01-01 00:00:00+00')"
+            )
+        )
+    assert "dedup_key" not in {c["name"] for c in inspect(engine).get_columns("captures")}
+
+    init_catalog(engine)
+
+    assert current_revision(engine) == head_revision()
+    assert "dedup_key" in {c["name"] for c in inspect(engine).get_columns("captures")}
+    with session(engine) as db:
+        assert [s.title for s in db.exec(select(Source))] == ["弥勒市"]
+    engine.dispose()
+
+
+def test_a_catalog_made_by_create_all_is_adopted(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    SQLModel.metadata.create_all(create_engine(url))
+    engine = create_catalog_engine(url)
+    init_catalog(engine)
+    assert current_revision(engine) == head_revision()
+
+
+def test_session_commits_or_rolls_back(tmp_path: Path) -> None:
+    engine = create_catalog_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    init_catalog(engine)
+    with session(engine) as db:
+        db.add(Source(name="kept"))
+    with pytest.raises(RuntimeError), session(engine) as db:
+        db.add(Source(name="dropped"))
+        db.flush()
+        raise RuntimeError("boom")
+    with session(engine) as db:
+        assert [s.name for s in db.exec(select(Source))] == ["kept"]
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.db"
+    path.write_bytes(b"this is not SQLite at all" * 100)
+    with pytest.raises(CatalogUnavailableError, match="catalog .* cannot be opened: file is not a database"):
+        init_catalog(create_catalog_engine(f"sqlite:///{path}"))
+
+
+def test_a_missing_folder_or_unknown_url_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveError, match="does not exist"):
+        create_catalog_engine(f"sqlite:///{tmp_path / 'absent' / 'catalog.db'}")
+    with pytest.raises(ArchiveError, match="unsupported database 'mysql'"):
+        create_catalog_engine("mysql://u@localhost/x")
+    with pytest.raises(ArchiveError, match="not a database URL"):
+        create_catalog_engine("::not a url::")
+
+
+def test_an_unreachable_postgresql_is_a_clear_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    engine = create_catalog_engine(f"postgresql://nobody:secret@127.0.0.1:{port}/catalog")
+    with pytest.raises(CatalogUnavailableError) as error:
+        init_catalog(engine)
+    assert "secret" not in str(error.value) and "cannot be opened" in str(error.value)
