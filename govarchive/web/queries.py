@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import (
     Attachment,
-    Bundle,
     Delivery,
     Event,
     Report,
@@ -24,6 +24,9 @@ from archive.catalog.models import (
     Subscription,
     Version,
 )
+
+if TYPE_CHECKING:
+    from archive.bundles import BundleRecord
 
 CHANGE_KINDS = ("new", "changed", "removed", "restored")
 
@@ -152,27 +155,20 @@ def latest_events(session: Session, limit: int = 10) -> list[dict[str, Any]]:
 # Bundles and subscriptions -----------------------------------------------------------------
 
 
-def bundle_json(bundle: Bundle) -> dict[str, Any]:
-    return {
-        "id": bundle.id,
-        "created_at": iso(bundle.created_at),
-        "as_of": iso(bundle.as_of),
-        "since": iso(bundle.since),
-        "base_bundle_id": bundle.base_bundle_id,
-        "selection": _json(bundle.selection_json),
-        "format": bundle.format,
-        "size": bundle.size,
-        "sha256": bundle.sha256,
-        "report_count": bundle.report_count,
-        "version_count": bundle.version_count,
-        "stored": "store" if bundle.key else ("file" if bundle.path else "missing"),
-        "download": f"/bundles/{bundle.id}/download",
-    }
+def bundle_json(record: BundleRecord) -> dict[str, Any]:
+    """``BundleRecord.to_json`` with a download link in place of the server's file path."""
+    doc = record.to_json()
+    doc.pop("path", None)
+    doc["stored"] = "store" if record.key else "file" if record.path else "missing"
+    doc["download"] = f"/bundles/{record.id}/download"
+    return doc
 
 
-def list_bundles(session: Session, *, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-    rows = session.exec(select(Bundle).order_by(col(Bundle.id).desc()).limit(limit).offset(offset)).all()
-    return [bundle_json(b) for b in rows]
+def list_bundles(engine: Engine) -> list[dict[str, Any]]:
+    """Every recorded bundle, newest first."""
+    from archive.bundles import list_bundles as records
+
+    return [bundle_json(r) for r in reversed(records(engine))]
 
 
 def mask_url(url: str) -> str:

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
-from archive.catalog.models import Bundle, Source, Subscription
+from archive.catalog.models import Source, Subscription
 
 if TYPE_CHECKING:
+    from archive.bundles import BundleRecord
     from govarchive.config import Settings
 
     from .state import WebState
@@ -235,57 +236,50 @@ def create_bundle(
     since: str | None = None,
     since_bundle: int | None = None,
     sources: Sequence[str] = (),
+    region: str | None = None,
+    year: int | None = None,
+    include: Sequence[str] = ("text",),
     fmt: str = "zip",
-) -> Bundle:
-    """Build a BagIt bundle with ``archive.bundles`` into the home's ``bundles/`` folder."""
-    if fmt not in ("zip", "tar"):
-        raise ActionError("format: zip or tar")
-    if since and since_bundle:
-        raise ActionError("give since or since_bundle, not both")
+) -> BundleRecord:
+    """Build a bundle with ``archive.bundles``: into the S3 store when the store is S3, else a file
+    in the home's ``bundles/`` folder."""
+    from archive.bundles import BundleError, BundleSelection, get_bundle
+    from archive.bundles import create_bundle as create
+
     try:
-        from archive import bundles
-    except ImportError:
-        raise ActionError("bundles are not available in this build yet") from None
-    create = getattr(bundles, "create_bundle", None)
-    if create is None:
-        raise ActionError("bundles are not available in this build yet")
-    folder = state.bundles_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-    output = folder / f"govarchive-{stamp}.{'zip' if fmt == 'zip' else 'tar'}"
-    try:
-        result = create(
-            state.engine,
-            state.store,
-            output,
+        selection = BundleSelection(
             as_of=parse_day(as_of, "as_of"),
             since=parse_day(since, "since"),
             since_bundle=since_bundle,
-            sources=list(sources) or None,
-            fmt=fmt,
+            sources=tuple(s for s in sources if s),
+            region=region or None,
+            year=year,
+            include=frozenset(include),
         )
-    except (ValueError, LookupError) as exc:
+        in_store = state.store.location.startswith("s3://")
+        output: Path | None = None
+        if not in_store:
+            state.bundles_dir.mkdir(parents=True, exist_ok=True)
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+            output = state.bundles_dir / f"govarchive-{stamp}.{fmt}"
+        result = create(
+            state.engine, state.store, selection, output, fmt, store_copy=in_store, tmp_dir=state.bundles_dir
+        )
+    except (BundleError, ValueError) as exc:
         raise ActionError(str(exc).splitlines()[0]) from None
-    bundle_id = getattr(result, "id", None) or getattr(result, "bundle_id", None)
-    with Session(state.engine) as session:
-        row = session.get(Bundle, bundle_id) if bundle_id else None
-        if row is None:
-            row = session.exec(select(Bundle).order_by(Bundle.id.desc())).first()  # type: ignore[union-attr]
-        if row is None:
-            raise ActionError("the bundle was written but not recorded in the catalog")
-        session.expunge(row)
-        return row
+    if result.bundle_id is None:
+        raise ActionError("the bundle was written but not recorded in the catalog")
+    return get_bundle(state.engine, result.bundle_id)
 
 
-def bundle_file(state: WebState, bundle: Bundle) -> Path | None:
-    """The bundle's local file when it lies inside the bundles folder or the home (never elsewhere)."""
+def bundle_file(state: WebState, bundle: BundleRecord) -> Path | None:
+    """The bundle's local file when it lies inside the home (never elsewhere), else None."""
     if not bundle.path:
         return None
     path = Path(bundle.path)
     if not path.is_absolute():
         path = state.settings.home / path
     resolved = path.resolve()
-    allowed = (state.bundles_dir, state.settings.home.resolve())
-    if not any(resolved.is_relative_to(root) for root in allowed) or not resolved.is_file():
+    if not resolved.is_relative_to(state.settings.home.resolve()) or not resolved.is_file():
         return None
     return resolved

@@ -134,6 +134,7 @@ def create_bundle_form(
     since: str = Form(""),
     since_bundle: str = Form(""),
     sources: list[str] = Form(default_factory=list),
+    include: list[str] = Form(default_factory=lambda: ["text"]),
     fmt: str = Form("zip", alias="format"),
     csrf_token: str = Form("", alias=CSRF_FIELD),
 ) -> Response:
@@ -145,6 +146,7 @@ def create_bundle_form(
             since=since,
             since_bundle=int(since_bundle) if since_bundle.strip().isdigit() else None,
             sources=[s for s in sources if s],
+            include=include,
             fmt=fmt,
         )
     except ActionError as exc:

@@ -243,14 +243,10 @@ def api_changes(
 # Bundles and subscriptions ------------------------------------------------------------------
 
 
-@router.get("/bundles", summary="Bundles that were created")
-def api_bundles(
-    limit: int = Query(100, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
-    session: Session = Depends(db_session),
-) -> dict[str, Any]:
-    items = queries.list_bundles(session, limit=limit, offset=offset)
-    return {"items": items, "total": len(items), "limit": limit, "offset": offset}
+@router.get("/bundles", summary="Bundles that were created, newest first")
+def api_bundles(request: Request) -> dict[str, Any]:
+    items = queries.list_bundles(web_state(request).engine)
+    return {"items": items, "total": len(items)}
 
 
 class BundleIn(BaseModel):
@@ -258,10 +254,13 @@ class BundleIn(BaseModel):
     since: str | None = Field(None, description="YYYY-MM-DD: only what changed after this day")
     since_bundle: int | None = Field(None, description="only what changed after this bundle")
     sources: list[str] = Field(default_factory=list)
-    format: Literal["zip", "tar"] = "zip"
+    region: str | None = Field(None, description="sources whose region starts with this")
+    year: int | None = Field(None, description="reports of this report year")
+    include: list[Literal["text", "raw", "attachments", "warc"]] = Field(default_factory=lambda: ["text"])
+    format: Literal["zip", "tar", "wacz"] = "zip"
 
 
-@router.post("/bundles", status_code=201, summary="Create a BagIt bundle")
+@router.post("/bundles", status_code=201, summary="Create a bundle (BagIt zip / tar, or WACZ)")
 def api_create_bundle(body: BundleIn, request: Request, _who: Identity = Depends(writer)) -> dict[str, Any]:
     try:
         bundle = create_bundle(
@@ -270,6 +269,9 @@ def api_create_bundle(body: BundleIn, request: Request, _who: Identity = Depends
             since=body.since,
             since_bundle=body.since_bundle,
             sources=body.sources,
+            region=body.region,
+            year=body.year,
+            include=body.include,
             fmt=body.format,
         )
     except ActionError as exc:

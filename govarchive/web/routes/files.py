@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response, Streamin
 from sqlmodel import Session
 
 from archive import queries as archive_queries
-from archive.catalog.models import Attachment, Bundle
+from archive.catalog.models import Attachment
 from archive.errors import ArchiveError
 from govarchive.web import queries
 from govarchive.web.services import bundle_file
@@ -127,24 +127,25 @@ def version_text_download(report_id: int, number: int, request: Request) -> Resp
 
 
 @router.get("/bundles/{bundle_id}/download", summary="Download a bundle (HTTP range requests work)")
-def bundle_download(bundle_id: int, request: Request, session: Session = Depends(db_session)) -> Response:
+def bundle_download(bundle_id: int, request: Request) -> Response:
     """The bundle file with ``Accept-Ranges``; a redirect to a presigned URL when kept in S3."""
-    bundle = session.get(Bundle, bundle_id)
-    if bundle is None:
-        raise HTTPException(status_code=404, detail=f"no bundle {bundle_id}")
+    from archive.bundles import get_bundle
+
     state = web_state(request)
-    filename = f"govarchive-bundle-{bundle_id}.{'zip' if bundle.format == 'zip' else 'tar'}"
-    media = "application/zip" if bundle.format == "zip" else "application/x-tar"
+    bundle = answer(lambda: get_bundle(state.engine, bundle_id))
+    media = {"zip": "application/zip", "tar": "application/x-tar", "wacz": "application/wacz"}.get(
+        bundle.format, "application/octet-stream"
+    )
+    path = bundle_file(state, bundle)
+    if path is not None:
+        return FileResponse(path, media_type=media, filename=bundle.filename)
     if bundle.key and KEY.match(bundle.key):
-        presigned = state.store.url_for(bundle.key, filename=filename)
+        presigned = state.store.url_for(bundle.key, filename=bundle.filename)
         if presigned:
             return RedirectResponse(presigned, status_code=307)
         return StreamingResponse(
             _stream(state, bundle.key),
             media_type=media,
-            headers={"Content-Disposition": _disposition(filename)},
+            headers={"Content-Disposition": _disposition(bundle.filename)},
         )
-    path = bundle_file(state, bundle)
-    if path is None:
-        raise HTTPException(status_code=404, detail=f"bundle {bundle_id} has no file this server may serve")
-    return FileResponse(path, media_type=media, filename=filename)
+    raise HTTPException(status_code=404, detail=f"bundle {bundle_id} has no file this server may serve")

@@ -281,7 +281,7 @@ def bundles_page(request: Request, session: Session = Depends(db_session)) -> Re
     return render(
         request,
         "bundles.html",
-        bundles=queries.list_bundles(session),
+        bundles=queries.list_bundles(web_state(request).engine),
         sources=queries.sources_overview(session),
     )
 
