@@ -132,10 +132,23 @@ def change_summary(view: EventView) -> str:
     parts = [f"+{view.chars_added} / -{view.chars_removed} 字"]
     if view.paragraphs_changed:
         parts.append(f"{view.paragraphs_changed} 段")
-    line = "，".join(parts)
-    if view.diff_summary:
-        line += f"（{view.diff_summary.strip()[:300]}）"
-    return line
+    summary = _summary_detail(view.diff_summary)
+    if summary.get("metadata_changed"):
+        parts.append("元数据变更：" + "、".join(str(f) for f in summary["metadata_changed"]))
+    elif summary.get("text"):
+        parts.append(str(summary["text"])[:300])
+    return "，".join(parts)
+
+
+def _summary_detail(diff_summary: str | None) -> dict[str, Any]:
+    # The archive writes the diff summary as a JSON object; older rows may hold plain text.
+    if not diff_summary:
+        return {}
+    try:
+        value = json.loads(diff_summary)
+    except ValueError:
+        return {"text": diff_summary.strip()}
+    return value if isinstance(value, dict) else {"text": str(value)}
 
 
 def body_lines(view: EventView, base_url: str) -> list[str]:
