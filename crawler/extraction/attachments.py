@@ -212,7 +212,7 @@ def _docx_text(body: bytes) -> str:
                     value = clean_line(cell.text)
                     if not cells or cells[-1] != value:  # merged cells repeat
                         cells.append(value)
-                lines.append(CELL_SEPARATOR.join(cells))
+                lines.append(clean_line(CELL_SEPARATOR.join(cells)))
     return "\n".join(lines)
 
 

@@ -14,13 +14,42 @@ import re
 
 from lxml.html import HtmlElement
 
-#: Phrases that must never appear in extracted text (tests and the benchmark check these).
+#: Phrases that never belong to a report: they never survive in extracted text.
 CHROME_PHRASES: tuple[str, ...] = (
-    "扫一扫在手机打开", "【字体", "字体：大", "字号：大", "字号：默认", "打印本页", "关闭窗口", "【打印】", "【关闭】",
-    "责任编辑", "相关新闻", "相关稿件", "分享到", "浏览次数", "网站标识码", "ICP备", "公网安备",
-    "版权所有", "网站地图", "无障碍浏览", "我要纠错", "主办单位：", "今天是", "点击数：", "返回顶部",
-    "上一篇", "下一篇", "长者模式", "当前位置：",
+    "扫一扫在手机打开", "【字体", "字体：大", "字号：大", "字号：默认", "打印本页", "关闭窗口", "【打印】",
+    "【关闭】", "责任编辑", "分享到", "浏览次数", "网站标识码", "ICP备", "公网安备", "版权所有", "网站地图",
+    "无障碍浏览", "我要纠错", "返回顶部", "长者模式", "点击数：",
 )
+#: Lines that are chrome as a whole (a related-articles header, page navigation, breadcrumbs,
+#: date widgets, footer credits); as phrases they could occur inside a report sentence.
+CHROME_LINES = re.compile(
+    r"^(?:[【\[]?\s*相关(?:新闻|稿件|解读|链接|文章|阅读)\s*[】\]]?\s*[:：]?\s*$|上一篇|下一篇|当前位置\s*[:：]|"
+    r"您现在的位置|今天是|主办单位\s*[:：])")
+
+
+def leaks(text: str) -> list[str]:
+    """The chrome phrases and chrome lines present in ``text`` (empty for clean text)."""
+    found = [phrase for phrase in CHROME_PHRASES if phrase in text]
+    found += [line for line in text.split("\n") if CHROME_LINES.match(line)]
+    return found
+
+
+_PHRASE_RE = re.compile("|".join(map(re.escape, CHROME_PHRASES)))
+
+
+def _guarantee(lines: list[str]) -> list[str]:
+    """Last line of defence, whatever the markup: no chrome phrase or chrome line survives."""
+    out = []
+    for line in lines:
+        if _PHRASE_RE.search(line):
+            line = _PHRASE_RE.sub(" ", line)
+            line = re.sub(r"[ \u3000]+", " ", line).strip(" |｜")
+            while _PHRASE_RE.search(line):  # removal can join the halves of a phrase
+                line = _PHRASE_RE.sub("", line).strip()
+        if line and not CHROME_LINES.match(line) and _WORDY.search(line):
+            out.append(line)
+    return out
+
 
 # --------------------------------------------------------------------------- elements
 
@@ -132,6 +161,7 @@ _SCRUB = re.compile(
     r"|[【\[]\s*关闭\s*[】\]]|[【\[]?\s*我要纠错\s*[】\]]?|[【\[]\s*(?:收藏|返回|返回顶部|纠错)\s*[】\]]|返回顶部"
     r"|分享到\s*[:：]?"
     r"|(?:浏览|阅读|点击|访问)(?:次数|量|数|率)\s*[:：]\s*\d*\s*次?"
+    r"|(?:本文|本页|本信息|该信息)?已被(?:浏览|阅读|访问|点击)\s*\d+\s*次"
     r"|[（(【\[]?\s*责任编辑\s*[:：]\s*[^）)】\]\s]{0,16}\s*[）)】\]]?"
     r"|无障碍浏览|长者模式",
 )
@@ -199,7 +229,7 @@ def filter_lines(lines: list[str]) -> list[str]:
             continue
         out.append(line)
     out = _cut_footer(out)
-    return _drop_head_disclosure(out)
+    return _guarantee(_drop_head_disclosure(out))
 
 
 def _cut_footer(lines: list[str]) -> list[str]:

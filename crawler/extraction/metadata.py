@@ -58,7 +58,7 @@ _YEAR_IN_TITLE = re.compile(r"(?<![\d—\-－~～至到])((?:19|20)\d{2})\s*年"
 _YEAR_PAREN = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*(?:年度?)?\s*[）)]")
 _ORG_SUFFIX = re.compile(
     r"(?:政府|办公室|办公厅|委员会|局|厅|委|办|中心|院|部|署|会|所|处|站|队|街道|街道办事处|镇|乡|司|组|馆|室|集团|公司)$")
-_TITLE_SPLIT = re.compile(r"\s*(?:_+|-{2,}|\s[-–—|｜]\s|｜|\|)\s*")
+_TITLE_SPLIT = re.compile(r"\s*(?:_+|-{2,}|\s[-–—|｜]\s|｜|\||(?<!\d)-(?!\d))\s*")
 _SITE_LIKE = re.compile(r"(?:人民政府|门户网站|政府网|网站|门户网|政务网|政府门户|政务服务网)$")
 _TITLE_TOKENS = frozenset({
     "title", "article-title", "article_title", "detail-title", "detail_title", "con_title", "con-title",
@@ -149,10 +149,9 @@ def _validate(field: str, value: str) -> str | None:
     if field == "validity":
         return value if len(value) <= 12 else None
     if field in ("publisher", "source", "organ"):
-        value = re.split(r"\s*[|｜]\s*", value)[0]
-        parts = value.split(" ")
-        if len(parts) > 1 and re.search(r"\d|[:：]", " ".join(parts[1:])):
-            value = parts[0]
+        # one body, or several joint issuers separated by spaces; trailing tool words go
+        first, *rest = re.split(r"\s*[|｜]\s*", value)[0].split(" ")
+        value = " ".join([first] + [part for part in rest if _ORG_SUFFIX.search(part) and len(part) >= 3])
         return value if 2 <= len(value) <= 60 and re.search(f"[{_CJK_CHAR}A-Za-z]", value) else None
     if field == "title":
         return tidy_title(value) if len(value) >= 4 else None

@@ -6,6 +6,7 @@ full-width punctuation and U+3000 inside a line are kept except runs of whitespa
 become one ASCII space; empty lines are dropped. A *data* table (a row with two or more
 filled cells) becomes one line per row with cells joined by ``" | "``; a *layout* table
 (one filled cell per row, or a cell holding a long passage) is rendered as ordinary blocks.
+Trailing empty cells of a row are dropped; an empty cell inside a row leaves ``" | | "``.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ class _Lines:
         if self.row is not None and any(self.row):
             while self.row and not self.row[-1]:
                 self.row.pop()
-            self.lines.append(CELL_SEPARATOR.join(self.row))
+            self.lines.append(clean_line(CELL_SEPARATOR.join(self.row)))
         self.row = None
         self.cell = None
 

@@ -1,0 +1,111 @@
+"""``govarchive extract FILE|URL``: run the extractor on one page, store nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import typer
+
+from archive.records import ExtractedReport
+from crawler.extraction import NoReportText, extract_page
+
+from .context import get_settings
+from .output import JsonOption, emit_json, fail
+
+_CHALLENGE_STATUSES = (202, 412)
+_CHALLENGE_MARKERS = (b"$_ts", b"r='m'", b'r="m"', b"__jsl_clearance")
+
+
+def _fetch(url: str, user_agent: str, timeout: float, max_bytes: int) -> tuple[bytes, dict[str, str], str]:
+    """GET ``url``: ``(body, headers with lower-case names, final URL)``; one-line failures."""
+    import httpx
+
+    try:
+        host = urlsplit(url).hostname
+    except ValueError as exc:
+        fail(f"bad URL {url!r}: {exc}")
+    if not host:
+        fail(f"bad URL {url!r}: no host")
+    try:
+        with (
+            httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout, follow_redirects=True) as client,
+            client.stream("GET", url) as response,
+        ):
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    fail(f"{url}: page larger than {max_bytes} bytes")
+                chunks.append(chunk)
+            body = b"".join(chunks)
+            status, final_url = response.status_code, str(response.url)
+            headers = {name.lower(): value for name, value in response.headers.items()}
+    except httpx.InvalidURL as exc:
+        fail(f"bad URL {url!r}: {exc}")
+    except httpx.TimeoutException:
+        fail(f"{url}: no answer within {timeout:g} s")
+    except httpx.HTTPError as exc:
+        fail(f"cannot fetch {url}: {exc or type(exc).__name__}")
+    if status in _CHALLENGE_STATUSES and any(marker in body[:20_000] for marker in _CHALLENGE_MARKERS):
+        fail(f"{url}: answered HTTP {status} with an anti-bot JavaScript challenge (needs a browser)")
+    if status >= 400:
+        fail(f"{url}: HTTP {status}")
+    return body, headers, final_url
+
+
+def _read(path: Path) -> bytes:
+    if not path.exists():
+        fail(f"no such file: {path}")
+    if not path.is_file():
+        fail(f"not a file: {path}")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+
+
+def report_document(report: ExtractedReport) -> dict[str, Any]:
+    """The documented ``extract --json`` shape (docs/cli.md)."""
+    doc = report.metadata()
+    doc["text"] = report.text
+    doc["attachments"] = [{"url": a.url, "name": a.name, "type": a.type} for a in report.attachments]
+    order = ("title", "text", "publisher", "pub_date", "written_date", "index_no", "doc_no", "validity",
+             "report_year", "site_name", "column", "attachments")
+    return {key: doc[key] for key in order}
+
+
+def _print_plain(doc: dict[str, Any]) -> None:
+    lines = [f"{key}: {doc[key]}" for key in doc if key not in ("text", "attachments") and doc[key] is not None]
+    lines += [f"attachment: {a['name']} ({a['type']}) {a['url']}" for a in doc["attachments"]]
+    typer.echo("\n".join(lines) + "\n\n" + doc["text"])
+
+
+def extract(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., metavar="FILE|URL", help="A saved page or an http(s) URL to fetch."),
+    url: str | None = typer.Option(
+        None, "--url", metavar="BASE_URL", help="The page's own address (resolves attachment links)."
+    ),
+    json_: bool = JsonOption,
+) -> None:
+    """Extract report text and metadata from one page; nothing is stored."""
+    if source.startswith(("http://", "https://")):
+        crawl = get_settings(ctx).crawl
+        body, headers, final_url = _fetch(source, crawl.resolved_user_agent(), crawl.timeout, crawl.max_page_bytes)
+        base = url or final_url
+    else:
+        path = Path(source)
+        body, headers = _read(path), {}
+        base = url or path.resolve().as_uri()
+    try:
+        report = extract_page(body, base, headers)
+    except NoReportText as exc:
+        fail(f"no report text in {source}: {exc.reason}")
+    doc = report_document(report)
+    if json_:
+        emit_json(doc)
+    else:
+        _print_plain(doc)
