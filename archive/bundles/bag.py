@@ -1,0 +1,93 @@
+"""BagIt (RFC 8493) written entry by entry into a zip or tar, with SHA-256 manifests.
+
+The bag is laid out as ``bagit.txt``, the payload under ``data/``, then ``manifest-sha256.txt``,
+``bag-info.txt`` and ``tagmanifest-sha256.txt``: the tag files that summarise the payload come
+after it, so nothing needs to be known in advance. Manifest lines follow the write order, which
+is fixed, and are spooled to a temporary file so memory does not grow with the file count.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+from .writers import Entry, EntryWriter
+
+BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+PAYLOAD_DIR = "data/"
+MANIFEST = "manifest-sha256.txt"
+TAG_MANIFEST = "tagmanifest-sha256.txt"
+BAG_INFO = "bag-info.txt"
+
+
+def encode_path(path: str) -> str:
+    """A path as a manifest line writes it (RFC 8493 §2.1.3: %, CR and LF percent-encoded)."""
+    return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def decode_path(text: str) -> str:
+    return text.replace("%0A", "\n").replace("%0a", "\n").replace("%0D", "\r").replace("%0d", "\r").replace(
+        "%25", "%"
+    )
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def _tag_value(value: str) -> str:
+    # one physical line per tag: line breaks inside a value would start a new tag
+    return " ".join(value.split()) if ("\n" in value or "\r" in value) else value
+
+
+class BagWriter:
+    """Builds one bag inside an :class:`EntryWriter`."""
+
+    def __init__(self, writer: EntryWriter, *, spool_dir: Path | None = None) -> None:
+        self._writer = writer
+        self._manifest = tempfile.SpooledTemporaryFile(4 << 20, dir=spool_dir)  # noqa: SIM115 (closed in finish)
+        self._tags: list[Entry] = [writer.add_bytes("bagit.txt", BAGIT_TXT)]
+        self.payload_bytes = 0
+        self.payload_files = 0
+
+    def _record(self, entry: Entry) -> Entry:
+        self._manifest.write(f"{entry.sha256}  {encode_path(entry.name)}\n".encode())
+        self.payload_bytes += entry.size
+        self.payload_files += 1
+        return entry
+
+    def add_stream(self, path: str, stream: BinaryIO, *, size: int | None = None, compress: bool = True) -> Entry:
+        """Add the payload file ``data/<path>``."""
+        return self._record(self._writer.add_stream(PAYLOAD_DIR + path, stream, size=size, compress=compress))
+
+    def add_bytes(self, path: str, data: bytes, *, compress: bool = True) -> Entry:
+        return self._record(self._writer.add_bytes(PAYLOAD_DIR + path, data, compress=compress))
+
+    def add_file(self, path: str, source: Path, *, compress: bool = True) -> Entry:
+        with source.open("rb") as stream:
+            return self.add_stream(path, stream, size=source.stat().st_size, compress=compress)
+
+    def finish(self, info: Iterable[tuple[str, str]]) -> int:
+        """Write the manifest, ``bag-info.txt`` (``info`` plus size and Payload-Oxum) and the tag manifest.
+
+        Returns the number of files in the bag.
+        """
+        self._manifest.seek(0)
+        manifest_size = self._manifest.seek(0, 2)
+        self._manifest.seek(0)
+        self._tags.append(self._writer.add_stream(MANIFEST, self._manifest, size=manifest_size))  # type: ignore[arg-type]
+        self._manifest.close()
+        lines = [f"{name}: {_tag_value(value)}" for name, value in info]
+        lines.append(f"Payload-Oxum: {self.payload_bytes}.{self.payload_files}")
+        lines.append(f"Bag-Size: {human_size(self.payload_bytes)}")
+        self._tags.append(self._writer.add_bytes(BAG_INFO, ("\n".join(lines) + "\n").encode("utf-8")))
+        tag_manifest = "".join(f"{e.sha256}  {encode_path(e.name)}\n" for e in self._tags)
+        self._writer.add_bytes(TAG_MANIFEST, tag_manifest.encode("utf-8"))
+        return self.payload_files + len(self._tags) + 1
