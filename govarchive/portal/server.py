@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import sys
 import threading
 import time
 from email.utils import format_datetime, parsedate_to_datetime
@@ -309,6 +310,11 @@ class _HTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], portal: PortalServer) -> None:
         super().__init__(address, handler)
         self.portal = portal
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client that gave up (timeout tests, crawlers cancelling) is no server error
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

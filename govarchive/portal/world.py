@@ -234,15 +234,22 @@ class World:
         return self._index.get(path_key(path, query))
 
     def behaviour(self, family: str | None) -> tuple[float, _Failing | None]:
-        """(delay, failure to answer) for one request to ``family``; consumes one counted failure."""
+        """(delay, failure to answer) for one request to ``family``; consumes one counted failure.
+
+        A rule for the family wins over the rule for all portals while it lasts."""
         with self.lock:
             delay = self._slow.get(family, self._slow.get(None, 0.0))
-            failing = self._failing.get(family) or self._failing.get(None)
-            if failing is not None and failing.remaining is not None:
-                if failing.remaining <= 0:
-                    return delay, None
-                failing.remaining -= 1
-            return delay, failing
+            for key in dict.fromkeys((family, None)):
+                rule = self._failing.get(key)
+                if rule is None:
+                    continue
+                if rule.remaining is not None:
+                    if rule.remaining <= 0:
+                        del self._failing[key]
+                        continue
+                    rule.remaining -= 1
+                return delay, rule
+            return delay, None
 
     def record(self, entry: RequestRecord) -> None:
         with self.lock:
