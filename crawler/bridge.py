@@ -18,7 +18,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--no-first-run", "--disable-sync",
 ]
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+PLAYWRIGHT_HANDLER = "crawler.handlers.LazyPlaywrightDownloadHandler"
 
 
 def base_settings() -> dict[str, Any]:
@@ -32,7 +32,6 @@ def base_settings() -> dict[str, Any]:
         "COOKIES_ENABLED": True,
         "RETRY_ENABLED": True,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
-        "RANDOMIZE_DOWNLOAD_DELAY": True,
         "DEPTH_LIMIT": 0,  # enforced by the spider, which must see every list request finish
         "REFERER_ENABLED": True,
         "FEED_EXPORT_ENCODING": "utf-8",
@@ -49,7 +48,11 @@ def base_settings() -> dict[str, Any]:
             "crawler.pipelines.extraction.ReportFilterPipeline": 400,
             "crawler.pipelines.archive.ArchivePipeline": 500,
         },
-        "EXTENSIONS": {"crawler.extensions.CrawlReportExtension": 500},
+        "EXTENSIONS": {
+            "crawler.extensions.CrawlReportExtension": 500,
+            "scrapy.extensions.remote_control.RemoteControl": None,
+        },
+        "LOG_FORMATTER": "crawler.extensions.QuietLogFormatter",
     }
 
 
@@ -108,7 +111,6 @@ def scrapy_settings(
             "PLAYWRIGHT_MAX_CONTEXTS": crawl.max_browser_contexts,
             "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2,
             "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": crawl.browser_timeout * 1000,
-            "PLAYWRIGHT_CONTEXTS": {"render": {"user_agent": crawl.resolved_user_agent(), "java_script_enabled": True}},
             "PLAYWRIGHT_PROCESS_REQUEST_HEADERS": "crawler.middlewares.render.browser_headers",
             "PLAYWRIGHT_ABORT_REQUEST": "crawler.middlewares.render.abort_heavy_request",
         }

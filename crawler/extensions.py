@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
+from scrapy.logformatter import LogFormatter
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -61,3 +62,24 @@ class CrawlReportExtension:
             counts["changed"], counts["unchanged"], counts["removed"], counts["errors"], reason,
             extra={"spider": spider},
         )
+
+
+def _describe(item: Any) -> str:
+    page = getattr(item, "page", None)
+    url = getattr(page, "url", None) or getattr(item, "url", None)
+    if url:
+        return f"{type(item).__name__} {url}"
+    return type(item).__name__
+
+
+class QuietLogFormatter(LogFormatter):
+    """Items carry whole page bodies: log what they are, never their contents; drops are normal."""
+
+    def scraped(self, item: Any, response: Any, spider: Any) -> dict[str, Any]:
+        return {"level": logging.DEBUG, "msg": "Scraped %(item)s", "args": {"item": _describe(item)}}
+
+    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any) -> dict[str, Any]:
+        return {"level": logging.INFO, "msg": "Dropped: %(exception)s", "args": {"exception": exception}}
+
+    def item_error(self, item: Any, exception: BaseException, response: Any, spider: Any) -> dict[str, Any]:
+        return {"level": logging.ERROR, "msg": "Error processing %(item)s", "args": {"item": _describe(item)}}

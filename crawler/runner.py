@@ -86,7 +86,10 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
 
         console = Console(stderr=True)
     _setup_logging(settings, str(run_id) if run_id is not None else f"check-{os.getpid()}", console)
-    process = CrawlerProcess(base, install_root_handler=False)
+    from scrapy.utils.reactor import install_reactor
+
+    install_reactor(base["TWISTED_REACTOR"])  # before anything imports the default reactor
+    process = CrawlerProcess({**base, "LOG_INSTALL_ROOT_HANDLER": False})
     from twisted.internet import defer, reactor, task
 
     crawlers: list[Crawler] = []
@@ -183,7 +186,11 @@ def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str =
                  "error": None}
         if entry["status"] != "ok":
             entry["error"] = first_error(stats)
-        if stats.get("finish_reason") not in (None, "finished"):
+        crashed = [f for f in getattr(crawler, "_govarchive_failures", []) if f.startswith(definition.name + ":")]
+        if crashed:
+            entry["status"] = "failed"
+            entry["error"] = crashed[0].split(": ", 1)[1]
+        elif stats.get("finish_reason") not in (None, "finished"):
             entry["status"] = "failed"
             entry["error"] = f"crawl ended: {stats.get('finish_reason')}"
         sources.append(entry)

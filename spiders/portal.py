@@ -41,7 +41,7 @@ from crawler.discovery import (
     sitemap_urls,
 )
 from crawler.items import DiscoveredReport, Listing, PageOutcome, ReportPage
-from crawler.middlewares.render import BLOCKED, RENDERED, browser_request
+from crawler.middlewares.render import BLOCKED, RENDERED, browser_request, render_meta
 from crawler.session import CrawlSession, crawl_session, recheck_due
 from spiders.sources import SourceDefinition, SourceError, get_source
 
@@ -143,8 +143,17 @@ class GovPortalSpider(scrapy.Spider):
         return [f"{h}/sitemap.xml" for h in sorted(hosts)]
 
     # Requests --------------------------------------------------------------------------
+    @property
+    def _browser_timeout(self) -> float:
+        return self.crawler.settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", 30000) / 1000
+
     def _render_meta(self) -> dict[str, Any]:
-        return {"playwright": True, "playwright_context": "render", RENDERED: True} if self.source.render == "always" else {}
+        if self.source.render != "always":
+            return {}
+        return render_meta(self._browser_timeout, self.crawler.settings.get("USER_AGENT"))
+
+    def _to_browser(self, request: Request) -> Request:
+        return browser_request(request, self._browser_timeout, self.crawler.settings.get("USER_AGENT"))
 
     def _listing_request(self, url: str, *, kind: str, depth: int, callback: Any,
                          formdata: dict[str, str] | None = None, origin: str | None = None) -> Request | None:
@@ -319,8 +328,7 @@ class GovPortalSpider(scrapy.Spider):
             return
         self._inc("render/js_list")
         self.list_pending += 1
-        timeout = self.crawler.settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", 30000) / 1000
-        yield browser_request(request.replace(callback=self.parse_list, errback=self.listing_failed), timeout)
+        yield self._to_browser(request.replace(callback=self.parse_list, errback=self.listing_failed))
 
     def parse_json(self, response: Response) -> Iterator[Any]:
         origin = response.meta.get("govarchive_origin")
@@ -354,12 +362,11 @@ class GovPortalSpider(scrapy.Spider):
             self._inc("discovery/js_list_not_rendered")
             return
         self._inc("render/js_list")
-        timeout = self.crawler.settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", 30000) / 1000
         self.list_pending += 1
         meta = {"govarchive_kind": "list", "govarchive_depth": 0, "handle_httpstatus_list": REPORT_STATUSES}
         plain = Request(origin, callback=self.parse_list, errback=self.listing_failed, meta=meta, dont_filter=True,
                         priority=10)
-        yield browser_request(plain, timeout)
+        yield self._to_browser(plain)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         self.list_pending -= 1

@@ -291,28 +291,29 @@ def write_source_file(source: SourceDefinition, folder: Path) -> Path:
     return path
 
 
-def portal_sources(world: Any) -> list[SourceDefinition]:
-    """Sources for a simulated portal world (the demo): one per portal family.
+_LEVELS = {"province": "province", "prefecture": "city", "city": "city", "county": "county",
+           "district": "county", "central": "department", "department": "department"}
 
-    ``world`` is a ``govarchive.portal`` world: it has ``base_url``, ``families`` and, per family,
-    the column URL listed by ``world.column_url(family)`` (or ``<base_url>/<family>/`` when absent).
+
+def portal_sources(world: Any) -> list[SourceDefinition]:
+    """Sources for a simulated portal world (``govarchive.portal``): one per portal family.
+
+    Named ``demo-<family>``, starting at the family's report column on the world's own port.
     """
-    base = str(world.base_url).rstrip("/")
-    host = urlsplit(base).hostname or "127.0.0.1"
     out = []
     for family in world.families:
-        column = world.column_url(family) if hasattr(world, "column_url") else f"{base}/{family}/"
+        host = urlsplit(family.list_url).hostname or "127.0.0.1"
         out.append(
             SourceDefinition(
-                name=f"demo-{family}",
-                title=f"模拟门户 {family}",
-                region="模拟",
-                level="county",
-                start_urls=[column],
+                name=f"demo-{family.name}",
+                title=family.title,
+                region=family.region,
+                level=_LEVELS.get(family.level, ""),  # type: ignore[arg-type]
+                start_urls=[family.list_url],
                 allowed_domains=[host],
                 render="auto",
                 verified=True,
-                note="simulated portal (govarchive.portal), generated for its port",
+                note=f"simulated {family.template} portal (govarchive.portal), generated for its port",
             )
         )
     return out

@@ -108,17 +108,22 @@ async def settle_page(page: Any, timeout: float) -> dict[str, Any]:
     return {"passed": passed, "status": statuses[-1] if statuses else None, "cookies": cookies}
 
 
-def browser_request(request: Request, timeout: float) -> Request:
-    """``request`` once more, through Chromium (a fresh page, closed by scrapy-playwright)."""
+def render_meta(timeout: float, user_agent: str | None = None) -> dict[str, Any]:
+    """Request meta that sends a request through Chromium (a fresh page, closed after it)."""
+    return {
+        "playwright": True,
+        "playwright_context": "render",
+        # the context is made on first use (no browser at start-up) and reads these then
+        "playwright_context_kwargs": {"user_agent": user_agent, "java_script_enabled": True},
+        "playwright_page_methods": [PageMethod(settle_page, timeout)],
+        RENDERED: True,
+    }
+
+
+def browser_request(request: Request, timeout: float, user_agent: str | None = None) -> Request:
+    """``request`` once more, through Chromium."""
     meta = dict(request.meta)
-    meta.update(
-        {
-            "playwright": True,
-            "playwright_context": "render",
-            "playwright_page_methods": [PageMethod(settle_page, timeout)],
-            RENDERED: True,
-        }
-    )
+    meta.update(render_meta(timeout, user_agent))
     meta.pop(BLOCKED, None)
     return request.replace(meta=meta, dont_filter=True)
 
@@ -171,6 +176,7 @@ class RenderMiddleware:
     def __init__(self, crawler: Crawler, timeout: float) -> None:
         self.crawler = crawler
         self.timeout = timeout
+        self.user_agent = crawler.settings.get("USER_AGENT")
         self.cookies = earned_cookies(crawler)
 
     @classmethod
@@ -204,7 +210,7 @@ class RenderMiddleware:
         if self._can_render(request):
             self._inc("render/escalated")
             logger.info("challenge at %s: retrying through the browser", request.url)
-            return browser_request(request, self.timeout)
+            return browser_request(request, self.timeout, self.user_agent)
         self._inc("render/blocked")
         request.meta[BLOCKED] = True
         return response
@@ -231,3 +237,15 @@ class RenderMiddleware:
             status = 200
         self._inc("render/passed")
         return response.replace(status=status) if status != response.status else response
+
+
+def _offline_public_suffixes() -> None:
+    """Scrapy's cookie middleware asks tldextract, which first tries to download the public-suffix
+    list (and logs a traceback when offline); its bundled snapshot is all a crawler needs."""
+    import scrapy.downloadermiddlewares.cookies as cookies
+    from tldextract import TLDExtract
+
+    cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
+
+
+_offline_public_suffixes()

@@ -36,7 +36,7 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if crawler.settings.getbool("GOVARCHIVE_CHECK_ONLY"):
-            raise NotConfigured("check only")
+            raise NotConfigured
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline

@@ -22,7 +22,7 @@ class CheckOnlyPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("GOVARCHIVE_CHECK_ONLY"):
-            raise NotConfigured("not a check run")
+            raise NotConfigured
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:

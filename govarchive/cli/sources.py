@@ -1,0 +1,218 @@
+"""``govarchive sources list|show|add|check``: the portals the archive follows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from spiders.sources import (
+    BUILTIN_DIR,
+    SourceDefinition,
+    SourceError,
+    load_sources_with_paths,
+    source_dirs,
+    write_source_file,
+)
+
+from .context import get_settings
+from .output import JsonOption, console, emit_json, fail, print_table, usage_error
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from govarchive.config import Settings
+
+app = typer.Typer(help="Sources: the portal columns the archive follows.", no_args_is_help=True)
+
+
+def _load(settings: Settings) -> dict[str, tuple[SourceDefinition, Path]]:
+    try:
+        return load_sources_with_paths(source_dirs(settings.sources_dir, settings.sources_dirs))
+    except SourceError as exc:
+        fail(str(exc))
+
+
+def _catalog_rows(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Health and last run per source from the catalog, when there is one; else nothing."""
+    if not settings.catalog.url and not (settings.home / "catalog.db").is_file():
+        return {}
+    try:
+        from archive import queries
+
+        from .context import open_archive
+
+        archive = open_archive(settings, create=False)
+        return {row["name"]: row for row in queries.list_sources(archive.engine)}
+    except Exception:  # noqa: BLE001 — the catalog is optional here: the definitions still list
+        return {}
+
+
+def _row(source: SourceDefinition, path: Path, catalog: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    known = catalog.get(source.name, {})
+    return {
+        "name": source.name,
+        "title": source.title,
+        "region": source.region,
+        "level": source.level,
+        "start_urls": list(source.start_urls),
+        "render": source.render,
+        "schedule": source.schedule,
+        "verified": source.verified,
+        "builtin": path.parent == BUILTIN_DIR,
+        "file": str(path),
+        "last_run_at": known.get("last_run_at"),
+        "last_run_status": known.get("last_run_status"),
+        "health": known.get("health"),
+        "reports": known.get("reports", 0),
+    }
+
+
+@app.command("list")
+def list_sources(ctx: typer.Context, json_: bool = JsonOption) -> None:
+    """Every source: name, title, region, level, start URLs, render mode, schedule, last run."""
+    settings = get_settings(ctx)
+    sources = _load(settings)
+    catalog = _catalog_rows(settings)
+    rows = [_row(source, path, catalog) for source, path in sources.values()]
+    if json_:
+        emit_json(rows)
+        return
+    print_table(
+        ["name", "title", "level", "render", "schedule", "last run", "start URL"],
+        [
+            (r["name"], r["title"], r["level"], r["render"], r["schedule"] or "default",
+             r["last_run_status"] or "never", r["start_urls"][0] + (" …" if len(r["start_urls"]) > 1 else ""))
+            for r in rows
+        ],
+    )
+
+
+def _one(settings: Settings, name: str) -> tuple[SourceDefinition, Path]:
+    sources = _load(settings)
+    if name not in sources:
+        fail(f"unknown source {name!r} (see `govarchive sources list`)")
+    return sources[name]
+
+
+@app.command("show")
+def show(ctx: typer.Context, name: str = typer.Argument(..., help="Source name."), json_: bool = JsonOption) -> None:
+    """One source in full, with its last run when the catalog has one."""
+    settings = get_settings(ctx)
+    source, path = _one(settings, name)
+    doc = {**source.model_dump(mode="json"), **{k: v for k, v in _row(source, path, _catalog_rows(settings)).items()
+                                                if k not in source.model_fields}}
+    doc["last_run"] = _last_run(settings, name)
+    if json_:
+        emit_json(doc)
+        return
+    for key, value in doc.items():
+        if key == "last_run" and value:
+            value = f"run {value.get('id')} {value.get('status')} at {value.get('started_at')}"
+        if isinstance(value, list):
+            value = "\n           ".join(str(v) for v in value) or "-"
+        console.print(f"{key:<16} {value if value not in (None, '') else '-'}", markup=False)
+
+
+def _last_run(settings: Settings, name: str) -> dict[str, Any] | None:
+    if not _catalog_rows(settings).get(name):
+        return None
+    try:
+        from archive import queries
+
+        from .context import open_archive
+
+        archive = open_archive(settings, create=False)
+        runs = queries.list_runs(archive.engine, limit=1, source=name)
+    except Exception:  # noqa: BLE001 — optional information
+        return None
+    return runs[0] if runs else None
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Short name: lower-case letters, digits, - _ ."),
+    start_url: list[str] = typer.Option(..., "--start-url", help="Column / list page URL (repeatable)."),
+    allowed_domain: list[str] = typer.Option([], "--allowed-domain", help="Extra domain to follow (repeatable)."),
+    match: str | None = typer.Option(None, "--match", help="Report title regex (default: 法治政府建设…报告)."),
+    render: str = typer.Option("auto", "--render", help="never | auto | always: when to use the browser."),
+    schedule: str | None = typer.Option(None, "--schedule", help="Cron expression (default: the scheduler's)."),
+    title: str = typer.Option("", "--title", help="Portal name, e.g. 象山县人民政府."),
+    region: str = typer.Option("", "--region", help="Region, e.g. 浙江省宁波市象山县."),
+    level: str = typer.Option("", "--level", help="province | city | county | department."),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite the user's own file of this name."),
+    json_: bool = JsonOption,
+) -> None:
+    """Add a portal by its column/list URL(s); pagination and report links are found automatically."""
+    settings = get_settings(ctx)
+    if render not in ("never", "auto", "always"):
+        usage_error(f"--render must be never, auto or always, not {render!r}")
+    values: dict[str, Any] = {"name": name, "title": title, "region": region, "level": level,
+                              "start_urls": start_url, "render": render, "schedule": schedule}
+    if allowed_domain:
+        from urllib.parse import urlsplit
+
+        hosts = [urlsplit(u).hostname or "" for u in start_url]
+        values["allowed_domains"] = list(dict.fromkeys([*hosts, *allowed_domain]))
+    if match is not None:
+        values["match"] = match
+    try:
+        source = SourceDefinition.model_validate(values)
+    except Exception as exc:  # pydantic ValidationError: one line naming the option
+        fail(_option_error(exc))
+    existing = _load(settings)
+    target = settings.sources_dir / f"{name}.toml"
+    if name in existing and existing[name][1].parent != BUILTIN_DIR and not replace:
+        fail(f"source {name!r} already exists in {existing[name][1]} (use --replace to overwrite it)")
+    previous = target.read_bytes() if target.is_file() else None
+    path = write_source_file(source, settings.sources_dir)
+    try:
+        load_sources_with_paths(source_dirs(settings.sources_dir, settings.sources_dirs))
+    except SourceError as exc:
+        if previous is None:
+            path.unlink()
+        else:
+            path.write_bytes(previous)
+        fail(str(exc))
+    if json_:
+        emit_json({**source.model_dump(mode="json"), "file": str(path)})
+    else:
+        note = " (replaces the built-in source of this name)" if name in existing and existing[name][1].parent == BUILTIN_DIR else ""
+        console.print(f"added source {name} in {path}{note}", markup=False)
+
+
+_OPTIONS = {"start_urls": "--start-url", "allowed_domains": "--allowed-domain", "match": "--match",
+            "render": "--render", "schedule": "--schedule", "name": "NAME", "level": "--level"}
+
+
+def _option_error(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    first = errors()[0]
+    key = next((str(p) for p in first["loc"] if isinstance(p, str)), "")
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{_OPTIONS.get(key, key)}: {message}"
+
+
+@app.command("check")
+def check(ctx: typer.Context, name: str = typer.Argument(..., help="Source name."), json_: bool = JsonOption) -> None:
+    """Discovery only: which report pages a crawl would archive; nothing is fetched beyond the lists."""
+    settings = get_settings(ctx)
+    _one(settings, name)
+    from crawler.runner import check_source
+
+    try:
+        result = check_source(settings, name)
+    except SourceError as exc:
+        fail(str(exc))
+    if json_:
+        emit_json(result)
+        return
+    print_table(["title", "url"], [(r["title"], r["url"]) for r in result["reports"]],
+                title=f"{name}: {len(result['reports'])} report pages")
+    state = "complete" if result["listing_complete"] else "INCOMPLETE"
+    console.print(f"{result['list_pages']} list pages read, listing {state}, {result['errors']} errors", markup=False)
+    if result["errors"] and not result["reports"]:
+        fail(f"{name}: discovery failed ({result['errors']} errors); see the log in {settings.home / 'logs'}")
