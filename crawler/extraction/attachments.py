@@ -109,7 +109,7 @@ def find_attachments(root: HtmlElement, url: str, anchor: HtmlElement | None,
             kind = attachment_type(href.strip(), text)
             if kind is None:
                 continue
-            if any(is_chrome_element(anc) for anc in el.iterancestors()):
+            if _inside_chrome(el, scope):
                 continue
             absolute = urljoin(base, href.strip())
             if absolute in seen:
@@ -117,6 +117,15 @@ def find_attachments(root: HtmlElement, url: str, anchor: HtmlElement | None,
             seen.add(absolute)
             found.append(AttachmentRecord(url=absolute, name=_name(el, text, absolute), type=kind))
     return tuple(found)
+
+
+def _inside_chrome(el: HtmlElement, scope: HtmlElement) -> bool:
+    for ancestor in el.iterancestors():
+        if ancestor is scope:
+            return False
+        if is_chrome_element(ancestor):
+            return True
+    return False
 
 
 def _name(el: HtmlElement, text: str, url: str) -> str:

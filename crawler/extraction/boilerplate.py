@@ -59,7 +59,7 @@ _CHROME_TOKENS = frozenset({
     "index_switchsize", "fontsize", "font-size", "font_size", "zihao", "editor", "zrbj", "bjzr",
     "related", "xg-list", "xglj", "xgwz", "xgxw", "xgyd", "relevant", "footer", "copyright",
     "banquan", "header", "topbar", "toolbar", "header_toolbar", "navbar", "breadcrumbnav",
-    "breadcrumb", "crumb", "crumbs", "dqwz", "mbx", "barrierfree_container", "pagebreak",
+    "breadcrumb", "crumb", "crumbs", "dqwz", "mbx", "pagebreak",
     "jiucuo", "_jiucuo_", "_ideconac", "share-title", "share-substr", "share-img", "shuzi",
     "div_div", "prevnext", "prev-next", "sxp", "sxpage", "pre_next", "tool", "tools", "gongju",
 })

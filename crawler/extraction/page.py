@@ -67,7 +67,7 @@ def _no_text_reason(root: HtmlElement, html: str) -> str:
     if _CHALLENGE.search(html):
         return "anti-bot JavaScript challenge page (no content without running its script)"
     body = next(root.iter("body"), root)
-    visible = sum(len(_WORD.findall(t)) for t in body.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
+    visible = sum(len(_WORD.findall(t)) for t in body.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"))
     if visible < MIN_REPORT_CHARS and (html.count("<script") or html.count("<SCRIPT")):
         return "JavaScript shell: the HTML holds no text until its scripts run"
     return "no report text on the page (only navigation, lists or page chrome)"
