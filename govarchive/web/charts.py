@@ -33,7 +33,7 @@ def bar_chart(
             f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="12" fill="#777">—</text>'
         )
     slot = inner_w / max(len(data), 1)
-    bar_w = max(2.0, slot * 0.7)
+    bar_w = min(max(2.0, slot * 0.7), 40.0)
     for index, (label, value) in enumerate(data):
         h = inner_h * value / peak
         x = left + index * slot + (slot - bar_w) / 2
