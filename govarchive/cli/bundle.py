@@ -177,18 +177,16 @@ def list_(ctx: typer.Context, json_: bool = JsonOption) -> None:
         console.print("no bundles")
         return
     print_table(
-        ["id", "kind", "as of", "since", "format", "reports", "versions", "size", "where"],
+        ["id", "kind", "as of", "since", "versions", "size", "where"],
         (
             [
                 r.id,
                 r.kind,
-                r.as_of.strftime("%Y-%m-%d %H:%M") if r.as_of else "",
+                r.as_of.date().isoformat() if r.as_of else "",
                 f"bundle {r.base_bundle_id}" if r.base_bundle_id else (r.since.date().isoformat() if r.since else ""),
-                r.format,
-                r.report_count,
                 r.version_count,
                 human_size(r.size),
-                r.path or (f"object {r.key[:12]}…" if r.key else ""),
+                Path(r.path).name if r.path else (f"object {r.key[:8]}…" if r.key else ""),
             ]
             for r in records
         ),
