@@ -7,14 +7,17 @@ import hashlib
 import io
 import os
 import random
+import subprocess
 import threading
 import tracemalloc
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import pytest
+import zstandard
 
 from archive.errors import (
     BlobNotFoundError,
@@ -246,8 +249,6 @@ def test_verify_catches_an_object_corrupted_behind_the_stores_back(
 
 
 def test_a_valid_frame_of_other_bytes_is_caught_too(store_backend: StoreBackend) -> None:
-    import zstandard
-
     key = store_backend.store.put_bytes(chinese_text(20_000).encode())
     other = zstandard.ZstdCompressor().compress(chinese_text(20_000, seed=9).encode())
     store_backend.overwrite_raw(key, other)
@@ -352,10 +353,8 @@ def test_full_disk_raises_unavailable_and_leaves_no_partial_object(
 
 
 @pytest.fixture
-def tiny_tmpfs(tmp_path: Path) -> Path:
+def tiny_tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A real 1 MiB tmpfs (needs the right to mount; skipped otherwise)."""
-    import subprocess
-
     mount_point = tmp_path / "tiny"
     mount_point.mkdir()
     done = subprocess.run(
@@ -363,7 +362,7 @@ def tiny_tmpfs(tmp_path: Path) -> Path:
     )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    yield mount_point  # type: ignore[misc]
+    yield mount_point
     subprocess.run(["umount", str(mount_point)], check=True)
 
 
@@ -380,10 +379,8 @@ def test_full_disk_on_a_real_tiny_tmpfs(tiny_tmpfs: Path) -> None:
 
 
 @pytest.fixture
-def read_only_store(tmp_path: Path) -> tuple[FilesystemBlobStore, str]:
+def read_only_store(tmp_path: Path) -> Iterator[tuple[FilesystemBlobStore, str]]:
     """A folder store holding one object, then made read-only for real (remounted, or chmod)."""
-    import subprocess
-
     root = tmp_path / "ro"
     root.mkdir()
     mounted = False
@@ -401,7 +398,7 @@ def read_only_store(tmp_path: Path) -> tuple[FilesystemBlobStore, str]:
     else:
         for path in [root, *root.rglob("*")]:
             path.chmod(0o555 if path.is_dir() else 0o444)
-    yield store, key  # type: ignore[misc]
+    yield store, key
     if mounted:
         subprocess.run(["umount", str(root)], check=True)
     else:
