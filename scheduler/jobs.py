@@ -230,7 +230,8 @@ def _find_child_run(db: Session, name: str, pid: int, started: dt.datetime) -> C
 def dispatch_alerts() -> DispatchStats:
     """Fan new events out and send what is due (the scheduler runs this every minute)."""
     context = current_context()
-    stats = dispatch(context.engine, context.alerts, text_loader=context.text_loader)
+    stats = dispatch(context.engine, context.alerts, text_loader=context.text_loader,
+                     should_stop=lambda: context.children.closing)
     if stats.sent or stats.failed_attempts or stats.deliveries_created:
         logger.info("alerts: %s", stats.as_dict())
     return stats

@@ -15,21 +15,58 @@ class ScheduleError(ValueError):
     """A schedule that is not a cron expression."""
 
 
+_CRONTAB_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _crontab_day(token: str) -> int:
+    if token.isdigit() and int(token) <= 7:
+        return int(token)
+    if token[:3].lower() in _CRONTAB_DAYS:
+        return _CRONTAB_DAYS.index(token[:3].lower())
+    raise ValueError(f"{token!r} is not a day of the week")
+
+
+def crontab_days(field: str) -> str:
+    """A crontab day-of-week field (0 or 7 = Sunday) as APScheduler 3 day names.
+
+    APScheduler 3 numbers days from Monday = 0, so ``from_crontab("0 3 * * 1")`` would run on
+    Tuesdays; names mean the same to both.
+    """
+    if field == "*":
+        return field
+    days: set[int] = set()
+    for item in field.split(","):
+        span, _, step = item.partition("/")
+        every = int(step) if step else 1
+        if span == "*":
+            low, high = 0, 6
+        elif "-" in span:
+            first, last = span.split("-", 1)
+            low, high = _crontab_day(first), _crontab_day(last)
+        else:
+            low = _crontab_day(span)
+            high = 6 if step else low
+        if high < low or every < 1:
+            raise ValueError(f"{item!r} is not a day-of-week range")
+        days.update(day % 7 for day in range(low, high + 1, every))
+    return ",".join(_CRONTAB_DAYS[day] for day in sorted(days))
+
+
 def parse_cron(expression: str, timezone: str) -> CronTrigger:
-    """A cron trigger from five fields (``m h dom mon dow``) or six (seconds first)."""
+    """A cron trigger from five crontab fields (``m h dom mon dow``) or six (seconds first)."""
     fields = expression.split()
+    if len(fields) == 5:
+        fields = ["0", *fields]
+    if len(fields) != 6:
+        raise ScheduleError(f"{expression!r} is not a cron expression (5 fields, or 6 with seconds first)")
+    second, minute, hour, day, month, day_of_week = fields
     try:
-        if len(fields) == 5:
-            return CronTrigger.from_crontab(expression, timezone=timezone)
-        if len(fields) == 6:
-            second, minute, hour, day, month, day_of_week = fields
-            return CronTrigger(
-                second=second, minute=minute, hour=hour, day=day, month=month,
-                day_of_week=day_of_week, timezone=timezone,
-            )
+        return CronTrigger(
+            second=second, minute=minute, hour=hour, day=day, month=month,
+            day_of_week=crontab_days(day_of_week), timezone=timezone,
+        )
     except ValueError as exc:
         raise ScheduleError(f"{expression!r} is not a cron expression: {exc}") from None
-    raise ScheduleError(f"{expression!r} is not a cron expression (5 fields, or 6 with seconds first)")
 
 
 def source_offset(name: str, jitter_seconds: int) -> int:

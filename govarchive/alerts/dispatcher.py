@@ -35,6 +35,7 @@ OPEN_STATUSES = ("pending", "sending")
 
 TextLoader = Callable[[str], str]
 AfterSend = Callable[[Sequence[int]], None]
+ShouldStop = Callable[[], bool]
 
 
 @dataclass(slots=True)
@@ -65,17 +66,20 @@ def dispatch(
     text_loader: TextLoader | None = None,
     now: dt.datetime | None = None,
     after_send: AfterSend | None = None,
+    should_stop: ShouldStop | None = None,
 ) -> DispatchStats:
     """One pass: fan new events out into deliveries, then send every delivery that is due.
 
     ``text_loader`` (object key → text) lets keyword filters look into report texts;
     ``after_send`` is called with the delivery ids a channel just accepted, before they are
-    marked sent (tests use it to crash there).
+    marked sent (tests use it to crash there); ``should_stop`` is asked before each message
+    (a service shutting down leaves the rest for its next start).
     """
     stats = DispatchStats()
     now = as_utc(now) if now else utcnow()
     fan_out(engine, options, text_loader=text_loader, now=now, stats=stats)
-    send_due(engine, options, notifier=notifier or AppriseNotifier(), now=now, after_send=after_send, stats=stats)
+    send_due(engine, options, notifier=notifier or AppriseNotifier(), now=now, after_send=after_send,
+             should_stop=should_stop, stats=stats)
     return stats
 
 
@@ -210,15 +214,19 @@ def send_due(
     notifier: Notifier,
     now: dt.datetime | None = None,
     after_send: AfterSend | None = None,
+    should_stop: ShouldStop | None = None,
     stats: DispatchStats | None = None,
 ) -> DispatchStats:
     """Send every delivery that is due (new, retry, or claimed by a dispatcher that died)."""
     stats = stats if stats is not None else DispatchStats()
     now = as_utc(now) if now else utcnow()
+    stopping = should_stop or (lambda: False)
     with Session(engine) as db:
         subscriptions = {s.id: s for s in db.exec(select(Subscription).where(col(Subscription.active) == True))}  # noqa: E712
     down: set[int] = set()  # channels that failed in this pass: their other deliveries wait
     for subscription in subscriptions.values():
+        if stopping():
+            return stats
         if subscription.digest == "daily":
             unit = _digest_unit(engine, subscription, now)
             if unit:
@@ -241,6 +249,8 @@ def send_due(
         if not batch:
             break
         for delivery_id, subscription_id in batch:
+            if stopping():
+                return stats
             assert delivery_id is not None
             last_id = delivery_id
             if subscription_id in down:
@@ -272,13 +282,14 @@ def _digest_unit(engine: Engine, subscription: Subscription, now: dt.datetime) -
 
 def _claim(engine: Engine, unit: _Unit, now: dt.datetime, lease: dt.timedelta) -> list[Delivery]:
     """Take the deliveries for this dispatcher; those another dispatcher holds are left alone."""
+    held_until = max(now, utcnow()) + lease  # a long pass must not claim with an already-expired lease
     with Session(engine, expire_on_commit=False) as db:
         claimed: list[int] = []
         for delivery_id in unit.delivery_ids:
             values: dict[str, object] = {
                 "status": "sending",
                 "attempts": Delivery.attempts + 1,
-                "next_attempt_at": as_utc(now + lease),
+                "next_attempt_at": held_until,
             }
             if unit.new_key:
                 values["idempotency_key"] = unit.new_key
