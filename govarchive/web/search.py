@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 STATE_NAME = "search"
 SNIPPET_RADIUS = 60
 MAX_TERMS = 8
+# Counting stops here: an exact count of a phrase in nearly every report costs a pass over the
+# whole index, and "1,000+" tells a reader as much. Relevance ranking (bm25 / similarity) is only
+# computed for queries with fewer matches; more matches are listed newest first.
+COUNT_CAP = 1000
 
 TextLoader = Callable[[str], str]
 
@@ -57,6 +61,8 @@ class SearchResult:
     total: int
     hits: list[SearchHit] = field(default_factory=list)
     indexed_through: int = 0  # the Version.id the index has caught up to
+    total_is_exact: bool = True  # False when counting stopped at COUNT_CAP
+    sort: str = "newest"  # the order actually used
 
 
 def parse_terms(query: str) -> list[str]:
@@ -215,7 +221,7 @@ class SearchIndex:
         result = SearchResult(query=query, terms=terms, total=0, indexed_through=self.indexed_through())
         if not terms:
             return result
-        where, params, order = self._match(terms, sort)
+        where, params, rank_order = self._match(terms)
         filter_sql = []
         if filters.source:
             filter_sql.append("s.name = :f_source")
@@ -235,7 +241,13 @@ class SearchIndex:
             f"JOIN sources s ON s.id = r.source_id WHERE {clause}"
         )
         with self.engine.connect() as conn:
-            result.total = int(conn.execute(text(f"SELECT count(*) {base}"), params).scalar() or 0)
+            counted = conn.execute(
+                text(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT :cap) AS capped"), {**params, "cap": COUNT_CAP}
+            ).scalar()
+            result.total = int(counted or 0)
+            result.total_is_exact = result.total < COUNT_CAP
+            result.sort = "relevance" if sort == "relevance" and result.total_is_exact and rank_order else "newest"
+            order = rank_order if result.sort == "relevance" else self.newest_order
             rows = conn.execute(
                 text(
                     "SELECT r.id, s.name, r.title, r.canonical_url, r.publisher, r.pub_date, r.report_year, "
@@ -259,7 +271,10 @@ class SearchIndex:
         ]
         return result
 
-    def _match(self, terms: list[str], sort: str) -> tuple[str, dict[str, Any], str]:
+    newest_order = "r.id DESC"
+
+    def _match(self, terms: list[str]) -> tuple[str, dict[str, Any], str | None]:
+        """(WHERE clause, parameters, relevance ORDER BY or None)."""
         raise NotImplementedError
 
 
@@ -288,7 +303,9 @@ class SqliteSearchIndex(SearchIndex):
             {"r": report_id, "t": title, "b": body, "v": version_id},
         )
 
-    def _match(self, terms: list[str], sort: str) -> tuple[str, dict[str, Any], str]:
+    newest_order = "f.rowid DESC"  # FTS5 walks its doclists in rowid order: no sort, stops at LIMIT
+
+    def _match(self, terms: list[str]) -> tuple[str, dict[str, Any], str | None]:
         params: dict[str, Any] = {}
         long_terms = [t for t in terms if len(t) >= 3]
         clauses = []
@@ -298,8 +315,7 @@ class SqliteSearchIndex(SearchIndex):
         for index, term in enumerate(t for t in terms if len(t) < 3):
             params[f"l{index}"] = _like_pattern(term)
             clauses.append(f"(f.title LIKE :l{index} ESCAPE '\\' OR f.body LIKE :l{index} ESCAPE '\\')")
-        order = "f.rank, r.id DESC" if sort == "relevance" and long_terms else "r.pub_date DESC, r.id DESC"
-        return " AND ".join(clauses), params, order
+        return " AND ".join(clauses), params, "f.rank, f.rowid DESC" if long_terms else None
 
 
 class PostgresSearchIndex(SearchIndex):
@@ -346,18 +362,18 @@ class PostgresSearchIndex(SearchIndex):
             {"r": report_id, "v": version_id, "t": title, "b": body.replace("\x00", "")},
         )
 
-    def _match(self, terms: list[str], sort: str) -> tuple[str, dict[str, Any], str]:
+    newest_order = "f.report_id DESC"
+
+    def _match(self, terms: list[str]) -> tuple[str, dict[str, Any], str | None]:
         params: dict[str, Any] = {}
         clauses = []
         for index, term in enumerate(terms):
             params[f"l{index}"] = _like_pattern(term)
             clauses.append(f"(f.title ILIKE :l{index} OR f.body ILIKE :l{index})")
-        if sort == "relevance" and self.has_trigram:
-            params["q_title"] = " ".join(terms)
-            order = "similarity(f.title, :q_title) DESC, r.pub_date DESC NULLS LAST, r.id DESC"
-        else:
-            order = "r.pub_date DESC NULLS LAST, r.id DESC"
-        return " AND ".join(clauses), params, order
+        if not self.has_trigram:
+            return " AND ".join(clauses), params, None
+        params["q_title"] = " ".join(terms)
+        return " AND ".join(clauses), params, "similarity(f.title, :q_title) DESC, f.report_id DESC"
 
 
 def open_search_index(engine: Engine, load_text: TextLoader) -> SearchIndex:

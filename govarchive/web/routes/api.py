@@ -190,7 +190,9 @@ def api_search(
     region: str | None = None,
     level: str | None = None,
     year: int | None = None,
-    sort: Literal["relevance", "newest"] = "relevance",
+    sort: Literal["relevance", "newest"] = Query(
+        "relevance", description="relevance ranks queries with fewer than 1,000 matches; more are listed newest first"
+    ),
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
@@ -218,7 +220,15 @@ def api_search(
         for hit in result.hits
     ]
     doc = page(items, result.total, limit, offset)
-    doc.update({"query": q, "terms": result.terms, "indexed_through": result.indexed_through})
+    doc.update(
+        {
+            "query": q,
+            "terms": result.terms,
+            "total_is_exact": result.total_is_exact,
+            "sort": result.sort,
+            "indexed_through": result.indexed_through,
+        }
+    )
     return doc
 
 
