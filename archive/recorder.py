@@ -711,7 +711,9 @@ class Archive:
         """Note which report URLs a source's listing links to.
 
         Only a ``complete`` listing (every page of it walked without error) says anything about
-        absence: each active report none of whose URLs it links counts one missing check.
+        absence: each active report none of whose URLs it links counts one missing check, unless
+        the report was checked at or after ``checked_at`` (default: now) — so replaying the same
+        listing observation counts nothing.
         """
         if not complete:
             return []
@@ -738,6 +740,8 @@ class Archive:
                 report = db.get(Report, report_id)
                 if report is None or report.status != "active":
                     return None
+                if report.last_checked is not None and now <= report.last_checked:
+                    return None  # an observation no newer than what the report already had (a replay)
                 outcome = self._count_missing(db, report, run_id, now)
                 return RecordResult(outcome, report.id, report.current_version)
 
