@@ -19,9 +19,6 @@ from protego import Protego
 from govarchive.portal import COOKIE_S, COOKIE_T, FAMILY_NAMES, PortalServer, World, solve_page
 from tests.fixtures.portal import body_text, column_links, decode, meta, solve_challenge
 
-TEMPLATES = {"trs": "trs", "hanweb": "hanweb", "ucap": "ucap", "table": "table", "jsonlist": "jsonlist",
-             "challenge": "trs"}
-
 
 def _squash(text: str) -> str:
     return "".join(text.split())
@@ -64,7 +61,7 @@ def test_report_pages_match_ground_truth(portal_server: PortalServer, passed_cli
         resp = passed_client.get(report.url)
         assert resp.status_code == 200, report.url
         page = decode(resp)
-        assert body_text(TEMPLATES[family], page) == report.text, report.url
+        assert body_text(family, page) == report.text, report.url
         assert meta(page, "ArticleTitle") == report.title
         assert (meta(page, "ContentSource") or meta(page, "contentSource")) == report.publisher
         assert (meta(page, "PubDate") or "").startswith(report.pub_date.isoformat())

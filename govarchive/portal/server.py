@@ -60,7 +60,16 @@ class PortalServer:
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="portal-server", daemon=True)
         self._thread.start()
+        if self.scale is None:  # render the few attachment files now rather than on first request
+            threading.Thread(target=self._warm_files, name="portal-files", daemon=True).start()
         return self
+
+    def _warm_files(self) -> None:
+        world = self._worlds[""]
+        for items in self._template.values():
+            for item in items:
+                for att in item.attachments:
+                    world.file_body(att)
 
     def stop(self) -> None:
         if self._httpd is None:
@@ -135,11 +144,8 @@ class PortalServer:
         started = time.time()
         split = urlsplit(h.path)
         path, query = unquote(split.path), split.query
-        body = b""
         length = int(h.headers.get("Content-Length") or 0)
-        if length:
-            body = h.rfile.read(length)
-        headers = {k.lower(): v for k, v in h.headers.items()}
+        body = h.rfile.read(length) if length else b""
         world, rel = self._resolve(path)
         if world is None:
             self._send(h, Response(404, b"no such world", "text/plain; charset=utf-8"))
@@ -148,29 +154,11 @@ class PortalServer:
             self._send(h, Response(200, self._robots(world).encode(), "text/plain; charset=utf-8"))
             return
         if rel.startswith("/_control/") or rel == "/_control":
-            self._send(h, self._control(h.command, world, rel.removeprefix("/_control").strip("/"), query, body))
+            self._send(h, self._control(h.command, world, rel.removeprefix("/_control").strip("/"), body))
             return
-        params = dict(parse_qsl(query, keep_blank_values=True))
-        if h.command == "POST" and "urlencoded" in headers.get("content-type", "urlencoded"):
-            for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
-                params.setdefault(key, value)
-        req = Request(h.command, rel, query, params, headers, world.root, world.base_url,
-                      dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None))
-        first = rel.split("/")[1] if len(rel) > 1 else ""
-        family = first if first in world.sites else None
-        passed: bool | None = None
-        if rel == "/sitemap.xml":
-            resp = Response(200, self._sitemap(world).encode(), "application/xml; charset=utf-8")
-        elif family is None:
-            resp = Response(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html")
-        else:
-            delay, failing = world.behaviour(family)
-            if delay:
-                time.sleep(delay)
-            if failing is not None:
-                resp = _failure(failing.status, failing.retry_after)
-            else:
-                resp, passed = self._serve(world, world.sites[family], req)
+        headers = {k.lower(): v for k, v in h.headers.items()}
+        req = _request(h.command, world, rel, query, body, headers)
+        family, resp, passed = self._answer(world, req)
         status, out_headers, out_body = self._finish(h, resp)
         # logged before the answer leaves, so a client that got its answer also finds it in the log
         world.record(RequestRecord(
@@ -179,6 +167,22 @@ class PortalServer:
             if_modified_since=headers.get("if-modified-since"), user_agent=headers.get("user-agent"),
             cookie_present=bool(headers.get("cookie")), challenge_passed=passed))
         self._write(h, resp, status, out_headers, out_body)
+
+    def _answer(self, world: World, req: Request) -> tuple[str | None, Response, bool | None]:
+        """(family, response, challenge passed) for a request inside a world, knobs applied."""
+        first = req.path.split("/")[1] if len(req.path) > 1 else ""
+        family = first if first in world.sites else None
+        if req.path == "/sitemap.xml":
+            return None, Response(200, self._sitemap(world).encode(), "application/xml; charset=utf-8"), None
+        if family is None:
+            return None, Response(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html"), None
+        delay, failing = world.behaviour(family)
+        if delay:
+            time.sleep(delay)
+        if failing is not None:
+            return family, _failure(failing.status, failing.retry_after), None
+        resp, passed = self._serve(world, world.sites[family], req)
+        return family, resp, passed
 
     def _serve(self, world: World, site: Site, req: Request) -> tuple[Response, bool | None]:
         passed: bool | None = None
@@ -204,7 +208,7 @@ class PortalServer:
                     resp = _asset(req.path) or site.not_found(req, world)
                 return resp, passed
         item, att = file_to_render
-        data, ctype = world.file_body(item, att)
+        data, ctype = world.file_body(att)
         resp = Response(200, data, ctype, cacheable=True, last_modified=item.modified)
         resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(att.name)}"
         return resp, passed
@@ -262,7 +266,7 @@ class PortalServer:
                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "\n</urlset>\n")
 
     # ------------------------------------------------------------------ control API
-    def _control(self, method: str, world: World, knob: str, query: str, body: bytes) -> Response:
+    def _control(self, method: str, world: World, knob: str, body: bytes) -> Response:
         try:
             args: dict[str, Any] = json.loads(body) if body.strip() else {}
             if not isinstance(args, dict):
@@ -330,6 +334,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the worlds keep their own request logs
+
+
+def _request(method: str, world: World, rel: str, query: str, body: bytes, headers: dict[str, str]) -> Request:
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    if method == "POST" and "urlencoded" in headers.get("content-type", "urlencoded"):
+        for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+            params.setdefault(key, value)
+    beijing = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
+    return Request(method, rel, query, params, headers, world.root, world.base_url, beijing)
 
 
 def _copy_item(item: Item) -> Item:

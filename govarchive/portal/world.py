@@ -113,7 +113,7 @@ class World:
             found = self._index.get(path_key(self._relative(url)))
         if not found or found[1] is None:
             raise KeyError(f"no attachment at {url!r}")
-        return self.file_body(found[0], found[1])[0]
+        return self.file_body(found[1])[0]
 
     def truth(self) -> dict[str, Any]:
         """Everything a test needs, as JSON-ready data (served at ``_control/truth``)."""
@@ -255,7 +255,7 @@ class World:
         with self.lock:
             self._log.append(entry)
 
-    def file_body(self, item: Item, att: AttachmentSpec) -> tuple[bytes, str]:
+    def file_body(self, att: AttachmentSpec) -> tuple[bytes, str]:
         """Bytes and Content-Type of one attachment."""
         return render_attachment(att.type, att.title, att.paragraphs, att.opaque_seed)
 
