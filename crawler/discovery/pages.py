@@ -89,9 +89,9 @@ def looks_js_only_list(text: str, links: list[Link]) -> bool:
             continue
         if len(element) == 0 and not (element.text or "").strip():
             return True
-    # very few anchors outside navigation and a page that is mostly script
-    script_chars = sum(len(s.text or "") for s in scripts)
-    return len(links) < 5 and script_chars > len(root.text_content()) // 2
+    # no anchors at all, and a script that loads data
+    code = " ".join(s.text or "" for s in scripts)
+    return not links and bool(re.search(r"fetch\(|ajax|getJSON|XMLHttpRequest|axios", code))
 
 
 def looks_challenged(html: str) -> bool:
