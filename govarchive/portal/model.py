@@ -50,7 +50,11 @@ class Family:
 
 @dataclass(frozen=True, slots=True)
 class ExpectedAttachment:
-    """A file linked from a report page, with the text a correct extractor gets out of it."""
+    """A file linked from a report page, with the text a correct extractor gets out of it.
+
+    PDF and DOCX files hold the report title as their first line, then the paragraphs; their
+    ``text`` is those lines joined by ``\n`` (compare PDF text whitespace-insensitively).
+    """
 
     url: str
     name: str  # link text / file name with extension
