@@ -88,6 +88,7 @@ class BundleResult:
     attachment_count: int
     removed_count: int
     file_count: int
+    payload_bytes: int  # the files' bytes before compression (a bag's Payload-Oxum)
     max_version_id: int
     selection: BundleSelection
 
@@ -109,6 +110,7 @@ class BundleResult:
             "attachments": self.attachment_count,
             "removed": self.removed_count,
             "files": self.file_count,
+            "payload_bytes": self.payload_bytes,
             "max_version_id": self.max_version_id,
             "selection": self.selection.to_json(),
         }
@@ -120,6 +122,7 @@ class _Counts:
     removed: int = 0
     files: int = 0
     captures: int = 0
+    payload_bytes: int = 0
 
 
 def software_version() -> str:
@@ -200,7 +203,8 @@ def create_bundle(
         as_of=resolved.as_of, as_of_label=resolved.as_of_label, since=resolved.since_cutoff,
         base_bundle_id=resolved.base_bundle_id, report_count=resolved.report_count,
         version_count=resolved.version_count, attachment_count=counts.attachments,
-        removed_count=counts.removed, file_count=counts.files, max_version_id=resolved.watermark,
+        removed_count=counts.removed, file_count=counts.files, payload_bytes=counts.payload_bytes,
+        max_version_id=resolved.watermark,
         selection=resolved.selection,
     )
 
@@ -468,6 +472,7 @@ def _write_bag(
         counts.captures = warcs.count
         bag.add_file("warc/captures.warc.gz", tmp / "captures.warc.gz", compress=False)
     counts.files = bag.finish(_bag_info(resolved, counts))
+    counts.payload_bytes = bag.payload_bytes
     writer.close()
     return counts
 
@@ -534,7 +539,7 @@ def _write_wacz(
         warcs.close()
         pages.close()
     counts.captures = warcs.count
-    counts.files = write_wacz(
+    counts.files, counts.payload_bytes = write_wacz(
         writer,
         warc=tmp / "data.warc.gz",
         pages=tmp / "pages.jsonl",

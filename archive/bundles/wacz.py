@@ -13,8 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cdxj_indexer.main import CDXJIndexer
-
+from .errors import BundleError
 from .metadata import dumps_line
 from .writers import Entry, ZipEntryWriter
 
@@ -51,6 +50,10 @@ class PagesList:
 
 def build_index(warc: Path, out: Path) -> None:
     """The sorted CDXJ index of ``warc`` (records addressed in the WACZ's ``archive/`` file)."""
+    try:
+        from cdxj_indexer.main import CDXJIndexer
+    except ImportError:  # a runtime dependency; a broken install should not break every bundle
+        raise BundleError("a WACZ needs the cdxj-indexer package: pip install cdxj-indexer") from None
     with out.open("w", encoding="utf-8", newline="\n") as text:
         CDXJIndexer(text, [str(warc)], sort=True, post_append=True, filename=WARC_NAME).process_all()
 
@@ -74,8 +77,8 @@ def write_wacz(
     title: str,
     description: str,
     software: str,
-) -> int:
-    """Write a WACZ into ``writer`` from a finished combined WARC and pages list; return the file count."""
+) -> tuple[int, int]:
+    """Write a WACZ into ``writer`` from a finished WARC and pages list; return its file count and bytes."""
     build_index(warc, index)
     entries: list[Entry] = []
     with warc.open("rb") as stream:
@@ -100,4 +103,4 @@ def write_wacz(
         "datapackage-digest.json",
         json.dumps({"path": "datapackage.json", "hash": "sha256:" + digest.sha256}, indent=2).encode("utf-8"),
     )
-    return len(entries) + 2
+    return len(entries) + 2, sum(entry.size for entry in entries) + len(package_bytes)
