@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 
@@ -16,7 +17,9 @@ from crawler.extraction.containers import Container, candidates, densest_block
 from crawler.extraction.encoding import decode_html
 from crawler.extraction.errors import NoReportText
 from crawler.extraction.metadata import complete_from_text, read_page_metadata
-from crawler.extraction.text import join_lines, render_lines, text_hash
+from crawler.extraction.text import join_lines, normalise_text, render_lines, text_hash
+
+logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 MIN_REPORT_CHARS = 20  # CJK/letters/digits of a report without attachments
@@ -33,6 +36,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 # libxml2 stops at the first </html>; real pages close html/body early (gov.cn's header include)
 _EARLY_CLOSE = re.compile(r"</(?:html|body)\s*>", re.I)
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # lxml refuses them in text nodes
 _CHALLENGE = re.compile(r"\$_ts\s*=|<meta[^>]+\br=[\"']m[\"']|__jsl_clearance|_\$[a-zA-Z]{2}\s*=\s*window", re.I)
 
 
@@ -47,7 +51,7 @@ def _binary_kind(body: bytes) -> str | None:
 
 
 def _parse(html: str) -> HtmlElement:
-    html = _EARLY_CLOSE.sub("", _XML_DECLARATION.sub("", html.replace("\x00", ""), count=1))
+    html = _EARLY_CLOSE.sub("", _XML_DECLARATION.sub("", _NOT_XML.sub("", html), count=1))
     try:
         return lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError) as exc:
@@ -76,8 +80,12 @@ def _no_text_reason(root: HtmlElement, html: str) -> str:
 def _trafilatura_lines(html: str) -> list[str]:
     import trafilatura  # slow to import; only the generic last resort needs it
 
-    result = trafilatura.extract(html, include_tables=True, include_comments=False,
-                                 include_links=False, include_images=False)
+    try:
+        result = trafilatura.extract(html, include_tables=True, include_comments=False,
+                                     include_links=False, include_images=False)
+    except Exception as exc:  # noqa: BLE001 — a third-party last resort must not crash the page
+        logger.info("trafilatura failed: %r", exc)
+        return []
     return result.split("\n") if result else []
 
 
@@ -134,7 +142,7 @@ def extract_page(body: bytes, url: str, headers: Mapping[str, str] | None = None
     meta = read_page_metadata(root, html, url, page_lines)
     lines, attachments = _content(known, root, html, url)
     meta = complete_from_text(meta, lines)
-    text = join_lines(lines)
+    text = normalise_text(join_lines(lines))
     title = meta.title or (lines[0] if lines and len(lines[0]) <= 80 else "")
     return ExtractedReport(
         title=title, text=text, publisher=meta.publisher, pub_date=meta.pub_date,
