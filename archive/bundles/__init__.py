@@ -1,8 +1,29 @@
 """Snapshot bundles: a verifiable, reproducible download of the archive as of any date.
 
-``create_bundle(engine, store, BundleSelection(...), out, fmt)`` writes a BagIt bag (zip or tar)
-or a WACZ of the selected versions; ``verify_bundle(path)`` checks one. Same selection over the
-same archive → byte-identical file.
+API (what the CLI and the web app call)::
+
+    create_bundle(engine, store, BundleSelection(...), out: Path | BinaryIO | None, fmt="zip",
+                  *, record=True, store_copy=False, progress=None, tmp_dir=None) -> BundleResult
+    verify_bundle(path) -> VerifyResult          # a zip, tar or folder bag, or a .wacz
+    list_bundles(engine) -> list[BundleRecord];  get_bundle(engine, id) -> BundleRecord
+
+Bag layout (BagIt 1.0, SHA-256 manifests; zip or tar)::
+
+    bagit.txt
+    data/reports/<source>/<report id>/v<N>.txt                      the version's text (UTF-8)
+    data/reports/<source>/<report id>/v<N>.raw.<html|pdf|…>          --include raw
+    data/reports/<source>/<report id>/v<N>-attachments/<id>.<ext>    --include attachments
+    data/reports/<source>/<report id>/v<N>-attachments/<id>.text.txt (its extracted text)
+    data/metadata/reports.{csv,jsonl,parquet}                        one row per version
+    data/metadata/removed.jsonl                                      deltas: reports removed since the base
+    data/warc/captures.warc.gz                                       --include warc
+    manifest-sha256.txt, bag-info.txt, tagmanifest-sha256.txt
+
+``<source>`` is the source name when it is a safe lower-case slug, else ``_source-<id>``; no
+name comes from a title or URL. Format ``wacz`` writes a WACZ 1.1.1 of the selected versions'
+raw captures instead of a bag (for ReplayWeb.page). Every date the bundle adds (zip/tar member
+times, Bagging-Date, the warcinfo record, the WACZ's "created") is its as-of instant, never the
+clock, so the same selection over the same archive gives the same bytes.
 """
 
 from __future__ import annotations
