@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -19,31 +20,14 @@ CLOSERS = "”’」』）》】\"')"
 MAX_CHAR_DIFF_WORK = 4_000_000
 
 
+_SENTENCE = re.compile(
+    f"[^{SENTENCE_ENDS}\n]*(?:[{SENTENCE_ENDS}][{SENTENCE_ENDS}{re.escape(CLOSERS)}]*\n?|\n)|[^{SENTENCE_ENDS}\n]+\\Z"
+)
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of ``text`` with their end marks (and closing quotes) kept; ``"".join`` gives ``text`` back."""
-    sentences: list[str] = []
-    start = 0
-    i = 0
-    n = len(text)
-    while i < n:
-        char = text[i]
-        if char == "\n":
-            sentences.append(text[start : i + 1])
-            start = i = i + 1
-            continue
-        if char in SENTENCE_ENDS:
-            j = i + 1
-            while j < n and (text[j] in SENTENCE_ENDS or text[j] in CLOSERS):
-                j += 1
-            if j < n and text[j] == "\n":
-                j += 1
-            sentences.append(text[start:j])
-            start = i = j
-            continue
-        i += 1
-    if start < n:
-        sentences.append(text[start:])
-    return sentences
+    return [match for match in _SENTENCE.findall(text) if match]
 
 
 def _visible_len(text: str) -> int:

@@ -253,3 +253,24 @@ def test_runs_and_source_counts(any_archive: Archive) -> None:
         ("mile", 3, 3, 2)
     ]
     assert any_archive.ensure_source("mile") == any_archive.ensure_source("mile", title="弥勒市")
+
+
+def test_redirect_target_becomes_another_url_of_the_report(any_archive: Archive, pages: Pages) -> None:
+    any_archive.record_report("mile", pages.page(URL, "a", final_url=NEW_URL), pages.report())
+    assert sorted(u.url for u in rows(any_archive, ReportUrl)) == sorted([URL, NEW_URL])
+    again = any_archive.record_report("mile", pages.page(NEW_URL, "a"), pages.report())
+    assert (again.outcome, again.report_id) == ("unchanged", 1)
+
+
+def test_concurrent_writers_make_one_report(any_archive: Archive, pages: Pages) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    exchanges = [pages.page(URL, f"fetch {n}") for n in range(6)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        outcomes = list(
+            pool.map(lambda page: any_archive.record_report("mile", page, pages.report()).outcome, exchanges)
+        )
+
+    assert sorted(outcomes) == ["new"] + ["unchanged"] * 5
+    assert len(rows(any_archive, Report)) == 1 and len(rows(any_archive, Version)) == 1
+    assert len(rows(any_archive, Capture)) == 6 and events(any_archive) == [("new", 1)]
