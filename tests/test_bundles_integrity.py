@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import signal
@@ -16,8 +17,10 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from archive.bundles import verify_bundle
+from archive.bundles import BundleSelection, create_bundle, verify_bundle
 from archive.errors import CorruptObjectError
+from archive.recorder import Archive
+from tests.fixtures.archive import REPORT_TEXT, Pages, html
 from tests.fixtures.bundles import BundleArchive, extract, make_bundle
 
 EVERYTHING = frozenset({"text", "raw", "attachments", "warc"})
@@ -231,3 +234,18 @@ def test_full_disk_leaves_no_bundle_and_says_so(bundle_archive: BundleArchive, t
     assert done.stderr.strip().splitlines() == [
         f"error: cannot write bundle {str(small / 'b.zip')!r}: No space left on device"
     ]
+
+
+def test_wacz_of_a_revisit_carries_the_response_it_refers_to(archive: Archive, pages: Pages, tmp_path: Path) -> None:
+    """A metadata-only change re-fetches identical bytes: its capture is a revisit record."""
+    archive.ensure_source("s")
+    body = html(REPORT_TEXT)
+    archive.record_report("s", pages.page("http://x.gov.cn/a.html", body), Pages.report(title="旧标题"))
+    archive.record_report("s", pages.page("http://x.gov.cn/a.html", body), Pages.report(title="新标题"))
+    result = create_bundle(archive.engine, archive.store, BundleSelection(), tmp_path / "b.wacz", "wacz")
+    assert result.version_count == 1  # only version 2 is current
+    with zipfile.ZipFile(tmp_path / "b.wacz") as wacz:
+        kinds = [json.loads(line.split(" ", 2)[2])["mime"] for line in wacz.read("indexes/index.cdx").decode().splitlines()]
+    assert kinds == ["text/html", "warc/revisit"]
+    checked = _validate_wacz(tmp_path / "b.wacz")
+    assert checked.returncode == 0, checked.stdout
