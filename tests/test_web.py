@@ -177,6 +177,10 @@ def test_feeds(web_site: WebSite) -> None:
     per_source = web_site.client.get("/feeds/sources/xsbn.atom").text
     assert "西双版纳" in per_source and "弥勒市人民政府关于2021年" not in per_source
     assert web_site.client.get("/feeds/sources/nope.atom").status_code == 404
+    made = web_site.client.post("/api/subscriptions", json={"url": "json://127.0.0.1:9/f", "source": "xsbn"}, headers=AUTH)
+    sub_feed = web_site.client.get(made.json()["feed"])
+    assert sub_feed.status_code == 200 and "西双版纳" in sub_feed.text
+    assert web_site.client.get("/feeds/subscriptions/99999.atom").status_code == 404
 
 
 def test_private_reading_needs_login(tmp_path_factory: pytest.TempPathFactory, web_site: WebSite) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -111,3 +112,30 @@ def test_changes_are_refused_without_login(page: Any, served_portal_archive: Ser
     assert after == 0 and before == httpx.get(served_portal_archive.base_url + "/api/bundles").json()["total"]
     page.goto("/alerts")
     screenshot(page, "alerts")
+
+
+def test_add_a_source_and_crawl_it_from_the_web(page: Any, served_portal_archive: ServedArchive, screenshot: Any) -> None:
+    """The form writes the source's TOML; "Crawl now" runs `govarchive crawl NAME --json` as a child process."""
+    site = served_portal_archive
+    login(page, site, "/sources")
+    page.fill("input[name=name]", "web-ucap")
+    page.fill("input[name=title]", "网页添加的来源")
+    page.fill("textarea[name=start_urls]", site.world.family("ucap").list_url)
+    page.click("form.grid button[type=submit]")
+    page.wait_for_url("**/sources/web-ucap?ok=*")
+    assert (site.home / "sources" / "web-ucap.toml").is_file()
+    page.click("text=Crawl now")
+    page.wait_for_selector(".flash.ok")
+    assert "crawl started" in page.locator(".flash.ok").inner_text()
+    deadline = time.monotonic() + 240
+    runs: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        runs = httpx.get(site.base_url + "/api/runs", params={"source": "web-ucap"}).json()["items"]
+        if runs and runs[0]["status"] != "running":
+            break
+        time.sleep(1)
+    assert runs and runs[0]["status"] == "ok", runs
+    counts = next(p for p in runs[0]["per_source"] if p["name"] == "web-ucap")
+    assert counts["fetched"] >= 1
+    page.goto("/sources/web-ucap")
+    screenshot(page, "source-crawled")

@@ -107,7 +107,9 @@ class SearchIndex:
     def create(self) -> None:
         raise NotImplementedError
 
-    def _upsert(self, conn: Connection, report_id: int, version_id: int, title: str, body: str) -> None:
+    def _upsert(
+        self, conn: Connection, report_id: int, version_id: int, title: str, body: str, facets: str
+    ) -> None:
         raise NotImplementedError
 
     def _state_sql(self) -> str:
@@ -160,7 +162,8 @@ class SearchIndex:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 text(
-                    "SELECT v.id, v.report_id, v.number, v.title, v.text_key FROM versions v "
+                    "SELECT v.id, v.report_id, v.number, v.title, v.text_key, s.name AS source, r.report_year "
+                    "FROM versions v JOIN reports r ON r.id = v.report_id JOIN sources s ON s.id = r.source_id "
                     "WHERE v.id > :after ORDER BY v.id LIMIT :limit"
                 ),
                 {"after": after, "limit": self.batch_size},
@@ -179,16 +182,17 @@ class SearchIndex:
             except Exception as exc:  # a missing object must not stop the index  # noqa: BLE001
                 logger.warning("search index: text of version %s unreadable: %s", row.id, exc)
                 body = ""
-            documents.append((row.report_id, row.id, row.number, row.title or "", body))
+            facets = f"|src={row.source}| |year={row.report_year or 0}|"
+            documents.append((row.report_id, row.id, row.number, row.title or "", body, facets))
         last_id = rows[-1].id
         with self.engine.begin() as conn:
-            for report_id, version_id, number, title, body in documents:
+            for report_id, version_id, number, title, body, facets in documents:
                 latest = conn.execute(
                     text("SELECT max(number) FROM versions WHERE report_id = :r"), {"r": report_id}
                 ).scalar()
                 if latest is not None and number < latest:
                     continue  # a newer version exists beyond this batch; it will be indexed then
-                self._upsert(conn, report_id, version_id, title, body)
+                self._upsert(conn, report_id, version_id, title, body, facets)
             self._save_state(conn, last_id)
         return len(rows)
 
@@ -208,6 +212,24 @@ class SearchIndex:
                 )
 
     # searching ---------------------------------------------------------------------------
+    def _facets(self, filters: SearchFilters) -> list[str] | None:
+        """Index tokens equivalent to the source / region / level filters (None: no narrowing)."""
+        if filters.source:
+            return [f"|src={filters.source}|"]
+        if not (filters.region or filters.level):
+            return None
+        sql = "SELECT name FROM sources WHERE 1 = 1"
+        params: dict[str, Any] = {}
+        if filters.region:
+            sql += " AND region = :region"
+            params["region"] = filters.region
+        if filters.level:
+            sql += " AND level = :level"
+            params["level"] = filters.level
+        with self.engine.connect() as conn:
+            names = [row[0] for row in conn.execute(text(sql), params).all()]
+        return [f"|src={name}|" for name in names if '"' not in name]
+
     def search(
         self,
         query: str,
@@ -221,7 +243,10 @@ class SearchIndex:
         result = SearchResult(query=query, terms=terms, total=0, indexed_through=self.indexed_through())
         if not terms:
             return result
-        where, params, rank_order = self._match(terms)
+        facets = self._facets(filters)
+        if facets == []:
+            return result  # no source has that region / level
+        where, params, rank_order = self._match(terms, facets)
         filter_sql = []
         if filters.source:
             filter_sql.append("s.name = :f_source")
@@ -273,8 +298,10 @@ class SearchIndex:
 
     newest_order = "r.id DESC"
 
-    def _match(self, terms: list[str]) -> tuple[str, dict[str, Any], str | None]:
-        """(WHERE clause, parameters, relevance ORDER BY or None)."""
+    def _match(
+        self, terms: list[str], facets: list[str] | None = None
+    ) -> tuple[str, dict[str, Any], str | None]:
+        """(WHERE clause, parameters, relevance ORDER BY or None); ``facets`` narrow it when supported."""
         raise NotImplementedError
 
 
@@ -283,34 +310,48 @@ class SqliteSearchIndex(SearchIndex):
 
     dialect = "sqlite"
 
+    COLUMNS = "title, body, facets, report_id UNINDEXED, version_id UNINDEXED"
+
     def create(self) -> None:
         with self.engine.begin() as conn:
+            columns = [row[1] for row in conn.execute(text("PRAGMA table_info(web_search)")).all()]
+            if columns and "facets" not in columns:  # an index from an older layout: rebuild it
+                conn.execute(text("DROP TABLE web_search"))
+                conn.execute(text("DROP TABLE IF EXISTS web_search_state"))
             conn.execute(
-                text(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS web_search USING fts5("
-                    "title, body, report_id UNINDEXED, version_id UNINDEXED, tokenize='trigram')"
-                )
+                text(f"CREATE VIRTUAL TABLE IF NOT EXISTS web_search USING fts5({self.COLUMNS}, tokenize='trigram')")
             )
             conn.execute(text(self._state_sql()))
 
-    def _upsert(self, conn: Connection, report_id: int, version_id: int, title: str, body: str) -> None:
+    def _upsert(
+        self, conn: Connection, report_id: int, version_id: int, title: str, body: str, facets: str
+    ) -> None:
         conn.execute(text("DELETE FROM web_search WHERE rowid = :r"), {"r": report_id})
         conn.execute(
             text(
-                "INSERT INTO web_search (rowid, title, body, report_id, version_id) "
-                "VALUES (:r, :t, :b, :r, :v)"
+                "INSERT INTO web_search (rowid, title, body, facets, report_id, version_id) "
+                "VALUES (:r, :t, :b, :f, :r, :v)"
             ),
-            {"r": report_id, "t": title, "b": body, "v": version_id},
+            {"r": report_id, "t": title, "b": body, "f": facets, "v": version_id},
         )
 
     newest_order = "f.rowid DESC"  # FTS5 walks its doclists in rowid order: no sort, stops at LIMIT
 
-    def _match(self, terms: list[str]) -> tuple[str, dict[str, Any], str | None]:
+    def _match(
+        self, terms: list[str], facets: list[str] | None = None
+    ) -> tuple[str, dict[str, Any], str | None]:
         params: dict[str, Any] = {}
         long_terms = [t for t in terms if len(t) >= 3]
-        clauses = []
+        expressions = []
         if long_terms:
-            params["m"] = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+            phrases = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+            expressions.append(f"{{title body}} : ({phrases})")
+        if facets:
+            # The filters as indexed tokens: FTS5 intersects doclists instead of checking every match.
+            expressions.append("facets : (" + " OR ".join(f'"{f}"' for f in facets) + ")")
+        clauses = []
+        if expressions:
+            params["m"] = " AND ".join(expressions)
             clauses.append("web_search MATCH :m")
         for index, term in enumerate(t for t in terms if len(t) < 3):
             params[f"l{index}"] = _like_pattern(term)
@@ -352,7 +393,9 @@ class PostgresSearchIndex(SearchIndex):
                 "search index: pg_trgm unavailable, searching without a trigram index: %s", exc.orig
             )
 
-    def _upsert(self, conn: Connection, report_id: int, version_id: int, title: str, body: str) -> None:
+    def _upsert(
+        self, conn: Connection, report_id: int, version_id: int, title: str, body: str, facets: str
+    ) -> None:
         conn.execute(
             text(
                 "INSERT INTO web_search (report_id, version_id, title, body) VALUES (:r, :v, :t, :b) "
@@ -364,7 +407,9 @@ class PostgresSearchIndex(SearchIndex):
 
     newest_order = "f.report_id DESC"
 
-    def _match(self, terms: list[str]) -> tuple[str, dict[str, Any], str | None]:
+    def _match(
+        self, terms: list[str], facets: list[str] | None = None
+    ) -> tuple[str, dict[str, Any], str | None]:
         params: dict[str, Any] = {}
         clauses = []
         for index, term in enumerate(terms):
