@@ -196,9 +196,13 @@ _DISCLOSURE_LINE = re.compile(
 _TAIL_LINE = 60
 
 
+# every _SCRUB alternative contains one of these; checking them first is much cheaper
+_SCRUB_KEYS = re.compile(r"扫一扫|字\s*[体号]|打印|关闭|纠错|收藏|返回|分享到|浏览|阅读|点击|访问|已被|责任编辑|无障碍|长者模式")
+
+
 def scrub_line(line: str) -> str:
     """Remove tool phrases that can sit inside a line of text."""
-    if _SCRUB.search(line):
+    if _SCRUB_KEYS.search(line) and _SCRUB.search(line):
         line = _SCRUB.sub(" ", line)
         line = re.sub(r"[ \u3000]+", " ", line).strip(" |｜")
     return line

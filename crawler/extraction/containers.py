@@ -100,39 +100,52 @@ def candidates(root: HtmlElement, html: str) -> Iterator[Container]:
 
 
 def densest_block(root: HtmlElement) -> HtmlElement | None:
-    """Generic fallback: the block that owns the most non-link text (readability-style:
-    a paragraph's text scores its block and half of the block's parent)."""
+    """Generic fallback: the block that owns the most non-link text (readability-style).
+
+    Text of a paragraph (``p``, ``li`` …) scores the paragraph's parent fully and the
+    grandparent by half. Text sitting directly in a ``div``/``td`` (``<br>`` layouts,
+    ``<div>`` paragraphs) scores that block and its parent fully, the grandparent by half,
+    so a body made of many such blocks beats its longest block, while a lone text cell
+    ties with its row and wins as the deeper element.
+    """
     scores: dict[HtmlElement, float] = {}
     body = next(root.iter("body"), root)
+
+    def add(el: HtmlElement | None, value: float) -> HtmlElement | None:
+        if el is None or el is body:
+            return None
+        scores[el] = scores.get(el, 0.0) + value
+        return el.getparent()
+
     for el in body.iter():
         if not isinstance(el.tag, str) or el.tag in _SKIP or el.tag == "a":
             continue
         own = len(_WORD.findall(el.text or ""))
         own += sum(len(_WORD.findall(child.tail or "")) for child in el)
-        if not own:
+        if not own or any(anc.tag in ("a", *_SKIP) for anc in el.iterancestors()):
             continue
-        if any(anc.tag in ("a", *_SKIP) for anc in el.iterancestors()):
-            continue
-        block = el
-        while block is not None and block.tag not in _BLOCK_CANDIDATES and block is not body:
+        block, via_paragraph = el, False
+        while block is not None and block is not body and block.tag not in _BLOCK_CANDIDATES:
             if block.tag in _PARAGRAPHS:
-                block = block.getparent()
+                block, via_paragraph = block.getparent(), True
                 break
             block = block.getparent()
         if block is None or block is body:
             continue
-        scores[block] = scores.get(block, 0.0) + own
-        parent = block.getparent()
-        if parent is not None and parent is not body:
-            scores[parent] = scores.get(parent, 0.0) + own / 2
-    best: HtmlElement | None = None
-    best_score = 0.0
+        parent = add(block, own)
+        if not via_paragraph:
+            parent = add(parent, own)
+        add(parent, own / 2)
+    ranked: list[tuple[float, int, HtmlElement]] = []
     for el, score in sorted(scores.items(), key=lambda item: item[1], reverse=True)[:8]:
         if is_chrome_element(el):
             continue
         total = sum(len(_WORD.findall(t)) for t in el.itertext())
         linked = sum(len(_WORD.findall(a.text_content())) for a in el.iter("a"))
         adjusted = score * (1 - linked / total) if total else 0.0
-        if adjusted > best_score:
-            best, best_score = el, adjusted
-    return best
+        ranked.append((adjusted, sum(1 for _ in el.iterancestors()), el))
+    top = max((item[0] for item in ranked), default=0.0)
+    if top <= 0:
+        return None
+    # near-ties: the deepest of the best (a text cell rather than its row)
+    return max((item for item in ranked if item[0] >= 0.995 * top), key=lambda item: item[1])[2]

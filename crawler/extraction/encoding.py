@@ -35,6 +35,7 @@ _XML_DECL = re.compile(rb"^\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([\w.:-]+)",
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SUSPECT = re.compile(r"[\x80-\x9f\ufffd\ue000-\uf8ff]")
 _LATIN_HIGH = re.compile(r"[\xa1-\xff]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _SNIFF_BYTES = 4096
 _SAMPLE_CHARS = 4000
 
@@ -78,33 +79,34 @@ def plausibility(text: str) -> float:
     """
     sample = text[:_SAMPLE_CHARS] if len(text) <= 3 * _SAMPLE_CHARS else (
         text[:_SAMPLE_CHARS] + text[len(text) // 2: len(text) // 2 + _SAMPLE_CHARS])
-    non_ascii = sum(1 for ch in sample if ord(ch) > 127)
+    non_ascii = len(_NON_ASCII.findall(sample))
     if not non_ascii:
         return 1.0
     suspect = len(_SUSPECT.findall(sample))
     latin = len(_LATIN_HIGH.findall(sample))
-    cjk = _CJK.findall(sample)
-    common = sum(1 for ch in cjk if _is_common_hanzi(ch))
+    cjk = len(_CJK.findall(sample))
+    common = len(_COMMON_HANZI.findall(sample))
     score = 1.0 - min(1.0, 4 * suspect / non_ascii)
     if latin > 8 and latin > 0.2 * non_ascii:
         score *= 1.0 - latin / non_ascii
-    if len(cjk) >= 10:
-        score *= min(1.0, (common / len(cjk)) / 0.8)
+    if cjk >= 10:
+        score *= min(1.0, (common / cjk) / 0.8)
     return score
 
 
-_COMMON_CACHE: dict[str, bool] = {}
+def _common_hanzi() -> re.Pattern[str]:
+    """GB2312 level 1: the 3755 most common characters (rows 0xB0–0xD7)."""
+    chars = []
+    for lead in range(0xB0, 0xD8):
+        for trail in range(0xA1, 0xFF):
+            try:
+                chars.append(bytes((lead, trail)).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return re.compile("[" + "".join(chars) + "]")
 
 
-def _is_common_hanzi(ch: str) -> bool:
-    known = _COMMON_CACHE.get(ch)
-    if known is None:
-        try:
-            known = ch.encode("gb2312")[0] <= 0xD7  # level 1: the 3755 common characters
-        except UnicodeEncodeError:
-            known = False
-        _COMMON_CACHE[ch] = known
-    return known
+_COMMON_HANZI = _common_hanzi()
 
 
 def _strict(body: bytes, encoding: str) -> str | None:

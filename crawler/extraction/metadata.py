@@ -49,6 +49,7 @@ _LABEL_RE = re.compile(
                for label in sorted(_LABELS, key=len, reverse=True))
     + r")[\s\u00a0\u3000]*(?P<colon>[:：]|$)")
 _NO_SPACE = re.compile(r"[\s\u00a0\u3000]+")
+_MAX_LABEL_LINE = 200
 _PLACEHOLDER = {"", "无", "/", "-", "—", "——", "－", "暂无", "空", "null", "none", "未知", "无文号", "--"}
 
 DOC_NO = re.compile(
@@ -115,7 +116,10 @@ def read_labels(lines: list[str]) -> dict[str, str]:
     """Label/value pairs from page lines (cells as lines): field → first valid raw value."""
     found: dict[str, str] = {}
     for index, line in enumerate(lines):
-        if len(line) > 300 or not _LABEL_RE.search(line):
+        # a label ends with a colon or stands alone in its cell; info bars are short lines
+        if len(line) > _MAX_LABEL_LINE or (len(line) > 12 and "：" not in line and ":" not in line):
+            continue
+        if not _LABEL_RE.search(line):
             continue
         matches = list(_LABEL_RE.finditer(line))
         for number, match in enumerate(matches):

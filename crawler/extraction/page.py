@@ -61,8 +61,12 @@ def _parse(html: str) -> HtmlElement:
 def _enough(lines: list[str], attachments: tuple[AttachmentRecord, ...], prose: bool) -> bool:
     if attachments:
         return True
-    words = sum(len(_WORD.findall(line)) for line in lines)
-    if words < MIN_REPORT_CHARS:
+    words = 0
+    for line in lines:
+        words += len(_WORD.findall(line[:MIN_REPORT_CHARS * 4]))
+        if words >= MIN_REPORT_CHARS:
+            break
+    else:
         return False
     return not prose or any(len(_CJK.findall(line)) >= 40 and _PROSE.search(line) for line in lines)
 

@@ -1024,6 +1024,94 @@ def table_counter(variant: str) -> None:
     write("table", f"xsbn_counter_{variant}", page, doc)
 
 
+# ------------------------------------------------------------------------- other CMS (generic density path)
+
+def other_empirecms() -> None:
+    rep = Report(report_gucheng().title, [fullwidth(x) for x in seed(2)[:-3]], ["丽江市古城区人民政府", "2025年3月18日"])
+    url = "http://wasg.ljgucheng.gov.cn/e/action/ShowInfo.php?classid=112&id=17552"
+    paras = "\n".join(f"   <p>{esc(b)}</p>" for b in rep.blocks if isinstance(b, str))
+    sig = "\n".join(f'   <p style="text-align:right">{esc(x)}</p>' for x in rep.signature)
+    page = f"""<html><head><meta charset="utf-8"><title>{rep.title} - 丽江市古城区人民政府</title></head>
+<body>
+<div class="top"><div class="logo">丽江市古城区人民政府</div><div class="search"><input name="keyboard"><button>搜索</button></div></div>
+<div class="menu"><a href="/">网站首页</a><a href="/zwgk/">政务公开</a><a href="/hdjl/">互动交流</a><a href="/zwfw/">政务服务</a></div>
+<div class="wrap">
+ <div class="sidebar">
+   <h3>领导之窗</h3><p>和丽华，女，纳西族，1975年3月生，云南丽江人，中共党员，大学学历，现任古城区人民政府区长，主持区政府全面工作，分管审计、财政工作。</p>
+   <h3>热点信息</h3><ul><li><a href="/a/1.html">古城区召开法治政府建设工作会议</a></li><li><a href="/a/2.html">古城区开展行政执法案卷评查</a></li><li><a href="/a/3.html">古城区司法局开展宪法宣传周活动</a></li></ul>
+ </div>
+ <div class="main">
+  <div class="show-title">{rep.title}</div>
+  <div class="show-info">作者：区司法局　　时间：2025-03-19　　点击：<script src="/e/public/ViewClick/?classid=112&amp;id=17552&amp;addclick=1"></script>次</div>
+  <div class="show-body" id="text">
+{paras}
+{sig}
+  </div>
+  <div class="show-share">分享到：<a class="wx">微信</a> <a class="wb">微博</a></div>
+  <div class="prev-next"><p>上一篇：<a href="/a/9.html">古城区2024年工作总结</a></p><p>下一篇：没有了</p></div>
+ </div>
+</div>
+<div class="foot"><p>主办单位：丽江市古城区人民政府办公室　地址：古城区福慧路123号　电话：0888-5111111</p><p>网站标识码：5307020001　滇ICP备12003456号-1</p></div>
+</body></html>
+"""
+    write("other", "gucheng_empirecms", page, expected(
+        rep, url, publisher="丽江市古城区人民政府", pub_date="2025-03-19", written_date="2025-03-18", report_year=2024,
+        site_name="丽江市古城区人民政府"))
+
+
+def other_siteserver() -> None:
+    rep = report_jiangbei(punct=True)
+    table = Table(caption="2024年度行政规范性文件清理情况", rows=[
+        ["序号", "文件名称", "文号", "发布日期", "处理结果"],
+        ["1", "江北区政务服务事项管理办法", "江北府办发〔2019〕45号", "2019-06-12", "修改"],
+        ["2", "江北区政府信息公开工作规程", "江北府办发〔2020〕8号", "2020-02-20", "继续有效"],
+    ])
+    blocks: list[str | Table] = list(rep.blocks)
+    at = next(i for i, b in enumerate(blocks) if isinstance(b, str) and b.startswith("（三）持续优化"))
+    rep = Report(rep.title, blocks[:at] + [table] + blocks[at:])
+    url = "https://www.cqjb.gov.cn/contents/37/182331.html"
+    parts = []
+    for block in rep.blocks:
+        if isinstance(block, Table):
+            parts.append(html_table(block, "plain"))
+        else:
+            parts.append(f"<div>{esc(block)}</div>")
+    body = "\n".join(parts)
+    page = f"""<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<title>{rep.title}-重庆市江北区人民政府</title>
+<meta name="keywords" content="法治政府建设">
+</head>
+<body>
+<div class="ewb-header">重庆市江北区人民政府 <a href="#">无障碍浏览</a></div>
+<div class="ewb-location">您现在的位置：<a href="/">首页</a> &gt; <a href="/channels/37.html">法治政府建设</a> &gt; 详情</div>
+<div class="ewb-article">
+  <ul class="ewb-article-list">
+    <li><b>索&nbsp;&nbsp;引&nbsp;&nbsp;号：</b>11500105MB1570734Q/2025-00031</li>
+    <li><b>发文机关：</b>重庆市江北区人民政府办公室</li>
+    <li><b>发文字号：</b>江北府办〔2025〕12号</li>
+    <li><b>成文日期：</b>2025年03月27日</li>
+    <li><b>发布日期：</b>2025年03月28日</li>
+    <li><b>主题分类：</b>综合政务</li>
+  </ul>
+  <h3 class="ewb-article-tt">{rep.title}</h3>
+  <div class="ewb-article-info">
+{body}
+  </div>
+  <div class="ewb-article-sources"><span>【<a href="javascript:window.print()">打印</a>】</span><span>【<a href="javascript:window.close()">关闭</a>】</span></div>
+</div>
+<div class="ewb-footer">版权所有：重庆市江北区人民政府　网站标识码：5001050001　渝ICP备05003255号</div>
+</body>
+</html>
+"""
+    write("other", "jiangbei_siteserver", page, expected(
+        rep, url, publisher="重庆市江北区人民政府办公室", pub_date="2025-03-28", written_date="2025-03-27",
+        index_no="11500105MB1570734Q/2025-00031", doc_no="江北府办〔2025〕12号", report_year=2024,
+        site_name="重庆市江北区人民政府", column="法治政府建设"))
+
+
 def main() -> None:
     trs_jiangbei()
     trs_mile_gbk()
@@ -1044,6 +1132,8 @@ def main() -> None:
     table_tools_inline()
     table_counter("a")
     table_counter("b")
+    other_empirecms()
+    other_siteserver()
 
 
 if __name__ == "__main__":
