@@ -54,8 +54,8 @@ from archive.changes import (
     normalise_text,
     sha256_hex,
 )
-from archive.diffs import diff_texts, summary_json
-from archive.errors import CatalogConflictError, NotFoundError
+from archive.diffs import DiffSummary, diff_texts, summary_json
+from archive.errors import BlobNotFoundError, CatalogConflictError, CorruptObjectError, NotFoundError
 from archive.records import AttachmentRecord, ExtractedReport, FetchedPage
 from archive.storage import BlobStore
 from archive.warc import RevisitTarget, build_capture_warc
@@ -391,11 +391,8 @@ class Archive:
             moved = report is not None
         previous = self._current_version(db, report) if report else None
         outcome = decide(previous.text_hash, previous.metadata_hash, fp) if previous else "new"
-        previous_text = (
-            self.store.get_bytes(previous.text_key).decode("utf-8")
-            if previous is not None and outcome == "changed"
-            else None
-        )
+        text_changed = outcome == "changed" and previous is not None and previous.text_hash != fp.text_hash
+        previous_text = self._previous_text(previous) if text_changed else None
 
         # Objects first.
         revisit = self._revisit_target(db, page)
@@ -473,6 +470,15 @@ class Archive:
         db.add(report)
         return RecordResult(label, report.id, report.current_version)
 
+    def _previous_text(self, previous: Version | None) -> str | None:
+        """The predecessor's text for the diff; a lost or damaged object must not block recording."""
+        if previous is None:
+            return None
+        try:
+            return self.store.get_bytes(previous.text_key).decode("utf-8")
+        except (BlobNotFoundError, CorruptObjectError):
+            return None  # the new version is kept without its diff; `verify` reports the object
+
     @staticmethod
     def _current_version(db: Session, report: Report) -> Version | None:
         return db.exec(
@@ -517,18 +523,22 @@ class Archive:
             first_seen=now,
             last_seen=now,
         )
-        if previous is not None and previous_text is not None:
-            summary = diff_texts(previous_text, fp.text).summary
-            before = json.loads(previous.metadata_json or "{}")
+        if previous is not None:
+            text_changed = previous.text_hash != fp.text_hash
+            extra: dict[str, Any] = {
+                "from_version": previous.number,
+                "text_changed": text_changed,
+                "metadata_changed": changed_fields(json.loads(previous.metadata_json or "{}"), metadata),
+            }
+            summary = DiffSummary()
+            if text_changed and previous_text is None:
+                extra["diff_unavailable"] = True
+            elif text_changed and previous_text is not None:
+                summary = diff_texts(previous_text, fp.text).summary
             version.chars_added = summary.chars_added
             version.chars_removed = summary.chars_removed
             version.paragraphs_changed = summary.paragraphs_changed
-            version.diff_summary = summary_json(
-                summary,
-                from_version=previous.number,
-                text_changed=previous.text_hash != fp.text_hash,
-                metadata_changed=changed_fields(before, metadata),
-            )
+            version.diff_summary = summary_json(summary, **extra)
         db.add(version)
         db.flush()
         self._add_attachments(db, version, objects.attachments, only_new=False)
@@ -786,14 +796,6 @@ class Archive:
     # -- reading back ------------------------------------------------------------------------------
     def version_text(self, report_id: int, number: int | None = None) -> str:
         """The archived normalised text of a report's version (default: the current one)."""
-        with self._session() as db:
-            report = db.get(Report, report_id)
-            if report is None:
-                raise NotFoundError("report", report_id)
-            wanted = report.current_version if number is None else number
-            version = db.exec(
-                select(Version).where(Version.report_id == report_id, Version.number == wanted)
-            ).first()
-            if version is None:
-                raise NotFoundError("version", f"{report_id}/{wanted}")
-        return self.store.get_bytes(version.text_key).decode("utf-8")
+        from archive.queries import version_text
+
+        return version_text(self.engine, self.store, report_id, number)

@@ -136,3 +136,12 @@ def test_cli_diff(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (document["from"], document["to"], document["text_changed"]) == (2, 3, False)
     alone = run_cli(capsys, "--home", str(home), "diff", "2")
     assert alone.code == 1 and "no predecessor" in alone.err
+
+
+def test_cli_reports_show_one_version(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    human = run_cli(capsys, "--home", str(home), "reports", "show", "1", "--version", "3")
+    assert human.code == 0 and "validity: 失效" in human.out
+    document = run_cli(capsys, "--home", str(home), "reports", "show", "1", "--version", "2", "--json").json()
+    assert document["selected_version"]["number"] == 2 and "text" not in document
+    absent = run_cli(capsys, "--home", str(home), "reports", "show", "1", "--version", "9")
+    assert absent.code == 1 and "no version '1/9'" in absent.err

@@ -274,3 +274,11 @@ def test_concurrent_writers_make_one_report(any_archive: Archive, pages: Pages) 
     assert sorted(outcomes) == ["new"] + ["unchanged"] * 5
     assert len(rows(any_archive, Report)) == 1 and len(rows(any_archive, Version)) == 1
     assert len(rows(any_archive, Capture)) == 6 and events(any_archive) == [("new", 1)]
+
+
+def test_a_lost_previous_text_does_not_block_a_new_version(archive: Archive, pages: Pages) -> None:
+    archive.record_report("mile", pages.page(URL, "v1"), pages.report())
+    archive.store.delete(rows(archive, Version)[0].text_key)
+    result = archive.record_report("mile", pages.page(URL, "v2"), pages.report(REPORT_TEXT + "新增。"))
+    assert (result.outcome, result.version) == ("changed", 2)
+    assert json.loads(rows(archive, Version)[-1].diff_summary)["diff_unavailable"] is True

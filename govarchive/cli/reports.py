@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 
 from archive import queries
 from archive.errors import ArchiveError
@@ -92,21 +93,28 @@ def show_report(
     archive = open_for_command(ctx)
     with archive_errors():
         document = queries.get_report(archive.engine, report_id)
-        body = (
-            queries.version_text(archive.engine, archive.store, report_id, version)
-            if text or version
-            else None
-        )
+        chosen = queries.get_version(archive.engine, report_id, version) if version is not None else None
+        body = queries.version_text(archive.engine, archive.store, report_id, version) if text else None
     if json_:
+        if chosen is not None:
+            document["selected_version"] = chosen
         if body is not None:
             document["text"] = body
             document["text_version"] = version or document["versions"][-1]["number"]
         emit_json(document)
         return
-    if text:
-        typer.echo(body, nl=not (body or "").endswith("\n"))
+    if body is not None:
+        typer.echo(body, nl=not body.endswith("\n"))
         return
-    console.print(f"[bold]{document['title']}[/bold]  (report {document['id']}, {document['status']})")
+    _print_report(document)
+    if chosen is not None:
+        _print_version(chosen)
+
+
+def _print_report(document: dict[str, Any]) -> None:
+    console.print(
+        f"[bold]{escape(document['title'])}[/bold]  (report {document['id']}, {document['status']})"
+    )
     for label, key in (
         ("source", "source"),
         ("publisher", "publisher"),
@@ -120,8 +128,7 @@ def show_report(
     ):
         if document.get(key) is not None:
             console.print(f"{label:>13}: {document[key]}", markup=False)
-    others = [u["url"] for u in document["urls"] if u["url"] != document["url"]]
-    for url in others:
+    for url in (u["url"] for u in document["urls"] if u["url"] != document["url"]):
         console.print(f"{'also at':>13}: {url}", markup=False)
     print_table(
         ["version", "first seen", "last seen", "+chars", "-chars", "attachments"],
@@ -137,3 +144,18 @@ def show_report(
             for v in document["versions"]
         ),
     )
+
+
+def _print_version(version: dict[str, Any]) -> None:
+    console.print(
+        f"\nversion {version['number']} (first seen {version['first_seen']}, at {version['url']})",
+        markup=False,
+    )
+    for name, value in version["metadata"].items():
+        if value is not None:
+            console.print(f"{name:>13}: {value}", markup=False)
+    for attachment in version["attachments"]:
+        console.print(
+            f"{'attachment':>13}: {attachment['name']} ({attachment['type']}, {attachment['text_status']})",
+            markup=False,
+        )
