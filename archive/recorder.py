@@ -19,6 +19,8 @@ Rules (see archive/changes.py for the fingerprint):
   404/410 or a soft 404, or the report absent from its source's complete listing (at most one
   check per run); a ``removed`` event. Any successful fetch resets the count; a removed report that
   answers again is ``restored`` (event).
+- blocked: an anti-bot answer, or a page of a known report that came back without any text, is a
+  capture and nothing more (no version, no event, no missing check).
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ _SOURCE_RUN_FIELDS = frozenset(
         "error",
     }
 )
+EMPTY_TEXT_HASH = sha256_hex(b"")
 _GOOD_OUTCOMES = ("new", "changed", "unchanged", "moved", "restored", "not_modified")
 
 
@@ -390,6 +393,21 @@ class Archive:
             ).first()
             moved = report is not None
         previous = self._current_version(db, report) if report else None
+        if (
+            report is not None
+            and not fp.text
+            and previous is not None
+            and previous.text_hash != EMPTY_TEXT_HASH
+        ):
+            # A page that lost its whole text (unrendered script page, undetected challenge) says
+            # nothing about the report: keep the capture, make no empty version, raise no alert.
+            objects = self._store_capture(page, self._revisit_target(db, page))
+            db.add(
+                self._capture_row(
+                    page, objects, source_id=source.id, report_id=report.id, run_id=run_id, outcome="blocked"
+                )
+            )
+            return RecordResult("blocked", report.id, report.current_version)
         outcome = decide(previous.text_hash, previous.metadata_hash, fp) if previous else "new"
         text_changed = outcome == "changed" and previous is not None and previous.text_hash != fp.text_hash
         previous_text = self._previous_text(previous) if text_changed else None

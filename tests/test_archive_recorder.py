@@ -282,3 +282,11 @@ def test_a_lost_previous_text_does_not_block_a_new_version(archive: Archive, pag
     result = archive.record_report("mile", pages.page(URL, "v2"), pages.report(REPORT_TEXT + "新增。"))
     assert (result.outcome, result.version) == ("changed", 2)
     assert json.loads(rows(archive, Version)[-1].diff_summary)["diff_unavailable"] is True
+
+
+def test_a_page_that_lost_its_text_makes_no_empty_version(any_archive: Archive, pages: Pages) -> None:
+    any_archive.record_report("mile", pages.page(URL, html(REPORT_TEXT)), pages.report())
+    empty = any_archive.record_report("mile", pages.page(URL, "<div id='app'></div>"), pages.report(""))
+    back = any_archive.record_report("mile", pages.page(URL, html(REPORT_TEXT)), pages.report())
+    assert (empty.outcome, back.outcome) == ("blocked", "unchanged")
+    assert len(rows(any_archive, Version)) == 1 and events(any_archive) == [("new", 1)]
