@@ -25,6 +25,8 @@ from archive.bundles import (
     verify_bundle,
 )
 from archive.errors import NotFoundError
+from archive.recorder import Archive
+from tests.fixtures.archive import REPORT_TEXT, Pages, html
 from tests.fixtures.bundles import BundleArchive, extract, make_bundle, metadata_rows, zip_names
 
 UTC = dt.UTC
@@ -240,3 +242,21 @@ def test_bad_selections_raise_one_line_errors(bundle_archive: BundleArchive, tmp
     with pytest.raises(BadSelectionError, match="unknown bundle format"):
         make_bundle(bundle_archive, tmp_path / "b.zip", fmt="rar")
     assert list(tmp_path.iterdir()) == [tmp_path / "archive"]
+
+
+def test_delta_since_bundle_catches_versions_recorded_out_of_order(archive: Archive, pages: Pages, tmp_path: Path) -> None:
+    archive.ensure_source("s")
+
+    def record(number: str, fetched: dt.datetime) -> None:
+        pages.clock = fetched - pages.step
+        page = pages.page(f"http://www.x.gov.cn/{ord(number)}.html", html(number))
+        archive.record_report("s", page, Pages.report(f"{number}\n{REPORT_TEXT}", title=number))
+
+    record("一", dt.datetime(2025, 3, 1, tzinfo=UTC))
+    record("二", dt.datetime(2025, 4, 30, tzinfo=UTC))  # fetched after the base's as-of, recorded early
+    record("三", dt.datetime(2025, 4, 2, tzinfo=UTC))  # fetched before it, recorded later
+    base = create_bundle(archive.engine, archive.store, BundleSelection(as_of=dt.date(2025, 4, 5)), tmp_path / "a.zip")
+    record("四", dt.datetime(2025, 4, 3, tzinfo=UTC))  # fetched before the as-of, recorded after the bundle
+    create_bundle(archive.engine, archive.store, BundleSelection(since_bundle=base.bundle_id), tmp_path / "d.zip")
+    assert {row["title"] for row in metadata_rows(tmp_path / "a.zip")} == {"一", "三"}
+    assert {row["title"] for row in metadata_rows(tmp_path / "d.zip")} == {"二", "四"}

@@ -1,9 +1,10 @@
 """Which versions a bundle holds.
 
 A snapshot holds, per report, the version current at the as-of instant: the highest-numbered
-version first seen at or before it. A delta holds every version created after its base (a
-previous bundle's version watermark, or a date) up to the as-of instant, plus the reports removed
-in that window. Dates are UTC days: ``as_of=2025-04-01`` means "at the end of that day", and
+version first seen at or before it. A delta holds every version first seen after its base (a
+date, or a previous bundle's as-of; for a bundle also every version recorded after it was made,
+found by its version-id watermark) up to the as-of instant, plus the reports removed in that
+window. Dates are UTC days: ``as_of=2025-04-01`` means "at the end of that day", and
 ``since=2025-04-01`` means "after the snapshot as of that day", so snapshot(D) + delta(since D)
 is snapshot(later). Everything is read in one transaction, in a fixed order.
 """
@@ -16,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Table, func, select, tuple_
+from sqlalchemy import Table, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -261,11 +262,14 @@ def _version_window(resolved: ResolvedSelection) -> list[Any]:
             .where(newer.c.report_id == VERSIONS.c.report_id, newer.c.first_seen < resolved.cutoff)
             .scalar_subquery()
         )
-    elif resolved.after_version_id is not None:
-        conditions.append(VERSIONS.c.id > resolved.after_version_id)
     else:
         assert resolved.since_cutoff is not None
-        conditions.append(VERSIONS.c.first_seen >= resolved.since_cutoff)
+        after = VERSIONS.c.first_seen >= resolved.since_cutoff
+        if resolved.after_version_id is not None:
+            # Versions recorded after the base bundle was made but fetched before its as-of
+            # (a slow worker, a resumed crawl) were not in it either: the id watermark finds them.
+            after = or_(after, VERSIONS.c.id > resolved.after_version_id)
+        conditions.append(after)
     return conditions
 
 
@@ -368,7 +372,7 @@ def resolve_selection(conn: Connection, selection: BundleSelection) -> ResolvedS
 
 def _empty_reason(resolved: ResolvedSelection, first: dt.datetime | None) -> str:
     if first is None:
-        return "the archive holds no report yet (use --allow-empty for an empty bundle)"
+        return "the archive holds no report yet"
     if resolved.cutoff <= to_utc(first):
         return (
             f"as-of {resolved.as_of_label} is before the archive's first capture "
