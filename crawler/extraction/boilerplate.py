@@ -157,10 +157,11 @@ _SCRUB = re.compile(
     r"扫一扫在手机(?:上)?打开(?:当前|本|此)?页面?"
     r"|[【\[]\s*字\s*[体号][^】\]]{0,24}[】\]]"
     r"|字\s*[体号]\s*[:：]\s*[【\[]?\s*(?:(?:大|中|小|放大|缩小|正常|默认|超大|标准|较大|A\+|A-|A)\s*[|｜/]?\s*){1,4}[】\]]?"
-    r"|[【\[]?\s*打印本页\s*[】\]]?|[【\[]\s*打印\s*[】\]]|[【\[]?\s*关闭(?:本|此)?窗口\s*[】\]]?"
-    r"|[【\[]\s*关闭\s*[】\]]|[【\[]?\s*我要纠错\s*[】\]]?|[【\[]\s*(?:收藏|返回|返回顶部|纠错)\s*[】\]]|返回顶部"
+    r"|[【\[]\s*(?:打印|关闭|收藏|返回|纠错|我要纠错)(?:本页|此页|页面|窗口|文章|本文|正文|顶部)?\s*[】\]]"
+    r"|打印(?:本页|此页)|关闭(?:本|此)?(?:窗口|页面)|关闭本页|关闭此页|我要纠错|返回顶部"
     r"|分享到\s*[:：]?"
     r"|(?:浏览|阅读|点击|访问)(?:次数|量|数|率)\s*[:：]\s*\d*\s*次?"
+    r"|(?:浏览|阅读|点击|访问)\s*[:：]\s*\d+\s*次?"
     r"|(?:本文|本页|本信息|该信息)?已被(?:浏览|阅读|访问|点击)\s*\d+\s*次"
     r"|[（(【\[]?\s*责任编辑\s*[:：]\s*[^）)】\]\s]{0,16}\s*[）)】\]]?"
     r"|无障碍浏览|长者模式",
@@ -177,6 +178,7 @@ _INFO_PAIRS = re.compile(
 _TOOL_WORDS = re.compile(
     r"我要纠错|网站纠错|纠错|打印|关闭|收藏|返回|无障碍|关怀版|适老化|简体|繁体|简|繁|手机版|电脑版|"
     r"登录|注册|首页|联系我们|分享|微信|微博|QQ空间|字体|字号|放大|缩小|默认|超大|正常|标准|大|中|小|"
+    r"扫一扫|扫描|二维码|手机|在|上|打开|当前页|本页|此页|页面|阅读|浏览|点击|次|使用|用|请|"
     r"English|EN|RSS|订阅|A\+|A-|Top|TOP"
 )
 _SEPARATORS = re.compile(r"[\s|｜/\\·•:：,，、【】\[\]()（）<>《》\-—_*>]+")
@@ -210,10 +212,12 @@ def scrub_line(line: str) -> str:
 
 def is_chrome_line(line: str) -> bool:
     """A short line made only of tools, counters, date widgets, info labels or nav."""
-    if _BREADCRUMB.match(line) or _NAV_LINE.match(line) or _FOOTER_STRONG.search(line):
+    if _BREADCRUMB.match(line) or _NAV_LINE.match(line):
         return True
     if len(line) > _SHORT:
         return False
+    if _FOOTER_STRONG.search(line):
+        return True
     residue = _INFO_PAIRS.sub(" ", line)
     residue = _SEPARATORS.sub(" ", residue)
     residue = _TOOL_WORDS.sub(" ", residue)

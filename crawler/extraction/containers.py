@@ -3,7 +3,7 @@
 Order: ``<UCAPCONTENT>`` → ``ZJEG_RSS.content.begin/end`` (and ``<$[信息内容]>``) comment
 pair → ``div.TRS_Editor`` / ``.TRS_UEDITOR`` → ``#UCAP-CONTENT`` → ``#zoom`` / ``#Zoom`` →
 ``.article_content`` / ``.article-content`` / ``.main-txt`` / ``.wenz`` / ``.xxgkcont`` (then
-a few more seen in the wild) → generic text density. A located container that turns out
+a few more seen in the wild: gov.cn ``.pages_content``, VSB ``.v_news_content`` …) → generic text density. A located container that turns out
 empty (a JS-filled ``#zoom``) hands over to the next rule.
 """
 
@@ -33,7 +33,8 @@ _TIERS: tuple[tuple[tuple[str, str], ...], ...] = (
     (("class", "article_content"), ("class", "article-content"), ("class", "main-txt"),
      ("class", "wenz"), ("class", "xxgkcont")),
     (("class", "pages_content"), ("class", "wz_zoom"), ("class", "b12c"), ("id", "content"),
-     ("class", "article-body"), ("class", "txt"), ("id", "art_content"), ("class", "con_text")),
+     ("class", "article-body"), ("class", "txt"), ("id", "art_content"), ("class", "con_text"),
+     ("class", "v_news_content"), ("id", "vsb_content")),
 )
 _BLOCK_CANDIDATES = frozenset({"div", "td", "th", "article", "section", "main", "ucapcontent", "center", "blockquote"})
 _PARAGRAPHS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dd", "dt", "blockquote", "pre"})

@@ -48,6 +48,13 @@ _LABEL_RE = re.compile(
     + "|".join(r"[\s\u00a0\u3000]*".join(map(re.escape, label))
                for label in sorted(_LABELS, key=len, reverse=True))
     + r")[\s\u00a0\u3000]*(?P<colon>[:：]|$)")
+# labels distinctive enough to be read without a colon, at the start of a short line
+_BARE_LABELS = ("索引号", "发布机构", "发文机关", "发文字号", "文号", "成文日期", "生成日期", "发布日期", "有效性")
+_BARE_LABEL_RE = re.compile(
+    r"^(?P<label>" + "|".join(r"[\s\u00a0\u3000]*".join(map(re.escape, label))
+                              for label in sorted(_BARE_LABELS, key=len, reverse=True))
+    + r")[\s\u00a0\u3000]*(?![\s:：]|$)")
+_MAX_BARE_LINE = 80
 _NO_SPACE = re.compile(r"[\s\u00a0\u3000]+")
 _MAX_LABEL_LINE = 200
 _PLACEHOLDER = {"", "无", "/", "-", "—", "——", "－", "暂无", "空", "null", "none", "未知", "无文号", "--"}
@@ -116,6 +123,13 @@ def read_labels(lines: list[str]) -> dict[str, str]:
     """Label/value pairs from page lines (cells as lines): field → first valid raw value."""
     found: dict[str, str] = {}
     for index, line in enumerate(lines):
+        bare = _BARE_LABEL_RE.match(line) if len(line) <= _MAX_BARE_LINE else None
+        if bare:  # "<b>索引号</b>000014348/2022-01024": a strong label glued to its value
+            field = _LABELS[_NO_SPACE.sub("", bare.group("label"))]
+            cleaned = _validate(field, line[bare.end():]) if field not in found else None
+            if cleaned is not None and _plausible_bare(field, cleaned):
+                found[field] = cleaned
+                continue
         # a label ends with a colon or stands alone in its cell; info bars are short lines
         if len(line) > _MAX_LABEL_LINE or (len(line) > 12 and "：" not in line and ":" not in line):
             continue
@@ -136,6 +150,17 @@ def read_labels(lines: list[str]) -> dict[str, str]:
                 if cleaned is not None:
                     found[field] = cleaned
     return found
+
+
+_VALIDITY_WORDS = frozenset({"有效", "失效", "废止", "已废止", "已失效", "部分失效", "已修改", "现行有效", "尚未生效"})
+
+
+def _plausible_bare(field: str, value: str) -> bool:
+    if field == "publisher":
+        return bool(_ORG_SUFFIX.search(value))
+    if field == "validity":
+        return value in _VALIDITY_WORDS
+    return True
 
 
 def _validate(field: str, value: str) -> str | None:

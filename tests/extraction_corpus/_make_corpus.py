@@ -1112,6 +1112,49 @@ def other_siteserver() -> None:
         site_name="重庆市江北区人民政府", column="法治政府建设"))
 
 
+def other_vsb() -> None:
+    """The markup seed 001 came from: VSB (博达) with label/value list items without colons."""
+    lines = seed(1)
+    rep = Report("弥勒市人民政府关于2021年法治政府建设工作情况的报告", lines[6:-1], [lines[-1]])
+    url = "https://www.hhml.gov.cn/info/2571/906152.htm"
+    rows = [line[2:] for line in lines[:5]]
+    labels = ["索引号", "发布机构", "文号", "发布日期", "有效性"]
+    items = "\n".join(f"<li><span class=\"lab\">{label}</span>{row[len(label):]}</li>" for label, row in zip(labels, rows, strict=True))
+    paras = [f'<p style="text-align:center"><strong>{esc(x)}</strong></p>' for x in rep.blocks[:2]]
+    paras += [f'<p class="vsbcontent_start">{esc(x)}</p>' if i == 0 else f"<p>{esc(x)}</p>"
+              for i, x in enumerate(rep.blocks[2:])]
+    paras.append(f'<p class="vsbcontent_end" style="text-align:right">{esc(rep.signature[0])}</p>')
+    body = "\n".join(paras)
+    page = f"""<!DOCTYPE html>
+<html><head>
+<meta charset="utf-8">
+<title>{rep.title}-弥勒市人民政府</title>
+<meta name="pageType" content="3"><meta name="pageTitle" content="{rep.title}">
+<script type="text/javascript" src="/system/resource/js/counter.js"></script>
+</head>
+<body>
+<div class="head">弥勒市人民政府 <a href="#">无障碍浏览</a> <a href="#">长者模式</a></div>
+<div class="location">当前位置: <a href="../../index.htm">首页</a> &gt;&gt; <a href="../../zfxxgk.htm">政府信息公开</a> &gt;&gt; <a href="../../zfxxgk/fzzfjsndbg.htm">法治政府建设年度报告</a> &gt;&gt; 正文</div>
+<form name="_newscontent_fromname">
+<div class="xxgk-info"><ul>
+{items}
+</ul></div>
+<h1 align="center">{rep.title}</h1>
+<div class="info">点击数：<script>_showDynClicks("wbnews", 1709877911, 906152)</script></div>
+<div id="vsb_content"><div class="v_news_content">
+{body}
+</div></div>
+<div id="div_vote_id"></div>
+</form>
+<div class="foot">主办单位：弥勒市人民政府办公室 | 网站标识码：5325040001 | 滇ICP备05000123号-1</div>
+</body></html>
+"""
+    write("other", "mile_vsb_bare_labels", page, expected(
+        rep, url, publisher="弥勒市人民政府", pub_date="2022-03-29", written_date="2022-03-16",
+        index_no="000014348/2022-01024", doc_no="弥政报〔2022〕12号", validity="有效", report_year=2021,
+        site_name="弥勒市人民政府", column="法治政府建设年度报告"))
+
+
 def main() -> None:
     trs_jiangbei()
     trs_mile_gbk()
@@ -1134,6 +1177,7 @@ def main() -> None:
     table_counter("b")
     other_empirecms()
     other_siteserver()
+    other_vsb()
 
 
 if __name__ == "__main__":
