@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from govarchive.alerts import AlertOptions
 
 from .jobs import JobContext, install_context
-from .triggers import source_trigger
+from .triggers import source_offset, source_trigger
 
 if TYPE_CHECKING:
     from govarchive.config import Settings
@@ -61,6 +61,7 @@ class JobSpec:
     trigger: BaseTrigger
     executor: str
     misfire_grace_time: int
+    schedule: str  # for people: "0 3 * * * +143s; busy season 0 */6 * 1-4 * +143s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,7 @@ class JobInfo:
 
     id: str
     name: str
-    trigger: str
+    schedule: str
     next_run_time: dt.datetime | None
 
 
@@ -106,19 +107,33 @@ def job_specs(settings: Settings, sources: Sequence[SourceSchedule]) -> list[Job
             ),
             executor="crawls",
             misfire_grace_time=grace,
+            schedule=_describe(source, settings),
         )
         for source in sorted(sources, key=lambda s: s.name)
     ]
     interval = settings.alerts.dispatch_interval_seconds
     specs += [
         JobSpec("alerts:dispatch", "dispatch alerts", "scheduler.jobs:dispatch_alerts", (),
-                IntervalTrigger(seconds=interval, timezone=config.timezone), "default", interval),
+                IntervalTrigger(seconds=interval, timezone=config.timezone), "default", interval,
+                f"every {interval}s"),
         JobSpec("health:check", "check source health", "scheduler.jobs:check_source_health", (),
-                IntervalTrigger(minutes=HEALTH_SWEEP_MINUTES, timezone=config.timezone), "default", grace),
+                IntervalTrigger(minutes=HEALTH_SWEEP_MINUTES, timezone=config.timezone), "default", grace,
+                f"every {HEALTH_SWEEP_MINUTES} min"),
         JobSpec("overdue:check", "check overdue reports", "scheduler.jobs:check_overdue", (),
-                CronTrigger(hour=OVERDUE_CHECK_HOUR, minute=0, timezone=config.timezone), "default", 86400),
+                CronTrigger(hour=OVERDUE_CHECK_HOUR, minute=0, timezone=config.timezone), "default", 86400,
+                f"0 {OVERDUE_CHECK_HOUR} * * *"),
     ]
     return specs
+
+
+def _describe(source: SourceSchedule, settings: Settings) -> str:
+    config = settings.scheduler
+    offset = source_offset(source.name, config.jitter_seconds)
+    shift = f" +{offset}s" if offset else ""
+    parts = [source.schedule or f"{config.default_cron}{shift}"]
+    if config.busy_season_cron.strip():
+        parts.append(f"busy season {config.busy_season_cron}{shift}")
+    return "; ".join(parts)
 
 
 def _trigger_key(trigger: BaseTrigger) -> str:
@@ -177,7 +192,7 @@ class ArchiveScheduler:
                 next_run = stored.next_run_time
             else:
                 next_run = spec.trigger.get_next_fire_time(None, now)
-            infos.append(JobInfo(spec.id, spec.name, str(spec.trigger), next_run))
+            infos.append(JobInfo(spec.id, spec.name, spec.schedule, next_run))
         return infos
 
     def run_due(self, now: dt.datetime | None = None) -> list[JobRun]:

@@ -257,14 +257,15 @@ def test_a_scheduled_crawl_is_recorded_as_such_and_its_health_checked(harness: H
 
 
 def test_a_run_exceeding_its_time_limit_is_killed_and_recorded_timeout(harness: Harness) -> None:
-    harness.open([SourceSchedule("sleepy")], harness.settings(run_timeout_seconds=2, stop_grace_seconds=2), sync=False)
+    # 8 s: time for the stand-in crawl to start and record its run even on a busy machine.
+    harness.open([SourceSchedule("sleepy")], harness.settings(run_timeout_seconds=8, stop_grace_seconds=2), sync=False)
 
     outcome = jobs.crawl_source("sleepy")
 
     assert outcome.status == "timeout"
     [run] = harness.runs()
     assert (run.status, run.trigger) == ("timeout", "schedule")
-    assert run.error == "killed after exceeding the time limit of 2s"
+    assert run.error == "killed after exceeding the time limit of 8s"
     assert run.pid is not None and not pid_alive(run.pid)
     assert harness.engine is not None
     with Session(harness.engine) as db:

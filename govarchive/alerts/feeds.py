@@ -61,8 +61,10 @@ def render_feed(
         wanted_source = wanted_source or subscription.source
     if wanted_source is not None:
         source_row = session.exec(select(Source).where(col(Source.name) == wanted_source)).first()
-        if source_row is None:
+        if source_row is None and subscription is None:
             raise FeedNotFoundError("source", wanted_source)
+        if source_row is None:  # a subscription to a source never crawled yet: nothing so far
+            return _document([], base_url, _feed_meta(base_url, source, subscription))
         report_ids = select(Report.id).where(col(Report.source_id) == source_row.id)
         query = query.where(
             (col(Event.source_id) == source_row.id) | col(Event.report_id).in_(report_ids)

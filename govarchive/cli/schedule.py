@@ -9,6 +9,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 
 from scheduler.app import ArchiveScheduler, SourceSchedule, build_scheduler
 from scheduler.triggers import ScheduleError
@@ -98,10 +99,10 @@ def list_(ctx: typer.Context, json_: bool = JsonOption) -> None:
         jobs = service.jobs()
     finally:
         service.close()
-    rows = [{"id": j.id, "name": j.name, "trigger": j.trigger, "next_run_time": j.next_run_time} for j in jobs]
+    rows = [{"id": j.id, "name": j.name, "schedule": j.schedule, "next_run_time": j.next_run_time} for j in jobs]
     if json_:
         emit_json(rows)
         return
-    print_table(["job", "next run", "trigger"],
-                ([r["id"], r["next_run_time"].isoformat() if r["next_run_time"] else "paused", r["trigger"]]
-                 for r in rows))
+    print_table(["job", "next run", "schedule"],
+                ([escape(r["id"]), r["next_run_time"].isoformat(timespec="seconds") if r["next_run_time"] else "paused",
+                  escape(r["schedule"])] for r in rows))
