@@ -102,3 +102,13 @@ def test_type_from_content_type_and_magic_bytes() -> None:
 
 def test_empty_file() -> None:
     assert extract_attachment(b"", "报告.pdf").text_status == "text not extracted: empty file"
+
+
+def test_plain_text_in_a_chinese_encoding() -> None:
+    record = extract_attachment("法治政府建设情况说明\n第二行".encode("gbk"), "说明.txt")
+    assert (record.type, record.text_status, record.text) == ("txt", "extracted", "法治政府建设情况说明\n第二行")
+
+
+def test_other_extensions_keep_their_type() -> None:
+    record = extract_attachment(b"{\\rtf1 x}", "报告.rtf")
+    assert (record.type, record.text_status) == ("rtf", "text not extracted: no converter for .rtf files")

@@ -31,7 +31,7 @@ _CONTENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
     "application/vnd.ms-excel": "xls", "application/zip": "zip", "application/x-rar-compressed": "rar",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-    "application/kswps": "wps", "application/vnd.ms-works": "wps",
+    "application/kswps": "wps", "application/vnd.ms-works": "wps", "text/plain": "txt",
 }
 _EXT = re.compile(r"\.([A-Za-z]{2,4})\s*$")
 _GENERIC_NAMES = re.compile(r"^(?:附件\s*\d*|下载|点击下载|点此下载|查看|点击查看|下载附件|附件下载|pdf|PDF|原文|"
@@ -139,11 +139,14 @@ def _name(el: HtmlElement, text: str, url: str) -> str:
 
 # --------------------------------------------------------------------------- file text
 
+_FILE_EXT = re.compile(r"\.([A-Za-z0-9]{2,5})\s*$")
+
+
 def sniff_type(body: bytes, name: str = "", content_type: str | None = None) -> str | None:
     """The file type from its name, its Content-Type, or its first bytes."""
-    kind = _ext(name) if name else None
-    if kind:
-        return kind
+    match = _FILE_EXT.search(name) if name else None
+    if match and not match.group(1).isdigit() and match.group(1).lower() not in ("jsp", "php", "asp", "aspx", "do"):
+        return match.group(1).lower()
     if content_type:
         kind = _CONTENT_TYPES.get(content_type.split(";")[0].strip().lower())
         if kind:
@@ -243,4 +246,10 @@ def _ofd_text(body: bytes) -> str:
     return "\n".join(lines)
 
 
-_READERS = {"pdf": _pdf_text, "docx": _docx_text, "ofd": _ofd_text}
+def _txt_text(body: bytes) -> str:
+    from crawler.extraction.encoding import decode_html
+
+    return decode_html(body)[0]
+
+
+_READERS = {"pdf": _pdf_text, "docx": _docx_text, "ofd": _ofd_text, "txt": _txt_text}

@@ -33,7 +33,8 @@ _META_CHARSET = re.compile(
     rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([\w.:-]+)", re.I)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_SUSPECT = re.compile(r"[\x80-\x9f\ufffd\ue000-\uf8ff]")
+# C1 controls, replacement, private use, Hangul: none belongs on a Chinese government page
+_SUSPECT = re.compile(r"[\x80-\x9f\ufffd\ue000-\uf8ff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _LATIN_HIGH = re.compile(r"[\xa1-\xff]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _SNIFF_BYTES = 4096
@@ -140,12 +141,12 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
         if score >= _GOOD:
             return text, encoding
         tried[encoding] = (score, text)
-    guesses = ["gb18030", "big5"]
+    guesses = ["gb18030", "big5"]  # ties go to the usual encodings of Chinese portals
     best = charset_normalizer.from_bytes(body[:200_000]).best()
     if best is not None and best.encoding:
         guessed = canonical_encoding(best.encoding)
         if guessed:
-            guesses.insert(0, guessed)
+            guesses.append(guessed)
     for encoding in dict.fromkeys(guesses):
         if encoding in tried:
             continue
