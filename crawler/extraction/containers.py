@@ -113,10 +113,10 @@ def densest_block(root: HtmlElement) -> HtmlElement | None:
     body = next(root.iter("body"), root)
 
     def add(el: HtmlElement | None, value: float) -> HtmlElement | None:
-        if el is None or el is body:
+        if el is None or el.tag == "html":
             return None
         scores[el] = scores.get(el, 0.0) + value
-        return el.getparent()
+        return None if el is body else el.getparent()
 
     for el in body.iter():
         if not isinstance(el.tag, str) or el.tag in _SKIP or el.tag == "a":
@@ -131,7 +131,7 @@ def densest_block(root: HtmlElement) -> HtmlElement | None:
                 block, via_paragraph = block.getparent(), True
                 break
             block = block.getparent()
-        if block is None or block is body:
+        if block is None:
             continue
         parent = add(block, own)
         if not via_paragraph:
