@@ -70,18 +70,21 @@ class CrawlResult:
         return sum(int(s[key]) for s in self.summary["sources"])
 
 
-def start_crawl(home: Path, names: Iterable[str], crawl: Mapping[str, Any] | None = None) -> subprocess.Popen[str]:
-    """``govarchive crawl --json NAMES…`` as a child process (not waited for)."""
+def start_crawl(home: Path, names: Iterable[str], crawl: Mapping[str, Any] | None = None,
+                cli: bool = False) -> subprocess.Popen[str]:
+    """A crawl as a child process (not waited for): ``python -m crawler.runner --json NAMES…``, or with
+    ``cli`` the full ``govarchive crawl --json NAMES…`` (slower to start: it loads every command)."""
+    command = ["-m", "govarchive.cli.main", "crawl"] if cli else ["-m", "crawler.runner", "--no-progress"]
     return subprocess.Popen(
-        [sys.executable, "-m", "govarchive.cli.main", "crawl", "--json", *names],
+        [sys.executable, *command, "--json", *names],
         cwd=REPO, env=crawl_env(home, crawl), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 
 def run_crawl(home: Path, names: Iterable[str], crawl: Mapping[str, Any] | None = None,
-              timeout: float = 240) -> CrawlResult:
+              timeout: float = 240, cli: bool = False) -> CrawlResult:
     """Crawl to the end and parse the JSON summary."""
-    process = start_crawl(home, names, crawl)
+    process = start_crawl(home, names, crawl, cli)
     out, err = process.communicate(timeout=timeout)
     summary = json.loads(out) if out.strip() else None
     return CrawlResult(process.returncode, summary, err)
