@@ -13,17 +13,16 @@ from lxml.html import HtmlElement
 from archive.records import AttachmentRecord, ExtractedReport
 from crawler.extraction.attachments import attachment_type, find_attachments
 from crawler.extraction.boilerplate import filter_lines, prune_container, prune_link_lists
-from crawler.extraction.containers import Container, candidates, densest_block
+from crawler.extraction.containers import Container, candidates, densest_block, word_count
 from crawler.extraction.encoding import decode_html
 from crawler.extraction.errors import NoReportText
 from crawler.extraction.metadata import complete_from_text, read_page_metadata
-from crawler.extraction.text import join_lines, normalise_text, render_lines, text_hash
+from crawler.extraction.text import join_lines, normalise_text, normalised_hash, render_lines
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 MIN_REPORT_CHARS = 20  # CJK/letters/digits of a report without attachments
-_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _PROSE = re.compile(r"[，。；：、]")
 _MAGIC = (
@@ -63,7 +62,7 @@ def _enough(lines: list[str], attachments: tuple[AttachmentRecord, ...], prose: 
         return True
     words = 0
     for line in lines:
-        words += len(_WORD.findall(line[:MIN_REPORT_CHARS * 4]))
+        words += word_count(line[:MIN_REPORT_CHARS * 4])
         if words >= MIN_REPORT_CHARS:
             break
     else:
@@ -75,7 +74,7 @@ def _no_text_reason(root: HtmlElement, html: str) -> str:
     if _CHALLENGE.search(html):
         return "anti-bot JavaScript challenge page (no content without running its script)"
     body = next(root.iter("body"), root)
-    visible = sum(len(_WORD.findall(t)) for t in body.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"))
+    visible = sum(word_count(t) for t in body.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"))
     if visible < MIN_REPORT_CHARS and (html.count("<script") or html.count("<SCRIPT")):
         return "JavaScript shell: the HTML holds no text until its scripts run"
     return "no report text on the page (only navigation, lists or page chrome)"
@@ -152,5 +151,5 @@ def extract_page(body: bytes, url: str, headers: Mapping[str, str] | None = None
         title=title, text=text, publisher=meta.publisher, pub_date=meta.pub_date,
         written_date=meta.written_date, index_no=meta.index_no, doc_no=meta.doc_no,
         validity=meta.validity, report_year=meta.report_year, site_name=meta.site_name,
-        column=meta.column, attachments=attachments, text_hash=text_hash(text),
+        column=meta.column, attachments=attachments, text_hash=normalised_hash(text),
     )

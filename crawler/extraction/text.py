@@ -57,7 +57,12 @@ def normalise_text(text: str) -> str:
 
 def text_hash(text: str) -> str:
     """SHA-256 (hex) of the normalised text."""
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+    return normalised_hash(normalise_text(text))
+
+
+def normalised_hash(normalised: str) -> str:
+    """:func:`text_hash` of a text already in normal form (skips normalising again)."""
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
 def _filled(cell: HtmlElement) -> bool:
