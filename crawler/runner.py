@@ -265,6 +265,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if args.json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n")
+        for source in result.get("sources", []):
+            if source.get("error"):
+                print(f"{source['name']}: {source['error']}", file=sys.stderr)
     elif not args.check:
         print_summary(result)
     if not args.check and result["status"] == "failed":

@@ -98,6 +98,11 @@ class GovPortalSpider(scrapy.Spider):
         self.recheck_hours = settings.getfloat("GOVARCHIVE_RECHECK_HOURS", 24.0)
         self.max_attachment_bytes = settings.getint("GOVARCHIVE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024)
         self.starts = [canonical_url(u) for u in self.source.start_urls]
+        self._reset_state()
+        crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+
+    def _reset_state(self) -> None:
+        """Forget what a listing found (a distributed worker lists one run after another)."""
         # listing state
         self.list_seen: set[str] = set()
         self.list_pending = 0
@@ -114,7 +119,6 @@ class GovPortalSpider(scrapy.Spider):
         # fetching state
         self.requested: set[str] = set()
         self.known: dict[str, KnownReport] = {}
-        crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
 
     @property
     def session(self) -> CrawlSession:
@@ -125,6 +129,11 @@ class GovPortalSpider(scrapy.Spider):
 
     # Start -----------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
+        for obj in self._begin_listing():
+            yield obj
+
+    def _begin_listing(self) -> Iterator[Any]:
+        """The start pages' and sitemaps' requests (the known reports read first)."""
         session = self.session
         if not session.check_only:
             self.known = {k.url: k for k in session.known_reports()}
@@ -135,8 +144,7 @@ class GovPortalSpider(scrapy.Spider):
             if request := self._listing_request(url, kind="sitemap", depth=0, callback=self.parse_sitemap):
                 yield request
         if self.list_pending == 0:  # nothing could be requested at all
-            for item in self._finish_listing():
-                yield item
+            yield from self._finish_listing()
 
     def _sitemap_locations(self) -> list[str]:
         hosts = {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.starts}
@@ -232,6 +240,9 @@ class GovPortalSpider(scrapy.Spider):
     def _listing_failure(self, url: str, reason: str) -> None:
         self.listing_ok = False
         self._inc("errors/listing")
+        stats = self.crawler.stats
+        if stats is not None and not stats.get_value("errors/first_listing"):
+            stats.set_value("errors/first_listing", f"list page {url}: {reason}")
         logger.warning("%s: list page %s failed: %s", self.source.name, url, reason)
 
     def parse_list(self, response: Response) -> Iterator[Any]:

@@ -126,7 +126,8 @@ def first_error(stats: dict[str, Any]) -> str | None:
         if key.startswith(("errors/report/", "archive/error/", "extraction/error/")):
             parts.append(f"{key.split('/', 2)[-1]} ×{stats[key]}")
     if stats.get("errors/listing"):
-        parts.insert(0, f"{stats['errors/listing']} list page(s) failed")
+        first = stats.get("errors/first_listing")
+        parts.insert(0, f"{stats['errors/listing']} list page(s) failed" + (f" (first: {first})" if first else ""))
     if stats.get("discovery/blocked") or stats.get("archive/blocked"):
         parts.append("blocked by an anti-bot challenge")
     return "; ".join(parts) or None

@@ -1,0 +1,169 @@
+"""Politeness and failure: robots.txt, Retry-After, a 503 storm, a dead server, blocked challenges."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spiders.sources import SourceDefinition
+from tests.crawl_support import archived, install_sources, report_urls, run_crawl, world_sources
+
+pytestmark = pytest.mark.slow
+
+PARAGRAPH = (
+    "一年来，在县委、县政府的坚强领导下，我们深入学习贯彻习近平法治思想，全面落实法治政府建设实施纲要，"
+    "坚持依法行政，推进严格规范公正文明执法，法治政府建设取得了新的进展。"
+)
+
+
+def _report_page(title: str) -> bytes:
+    body = "".join(f"<p>{n + 1}. {PARAGRAPH}</p>" for n in range(12))
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>'
+        f'<meta name="ArticleTitle" content="{title}"><meta name="PubDate" content="2025-03-20 10:00"></head>'
+        f'<body><div class="header"><a href="/">首页</a></div><h1>{title}</h1>'
+        f'<div class="TRS_Editor">{body}<p>某县人民政府</p><p>2025年3月20日</p></div></body></html>'
+    ).encode()
+
+
+class _Site(ThreadingHTTPServer):
+    pages: dict[str, tuple[int, bytes]]
+    seen: list[str]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Site
+
+    def do_GET(self) -> None:  # noqa: N802 — http.server's name
+        self.server.seen.append(self.path)
+        status, body = self.server.pages.get(self.path, (404, b"<html><body>404</body></html>"))
+        self.send_response(status)
+        kind = "text/plain" if self.path.endswith(".txt") else "text/html; charset=utf-8"
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def robots_site() -> Iterator[_Site]:
+    """A small portal whose robots.txt forbids /private/, where one of two reports lives."""
+    server = _Site(("127.0.0.1", 0), _Handler)
+    server.seen = []
+    listing = (
+        '<html><head><meta charset="utf-8"></head><body><ul class="list">'
+        '<li><a href="/col/public/r1.html">某县2024年法治政府建设情况报告</a></li>'
+        '<li><a href="/private/r2.html">某县2023年法治政府建设情况报告</a></li>'
+        "</ul></body></html>"
+    ).encode()
+    server.pages = {
+        "/robots.txt": (200, b"User-agent: *\nDisallow: /private/\n"),
+        "/col/index.html": (200, listing),
+        "/col/public/r1.html": (200, _report_page("某县2024年法治政府建设情况报告")),
+        "/private/r2.html": (200, _report_page("某县2023年法治政府建设情况报告")),
+    }
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_robots_txt_is_obeyed(robots_site: _Site, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    base = f"http://127.0.0.1:{robots_site.server_address[1]}"
+    source = SourceDefinition(name="robots", start_urls=[f"{base}/col/index.html"], render="never")
+    names = install_sources(home, [source])
+    result = run_crawl(home, names)
+    assert result.code == 0, result.stderr
+    assert robots_site.seen[0] == "/robots.txt"
+    assert "/private/r2.html" not in robots_site.seen
+    assert set(archived(home)) == {f"{base}/col/public/r1.html"}
+    assert result.source("robots")["discovered"] == 2  # found, but not fetched
+
+
+def test_retry_after_is_honoured(portal_world: Any, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    names = install_sources(home, world_sources(portal_world, ["trs"]))
+    portal_world.set_failing(503, family="trs", times=2, retry_after=2)
+    result = run_crawl(home, names)
+    assert result.code == 0, result.stderr
+    log = [r for r in portal_world.request_log if r.family == "trs"]
+    assert [r.status for r in log[:3]] == [503, 503, 200]
+    assert log[1].time - log[0].time >= 1.95  # the server asked for two seconds, twice
+    assert log[2].time - log[1].time >= 1.95
+    assert set(archived(home)) == report_urls(portal_world, ["trs"])
+
+
+def test_503_storm_gives_clear_errors_and_loses_nothing(portal_world: Any, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    names = install_sources(home, world_sources(portal_world, ["trs", "hanweb"]))
+    settings = {"recheck_hours": 0, "removal_checks": 1, "retry_times": 1}
+    first = run_crawl(home, names, settings)
+    assert first.code == 0, first.stderr
+    before = archived(home)
+    assert len(before) == 16
+
+    portal_world.set_failing(503, family="trs")
+    storm = run_crawl(home, names, settings)
+    trs = storm.source("demo-trs")
+    assert trs["status"] == "failed" and trs["errors"] > 0
+    assert "503" in trs["error"] and "list page" in trs["error"]
+    assert storm.source("demo-hanweb")["status"] == "ok"
+    assert any(line.startswith("demo-trs: ") and "503" in line for line in storm.stderr.splitlines())
+    assert archived(home) == before  # nothing missing, removed or re-versioned
+
+    portal_world.reset()
+    after = run_crawl(home, names, settings)
+    assert after.code == 0, after.stderr
+    assert after.total("new") == 0 and after.total("changed") == 0 and after.total("removed") == 0
+    assert archived(home) == before
+
+
+def test_dead_server_fails_clearly(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    home = tmp_path / "home"
+    source = SourceDefinition(name="dead", start_urls=[f"http://127.0.0.1:{port}/col/"], render="never")
+    names = install_sources(home, [source])
+    result = run_crawl(home, names, {"retry_times": 1}, cli=True)
+    assert result.code == 1
+    entry = result.source("dead")
+    assert entry["status"] == "failed" and entry["errors"] >= 1
+    assert "refused" in entry["error"].lower()
+    assert result.stderr.strip().splitlines()[-1].startswith("error: crawl failed for dead")
+    assert archived(home) == {}
+
+
+@pytest.mark.browser
+def test_challenge_without_the_browser_is_blocked_not_archived(portal_world: Any, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    names = install_sources(home, world_sources(portal_world, ["challenge"]))
+    first = run_crawl(home, names, {"recheck_hours": 0})
+    assert first.code == 0, first.stderr
+    before = archived(home)
+    assert set(before) == report_urls(portal_world, ["challenge"])
+
+    blocked = [s.model_copy(update={"render": "never"}) for s in world_sources(portal_world, ["challenge"])]
+    install_sources(home, blocked)
+    portal_world.clear_log()
+    again = run_crawl(home, names, {"recheck_hours": 0, "removal_checks": 1})
+    entry = again.source("demo-challenge")
+    assert entry["status"] == "blocked" and entry["blocked"] >= 1
+    assert "challenge" in entry["error"]
+    assert archived(home) == before  # a challenge is neither content nor a removal
+    statuses = [r.status for r in portal_world.request_log if r.family == "challenge"]
+    assert statuses and set(statuses) == {412}
+    assert len(statuses) <= 1 + len(before)  # each page asked once: no retry loop
