@@ -31,7 +31,9 @@ TEXTS = [
     "发布机构：", "文号：弥政报〔2022〕12号", "发布日期：2022-03-29", "有效性：有效", "附件：报告.pdf", "2025年1月8日",
     "&nbsp;", "&#12288;", "\u3000", " ", "\n", "<", ">", "&", "]]>", "<!--", "-->", "扫一扫在手机", "打开当前页",
 ]
-TAGS = ["div", "p", "span", "td", "tr", "table", "tbody", "a", "ul", "li", "h1", "h2", "script", "style", "font", "b",
+HREFS = ["./P02025.pdf", "/a/b.html", "javascript:void(0)", "x.docx?x=1", "", "http://[bad/x.pdf",
+         "downfile.jsp?filename=%E6%8A%A5.doc", "mailto:a@b.cn", "http://a.gov.cn:99999/x.rar", "//cdn/x.ofd"]
+TAGS = ["base", "div", "p", "span", "td", "tr", "table", "tbody", "a", "ul", "li", "h1", "h2", "script", "style", "font", "b",
         "UCAPCONTENT", "UCAPTITLE", "iframe", "pre", "center", "form", "th", "noscript", "section", "select"]
 CLASSES = ["", "TRS_Editor", "TRS_UEDITOR", "article_content", "article-content", "wenz", "xxgkcont", "main-txt",
            "share", "footer", "editor", "related", "xg-list", "pages_content", "xxgk_table", "title", "dqwz"]
@@ -53,8 +55,8 @@ def element(draw: st.DrawFn, children: st.SearchStrategy[str]) -> str:
         attrs += f' class="{cls}"'
     if ident:
         attrs += f' id="{ident}"'
-    if tag == "a":
-        attrs += f' href="{draw(st.sampled_from(["./P02025.pdf", "/a/b.html", "javascript:void(0)", "x.docx?x=1", ""]))}"'
+    if tag in ("a", "base"):
+        attrs += f' href="{draw(st.sampled_from(HREFS))}"'
     if draw(st.booleans()):
         attrs += ' style="display:none"' if draw(st.booleans()) else ' style="text-indent:2em"'
     inner = "".join(draw(st.lists(children, max_size=4)))

@@ -3,8 +3,9 @@
 Accepted types: pdf, doc, docx, wps, ofd, xls, xlsx, et, zip, rar. The type comes from the
 URL path, a ``filename=`` style query parameter (Hanweb ``downfile.jsp``), or the link
 text. PDF text comes from pypdf, DOCX text from python-docx (paragraphs and table rows in
-document order), OFD text from its page XML; DOC / WPS / XLS / ET / ZIP / RAR are kept as
-files and marked ``text not extracted: <reason>``.
+document order), OFD text from its page XML, TXT through the page decoder; DOC / WPS /
+XLS / ET / ZIP / RAR (and anything else) are kept as files and marked
+``text not extracted: <reason>``.
 """
 
 from __future__ import annotations
@@ -49,7 +50,10 @@ def _ext(path: str) -> str | None:
 
 def attachment_type(url: str, text: str = "") -> str | None:
     """The attachment type of a link, or ``None`` when it is not an attachment."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a broken IPv6 host: not a link we can follow anyway
+        return None
     found = _ext(unquote(parts.path))
     if found:
         return found
@@ -75,7 +79,10 @@ def _base_url(root: HtmlElement, url: str) -> str:
     for base in root.iter("base"):
         href = base.get("href")
         if href:
-            return urljoin(url, href.strip())
+            try:
+                return urljoin(url, href.strip())
+            except ValueError:
+                return url
     return url
 
 
@@ -111,7 +118,10 @@ def find_attachments(root: HtmlElement, url: str, anchor: HtmlElement | None,
                 continue
             if _inside_chrome(el, scope):
                 continue
-            absolute = urljoin(base, href.strip())
+            try:
+                absolute = urljoin(base, href.strip())
+            except ValueError:
+                continue
             if absolute in seen:
                 continue
             seen.add(absolute)

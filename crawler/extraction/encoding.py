@@ -54,13 +54,19 @@ def canonical_encoding(name: str | None) -> str | None:
     return _ALIASES.get(codec, codec)
 
 
-def header_charset(headers: Mapping[str, str] | None) -> str | None:
-    """The charset of a ``Content-Type`` header (any name case), if any."""
+def _as_text(value: object) -> str:
+    if isinstance(value, list | tuple):  # Scrapy's Headers map names to lists of values
+        value = value[0] if value else ""
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def header_charset(headers: Mapping[str, str] | Mapping[bytes, object] | None) -> str | None:
+    """The charset of a ``Content-Type`` header (any name case; str or bytes), if any."""
     if not headers:
         return None
     for name, value in headers.items():
-        if name.lower() == "content-type" and value:
-            match = _HEADER_CHARSET.search(value)
+        if _as_text(name).lower() == "content-type" and value:
+            match = _HEADER_CHARSET.search(_as_text(value))
             return canonical_encoding(match.group(1)) if match else None
     return None
 
