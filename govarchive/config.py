@@ -131,6 +131,10 @@ class WebSettings(_Section):
 
 class WorkerSettings(_Section):
     redis_url: str = "redis://127.0.0.1:6379/0"
+    distributed: bool = Field(False, description="`govarchive crawl` (and scheduled crawls) queue runs for workers")
+    idle_timeout: float = Field(60.0, ge=0, description="a worker exits after its frontier stayed empty this long")
+    lease_seconds: float = Field(30.0, ge=1, description="a worker silent this long is dead; its requests go back")
+    concurrency: int | None = Field(None, ge=1, le=256, description="requests in flight per source in one worker")
 
     @field_validator("redis_url")
     @classmethod

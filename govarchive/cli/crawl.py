@@ -15,12 +15,19 @@ def crawl(
     names: list[str] = typer.Argument(None, help="Sources to crawl (see `govarchive sources list`)."),
     all_sources: bool = typer.Option(False, "--all", help="Crawl every source."),
     json_: bool = JsonOption,
+    distributed: bool = typer.Option(
+        False, "--distributed", help="Queue the run for `govarchive worker` processes (Redis) instead."),
 ) -> None:
     """Discover, fetch, extract and archive the named sources (or all of them)."""
     settings = get_settings(ctx)
     names = list(names or [])
     if not names and not all_sources:
         usage_error("name at least one source, or use --all")
+    if distributed or settings.worker.distributed:
+        from .worker import queue_crawl
+
+        queue_crawl(settings, names, all_sources=all_sources, json_=json_, trigger="cli")
+        return
     from crawler.runner import print_summary, run_crawl
 
     try:

@@ -1,0 +1,58 @@
+"""The archive pipeline of a worker: the same recording, safe when several workers record at once.
+
+Same URL twice: the catalog's unique keys (reports.canonical_url, report_urls.url, versions
+(report_id, number), captures.dedup_key) make a second writer's transaction fail, and the recorder
+retries it against what the first one committed (``Archive._transact``), so it ends as
+"unchanged" or a replay, never as a second report or version.
+
+Same text at two URLs at once: "moved" detection reads the reports of the source with that text,
+which no unique key protects. Recording a report page therefore holds a Redis lock named after the
+source and the text's hash, so the second page is recorded after the first and found as a move,
+as a single process would.
+
+The run's counts are not written by any one worker: they are summed in Redis and written once by
+the worker that finishes the run (crawler/distributed/finish.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Self
+
+from archive.changes import normalise_text, text_hash
+from crawler.pipelines.archive import ArchivePipeline
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+LOCK_SECONDS = 300
+
+
+class DistributedArchivePipeline(ArchivePipeline):
+    """ArchivePipeline with a per-text Redis lock around report recording and no run bookkeeping."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        from scrapy_redis import connection
+
+        self.redis = connection.from_settings(crawler.settings)
+        self.prefix = crawler.settings.get("GOVARCHIVE_FRONTIER_PREFIX", "govarchive")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return super().from_crawler(crawler)  # type: ignore[return-value]
+
+    async def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(function, "__name__", "") != "record_report":
+            return await super()._call(function, *args, **kwargs)
+        source, _page, report = args[:3]
+        lock = self.redis.lock(f"{self.prefix}:{source}:text:{text_hash(normalise_text(report.text))}",
+                               timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
+
+        def locked(*a: Any, **k: Any) -> Any:
+            with lock:
+                return function(*a, **k)
+
+        return await super()._call(locked, *args, **kwargs)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Nothing to record here: the finishing worker writes the run's summed counts."""

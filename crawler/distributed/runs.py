@@ -1,0 +1,142 @@
+"""A distributed run's life in the catalog: queued by ``govarchive crawl --distributed``, finished by a worker.
+
+``queue_run`` records the crawl run (no process id: it belongs to no one process, which the
+scheduler's one-run-per-source check understands), marks each source active in Redis and queues its
+seed. A source whose earlier distributed run is still running is left out ("busy"); one whose earlier
+run the catalog has closed (stale) has its leftovers cleared first.
+
+``finish_source_run`` is called by the one worker that wins ``Frontier.try_finish``: it writes the
+source's summed counters into the run, and the last source of the run closes the run itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from crawler.distributed.frontier import Frontier
+from crawler.extensions import source_counts
+from crawler.pipelines.archive import first_error, source_status
+
+if TYPE_CHECKING:
+    from archive.recorder import Archive
+    from govarchive.config import Settings
+    from spiders.sources import SourceDefinition
+
+logger = logging.getLogger(__name__)
+
+
+class FrontierUnavailableError(Exception):
+    """Redis (the frontier) cannot be reached; the message is one line."""
+
+
+def connect_frontier(redis_url: str) -> Frontier:
+    """The frontier at ``redis_url``, checked with a PING."""
+    import redis
+
+    frontier = Frontier.from_url(redis_url)
+    try:
+        frontier.redis.ping()
+    except redis.RedisError as exc:
+        raise FrontierUnavailableError(f"cannot reach Redis at {_without_password(redis_url)}: {exc}") from None
+    return frontier
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":********@")))
+
+
+def settings_archive(settings: Settings) -> Archive:
+    """The archive named by the settings (shared with the crawlers of this process)."""
+    from crawler.archive_link import open_archive
+    from crawler.bridge import scrapy_settings
+
+    return open_archive(settings.catalog_url, settings.store_url,
+                        scrapy_settings(settings)["GOVARCHIVE_STORE_OPTIONS"],
+                        removal_checks=settings.crawl.removal_checks)
+
+
+def _run_status(archive: Archive, run_id: int) -> str | None:
+    from sqlmodel import Session
+
+    from archive.catalog.models import CrawlRun
+
+    with Session(archive.engine) as db:
+        run = db.get(CrawlRun, run_id)
+        return run.status if run is not None else None
+
+
+def queue_run(settings: Settings, names: Iterable[str], *, trigger: str = "cli", all_sources: bool = False,
+              extra_sources: Sequence[SourceDefinition] = ()) -> dict[str, Any]:
+    """Queue a crawl of the named sources for the workers; ``{"run_id", "status", "sources"}``.
+
+    Raises SourceError for unknown sources, FrontierUnavailableError when Redis cannot be reached.
+    """
+    from crawler.runner import resolve_sources
+
+    definitions = resolve_sources(settings, names, all_sources=all_sources, extra=extra_sources)
+    frontier = connect_frontier(settings.worker.redis_url)
+    archive = settings_archive(settings)
+    for d in definitions:
+        archive.ensure_source(d.name, title=d.title, region=d.region, level=d.level,
+                              definition=d.model_dump(mode="json"))
+    run_id = archive.start_run([d.name for d in definitions], trigger=trigger, pid=None)
+    queued: dict[str, str] = {}
+    entries: list[dict[str, Any]] = []
+    for d in definitions:
+        holder = frontier.claim(d.name, run_id)
+        if holder is not None and _run_status(archive, holder) != "running":
+            logger.warning("%s: clearing the leftovers of distributed run %s", d.name, holder)
+            frontier.abandon(d.name, holder)
+            holder = frontier.claim(d.name, run_id)
+        if holder is not None:
+            entries.append({"name": d.name, "status": "busy", "error": f"run {holder} is still in progress"})
+            continue
+        queued[d.name] = d.model_dump_json()
+        entries.append({"name": d.name, "status": "queued", "error": None})
+    frontier.begin_run(run_id, queued, trigger)
+    for entry in entries:
+        if entry["status"] == "busy":
+            archive.update_source_run(run_id, entry["name"], status="skipped", error=entry["error"])
+    status = "queued" if queued else "failed"
+    if not queued:
+        archive.finish_run(run_id, status="failed", error="; ".join(f"{e['name']}: {e['error']}" for e in entries))
+    return {"run_id": run_id, "status": status, "sources": entries, "pid": os.getpid()}
+
+
+def source_entry(name: str, stats: dict[str, Any]) -> dict[str, Any]:
+    """One source's line of a run summary, from its summed counters."""
+    counts = source_counts(stats)
+    status = source_status(counts, stats)
+    return {"name": name, **{k: counts[k] for k in ("discovered", "fetched", "new", "changed", "unchanged",
+                                                     "removed", "errors", "blocked", "requests")},
+            "status": status, "error": first_error(stats) if status != "ok" else None}
+
+
+def finish_source_run(archive: Archive, frontier: Frontier, source: str, run_id: int) -> dict[str, Any] | None:
+    """Record ``source``'s part of a finished run; close the run when it was the last. Its summary, if closed."""
+    entry = source_entry(source, frontier.run_stats(source, run_id))
+    archive.update_source_run(
+        run_id, source, **{k: entry[k] for k in ("discovered", "fetched", "new", "changed", "unchanged", "removed",
+                                                 "blocked", "errors", "status", "error")},
+        report_links=entry["discovered"],
+    )
+    remaining = frontier.close_source(source, run_id)
+    logger.info("%s: run %s done (%s new, %s changed, %s errors)", source, run_id, entry["new"], entry["changed"],
+                entry["errors"])
+    if remaining:
+        return None
+    names = sorted(m.decode() for m in frontier.redis.smembers(frontier.key("run", run_id, "sources")))
+    sources = [entry if name == source else source_entry(name, frontier.run_stats(name, run_id)) for name in names]
+    failed = [s for s in sources if s["status"] == "failed"]
+    status = "ok" if not failed else "failed" if len(failed) == len(sources) else "partial"
+    summary = {"run_id": run_id, "status": status, "sources": sources}
+    archive.finish_run(run_id, status="ok" if status != "failed" else "failed", stats=summary,
+                       error="; ".join(f"{s['name']}: {s['error']}" for s in failed) or None)
+    return summary

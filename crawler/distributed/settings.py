@@ -1,0 +1,53 @@
+"""Scrapy settings of a worker: the single-process ones (crawler.bridge) with the shared parts swapped in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from crawler.bridge import scrapy_settings, source_settings
+
+if TYPE_CHECKING:
+    from govarchive.config import Settings
+    from spiders.sources import SourceDefinition
+
+POLITENESS_MIDDLEWARE = "crawler.distributed.politeness.SharedPolitenessMiddleware"
+
+
+def worker_settings(settings: Settings, worker_id: str) -> dict[str, Any]:
+    """Settings shared by every source crawler of one worker process."""
+    out = scrapy_settings(settings, run_id=None, trigger="worker")
+    crawl, worker = settings.crawl, settings.worker
+    out.update({
+        "SCHEDULER": "crawler.distributed.scheduler.FrontierScheduler",
+        "DUPEFILTER_CLASS": "crawler.distributed.scheduler.RunDupeFilter",
+        "REDIS_URL": worker.redis_url,
+        "GOVARCHIVE_WORKER_ID": worker_id,
+        "GOVARCHIVE_RESUMABLE": False,  # the frontier's leases replace the local journal
+        # politeness is enforced across workers in Redis; the local delay would only add to it
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "GOVARCHIVE_SHARED_CONCURRENCY": crawl.concurrent_per_domain,
+        "GOVARCHIVE_SHARED_DELAY": crawl.download_delay,
+        "DOWNLOADER_MIDDLEWARES": {**out["DOWNLOADER_MIDDLEWARES"], POLITENESS_MIDDLEWARE: 960},
+        "SPIDER_MIDDLEWARES": {"crawler.distributed.leases.LeaseMiddleware": 10},
+        "ITEM_PIPELINES": {
+            **{k: v for k, v in out["ITEM_PIPELINES"].items() if v != 500},
+            "crawler.distributed.pipeline.DistributedArchivePipeline": 500,
+        },
+    })
+    if worker.concurrency is not None:
+        out["CONCURRENT_REQUESTS"] = worker.concurrency
+        out["CONCURRENT_REQUESTS_PER_DOMAIN"] = min(worker.concurrency, crawl.concurrent_per_domain)
+    return out
+
+
+def worker_source_settings(source: SourceDefinition, base: dict[str, Any]) -> dict[str, Any]:
+    """Per-source overrides: the source's politeness becomes the shared allowance of its host."""
+    out = source_settings(source)
+    if "CONCURRENT_REQUESTS_PER_DOMAIN" in out:
+        out["GOVARCHIVE_SHARED_CONCURRENCY"] = out["CONCURRENT_REQUESTS_PER_DOMAIN"]
+        out["CONCURRENT_REQUESTS_PER_DOMAIN"] = min(out["CONCURRENT_REQUESTS_PER_DOMAIN"],
+                                                    base.get("CONCURRENT_REQUESTS", 16))
+    if "DOWNLOAD_DELAY" in out:
+        out["GOVARCHIVE_SHARED_DELAY"] = out.pop("DOWNLOAD_DELAY")
+    return out
