@@ -111,7 +111,17 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
         d.addErrback(failed)
         return d
 
-    runs = [semaphore.run(crawl_one, c, d) for c, d in zip(crawlers, definitions, strict=True)]
+    # Sources on the same host run one after another, so the per-domain limit holds across them.
+    by_host: dict[str, list[tuple[Crawler, SourceDefinition]]] = {}
+    for crawler, definition in zip(crawlers, definitions, strict=True):
+        by_host.setdefault(_host_of(definition), []).append((crawler, definition))
+
+    @defer.inlineCallbacks
+    def crawl_group(group: list[tuple[Crawler, SourceDefinition]]) -> Any:
+        for crawler, definition in group:
+            yield crawl_one(crawler, definition)
+
+    runs = [semaphore.run(crawl_group, group) for group in by_host.values()]
     done = defer.DeferredList(runs, consumeErrors=True)
     done.addBoth(lambda _: reactor.callLater(0, reactor.stop))  # type: ignore[attr-defined]
 
@@ -143,6 +153,12 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
     for crawler in crawlers:
         crawler._govarchive_failures = failures  # type: ignore[attr-defined]
     return crawlers
+
+
+def _host_of(source: SourceDefinition) -> str:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(source.start_urls[0]).hostname or "").lower()
 
 
 def _counts(crawler: Crawler) -> dict[str, Any]:
@@ -182,8 +198,8 @@ def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str =
         counts = source_counts(stats)
         entry = {key: counts[key] for key in SUMMARY_KEYS if key != "name"}
         entry = {"name": definition.name, **entry, "blocked": counts["blocked"],
-                 "requests": counts["requests"], "status": source_status(counts, stats),
-                 "error": None}
+                 "requests": counts["requests"], "elapsed": round(float(stats.get("elapsed_time_seconds") or 0), 3),
+                 "status": source_status(counts, stats), "error": None}
         if entry["status"] != "ok":
             entry["error"] = first_error(stats)
         crashed = [f for f in getattr(crawler, "_govarchive_failures", []) if f.startswith(definition.name + ":")]
