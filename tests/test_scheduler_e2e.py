@@ -29,10 +29,10 @@ FAST_CRAWL = {  # no politeness delays against the loopback portal
 
 
 def tick(service: ArchiveScheduler) -> list[JobRun]:
-    """Run what is due at the crawl's next run time (``--once`` at that moment)."""
-    [due] = [job.next_run_time for job in service.jobs() if job.id == "crawl:demo-trs"]
-    assert due is not None
-    return service.run_due(now=due + dt.timedelta(seconds=1))
+    """Run what is due once both the crawl and the dispatcher are (``--once`` at that moment)."""
+    due = [job.next_run_time for job in service.jobs() if job.id in ("crawl:demo-trs", "alerts:dispatch")]
+    assert len(due) == 2 and None not in due
+    return service.run_due(now=max(due) + dt.timedelta(seconds=1))  # type: ignore[type-var]
 
 
 @pytest.mark.slow
