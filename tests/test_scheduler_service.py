@@ -175,3 +175,27 @@ def test_a_restart_in_the_middle_neither_loses_nor_repeats_alerts(
 def _statuses(engine: object) -> list[str]:
     with Session(engine) as db:  # type: ignore[arg-type]
         return [d.status for d in db.exec(select(Delivery).order_by(col(Delivery.id)))]
+
+
+def test_cli_schedule_run_serves_until_sigterm(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVARCHIVE_")} | {"GOVARCHIVE_HOME": str(home)}
+    assert subprocess.run([sys.executable, "-m", "govarchive", "init"], env=env, capture_output=True,
+                          timeout=120, check=False).returncode == 0
+    log = tmp_path / "service.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "govarchive", "schedule", "run"], env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_until(lambda: "scheduler running with" in log.read_text(encoding="utf-8", errors="replace"),
+                       timeout=120, what="the service to start")
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=90)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert code == 0, log.read_text(encoding="utf-8", errors="replace")
+    listed = subprocess.run([sys.executable, "-m", "govarchive", "schedule", "list", "--json"], env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert listed.returncode == 0 and '"alerts:dispatch"' in listed.stdout
