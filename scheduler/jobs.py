@@ -131,9 +131,9 @@ def _running_run(engine: Engine, name: str, run_timeout: float) -> int | None:
         for run in runs:
             if name not in [s.strip() for s in run.sources.split(",")]:
                 continue
-            if run.pid is not None:
+            if run.pid is not None and run.trigger != "worker":
                 alive = pid_alive(run.pid)
-            else:  # started elsewhere (a worker): trust it within the time limit
+            else:  # a worker's process may be on another machine: trust it within the time limit
                 alive = (now - as_utc(run.started_at)).total_seconds() < run_timeout
             if alive:
                 return run.id
