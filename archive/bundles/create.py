@@ -36,6 +36,7 @@ from .select import (
     BUNDLES,
     CAPTURES,
     BundleSelection,
+    CaptureInfo,
     ResolvedSelection,
     SelectedVersion,
     count_captures,
@@ -343,24 +344,21 @@ class _WarcCollector:
             return False
         self._recent.add(capture.id)
         keys = [capture.warc_key]
-        original = self._revisited(capture.id)
+        original = self._revisited(capture) if capture.warc_type == "revisit" else None
         if original is not None:
             keys.insert(0, original)
         write_combined_warc(self._store, keys, self._file)
         self.count += 1
         return True
 
-    def _revisited(self, capture_id: int) -> str | None:
+    def _revisited(self, capture: CaptureInfo) -> str | None:
         """For a revisit capture, the WARC of the earlier response it refers to (replay needs it)."""
-        row = self._conn.execute(
-            select(CAPTURES.c.warc_type, CAPTURES.c.url, CAPTURES.c.payload_digest).where(CAPTURES.c.id == capture_id)
-        ).first()
-        if row is None or row[0] != "revisit" or not row[2]:
+        if not capture.payload_digest:
             return None
         return self._conn.execute(
             select(CAPTURES.c.warc_key)
-            .where(CAPTURES.c.url == row[1], CAPTURES.c.payload_digest == row[2], CAPTURES.c.warc_type == "response",
-                   CAPTURES.c.warc_key.is_not(None))
+            .where(CAPTURES.c.url == capture.url, CAPTURES.c.payload_digest == capture.payload_digest,
+                   CAPTURES.c.warc_type == "response", CAPTURES.c.warc_key.is_not(None))
             .order_by(CAPTURES.c.fetched_at, CAPTURES.c.id)
             .limit(1)
         ).scalar()

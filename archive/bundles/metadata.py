@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-ROW_GROUP_SIZE = 10_000
+ROW_GROUP_SIZE = 2_048
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 # (column, Arrow type); JSONL rows add "attachments" (a list of objects) at the end.

@@ -179,6 +179,7 @@ class CaptureInfo:
     payload_key: str | None
     payload_digest: str | None
     warc_key: str | None
+    warc_type: str | None  # response / revisit
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,7 +436,7 @@ def _complete(conn: Connection, resolved: ResolvedSelection, rows: Sequence[Any]
             captures[c["id"]] = CaptureInfo(
                 id=c["id"], url=c["url"], fetched_at=c["fetched_at"], status=c["status"],
                 content_type=c["content_type"], payload_key=c["payload_key"],
-                payload_digest=c["payload_digest"], warc_key=c["warc_key"],
+                payload_digest=c["payload_digest"], warc_key=c["warc_key"], warc_type=c["warc_type"],
             )
     attachments: dict[int, list[AttachmentInfo]] = {}
     for a in conn.execute(

@@ -74,20 +74,20 @@ def _progress(enabled: bool) -> Iterator[Progress | None]:
 def create(
     ctx: typer.Context,
     output: Path | None = typer.Option(
-        None, "-o", "--output", help="Bundle file to write (its folder must exist).", dir_okay=False
+        None, "-o", "--output", metavar="PATH", help="Bundle file to write (its folder must exist).", dir_okay=False
     ),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="YYYY-MM-DD (end of that UTC day) or an ISO time; default: the latest version."
+        None, "--as-of", metavar="DATE", help="YYYY-MM-DD (end of that UTC day) or an ISO time; default: the latest version."
     ),
-    since: str | None = typer.Option(None, "--since", help="Delta: only versions after the snapshot as of DATE."),
+    since: str | None = typer.Option(None, "--since", metavar="DATE", help="Delta: only versions after the snapshot as of DATE."),
     since_bundle: int | None = typer.Option(
-        None, "--since-bundle", help="Delta: only versions after bundle ID (and its filters, unless given)."
+        None, "--since-bundle", metavar="ID", help="Delta: only versions after bundle ID (and its filters, unless given)."
     ),
-    sources: list[str] = typer.Option([], "--source", help="Only this source (repeatable)."),
-    region: str | None = typer.Option(None, "--region", help="Only sources whose region starts with this."),
-    year: int | None = typer.Option(None, "--year", help="Only reports about this year."),
-    include: str = typer.Option("text", "--include", help=f"Comma-separated: {','.join(INCLUDE_CHOICES)}."),
-    fmt: str = typer.Option("zip", "--format", help="zip or tar (a BagIt bag), or wacz (raw captures for replay)."),
+    sources: list[str] = typer.Option([], "--source", metavar="NAME", help="Only this source (repeatable)."),
+    region: str | None = typer.Option(None, "--region", metavar="TEXT", help="Only sources whose region starts with this."),
+    year: int | None = typer.Option(None, "--year", metavar="N", help="Only reports about this year."),
+    include: str = typer.Option("text", "--include", metavar="LIST", help=f"Comma-separated: {','.join(INCLUDE_CHOICES)}."),
+    fmt: str = typer.Option("zip", "--format", metavar="FORMAT", help="zip or tar (a BagIt bag), or wacz (raw captures for replay)."),
     store: bool = typer.Option(False, "--store", help="Also keep the bundle in the object store."),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Write an empty bag when nothing matches."),
     json_: bool = JsonOption,
