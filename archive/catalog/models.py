@@ -41,6 +41,11 @@ class Report(SQLModel, table=True):
     """One report, stable across versions and URL moves."""
 
     __tablename__ = "reports"
+    __table_args__ = (
+        # a source's reports newest first, and per-source counts by status, without a table scan
+        Index("ix_reports_source_last_changed", "source_id", "last_changed"),
+        Index("ix_reports_source_status", "source_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="sources.id", index=True)
