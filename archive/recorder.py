@@ -443,15 +443,7 @@ class Archive:
             db.add(ReportUrl(report_id=report.id, url=page.final_url, first_seen=now, last_seen=now))
         assert report.id is not None
 
-        label = (
-            "restored"
-            if restored
-            else outcome
-            if outcome != "unchanged"
-            else "moved"
-            if moved
-            else "unchanged"
-        )
+        label = "restored" if restored else "moved" if moved and outcome == "unchanged" else outcome
         capture = self._capture_row(
             page, objects, source_id=source.id, report_id=report.id, run_id=run_id, outcome=label
         )
