@@ -159,7 +159,7 @@ def create_bundle(
     engine: Engine,
     store: BlobStore,
     selection: BundleSelection,
-    out: Path | BinaryIO | None,
+    out: Path | str | BinaryIO | None,
     fmt: str = "zip",
     *,
     record: bool = True,
@@ -175,6 +175,8 @@ def create_bundle(
     message) for an empty selection, an unknown source, contradictory options or an unwritable
     output; CorruptObjectError when a stored object does not match its key.
     """
+    if isinstance(out, str | os.PathLike):
+        out = Path(out)
     if fmt not in BUNDLE_FORMATS:
         raise BadSelectionError(f"unknown bundle format {fmt!r} (choose from {', '.join(BUNDLE_FORMATS)})")
     if out is None and not store_copy:

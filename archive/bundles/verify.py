@@ -236,8 +236,9 @@ def _ordered(problems: list[Problem]) -> tuple[Problem, ...]:
     return tuple(sorted(unique, key=lambda p: (_SEVERITY.get(p.kind, 9), not p.path.startswith("data/"))))
 
 
-def verify_bundle(path: Path) -> VerifyResult:
+def verify_bundle(path: Path | str) -> VerifyResult:
     """Check the bag or WACZ at ``path`` (zip, tar or folder); raise BundleFormatError if it is neither."""
+    path = Path(path)
     container = _open_container(path)
     try:
         names = container.names()

@@ -145,6 +145,7 @@ class TarEntryWriter:
     def _add_known(self, name: str, stream: BinaryIO, size: int) -> Entry:
         reader = _HashingReader(stream)
         self._tar.addfile(self._info(name, size), reader)  # type: ignore[arg-type]
+        self._tar.members.clear()  # TarFile keeps every member it wrote; a stream writer needs none
         return Entry(name, reader.size, reader.hasher.hexdigest())
 
     def add_bytes(self, name: str, data: bytes, *, compress: bool = True) -> Entry:
