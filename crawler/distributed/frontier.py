@@ -22,13 +22,15 @@ from __future__ import annotations
 import json
 import pickle
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 PREFIX = "govarchive"
 RUN_KEY_TTL = 7 * 24 * 3600  # a run's dupefilter and counters outlive it by a week, then expire
 FINISH_LEASE_SECONDS = 120
+LOCK_SECONDS = 600  # a lock outlives its holder only until the holder's heartbeat has expired
 SEED_PRIORITY = 100
 
 _POP = """
@@ -104,6 +106,21 @@ return redis.call('SCARD', KEYS[2])
 """
 
 
+# KEYS: lock; ARGV: owner, ttl ms, worker key prefix → 1 when taken (free, ours, or its owner is dead)
+_LOCK = """
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. owner) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+
+# KEYS: lock; ARGV: owner
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Lease:
     """A request popped from a source's queue and held by one worker until it is finished."""
@@ -151,6 +168,8 @@ class Frontier:
         self._recover = client.register_script(_RECOVER)
         self._try_finish = client.register_script(_TRY_FINISH)
         self._close_source = client.register_script(_CLOSE_SOURCE)
+        self._lock = client.register_script(_LOCK)
+        self._unlock = client.register_script(_UNLOCK)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = PREFIX) -> Frontier:
@@ -290,6 +309,18 @@ class Frontier:
             except ValueError:
                 out[name] = text
         return out
+
+    # Locks -----------------------------------------------------------------------------
+    @contextmanager
+    def lock(self, name: str, worker: str, *, ttl: float = LOCK_SECONDS, poll: float = 0.05) -> Iterator[None]:
+        """Hold ``name`` against other workers; a dead worker's lock (no heartbeat) is taken over."""
+        key = self.key("lock", name)
+        while not self._lock(keys=[key], args=[worker, int(ttl * 1000), self.key("worker", "")]):
+            time.sleep(poll)
+        try:
+            yield
+        finally:
+            self._unlock(keys=[key], args=[worker])
 
     # Workers ---------------------------------------------------------------------------
     def heartbeat(self, worker: str, ttl: float, info: Mapping[str, Any] | None = None) -> None:

@@ -51,7 +51,7 @@ class LeaseBook:
         self.seed: str | None = None  # the lease of the listing this crawler is doing
         self.run_id: int | None = None
         self.on_finish: Callable[[], None] | None = None  # the scheduler's "take more work"
-        self._reported: dict[str, int] = {}
+        self._reported: dict[str, int | str] = {}
 
     def working(self) -> int:
         """Leases held for requests (the listing's seed aside)."""
@@ -131,19 +131,20 @@ class LeaseBook:
         except Exception:  # noqa: BLE001 — an unreachable Redis must not kill the crawl; retried later
             logger.exception("%s: could not finish lease %s", self.source, lease_id)
             return
-        for key, value in incr.items():
-            self._reported[key] = self._reported.get(key, 0) + value
+        for key, number in incr.items():
+            self._reported[key] = int(self._reported.get(key, 0)) + number
         for key, value in values.items():
             self._reported[key] = value
 
-    def _delta(self) -> tuple[dict[str, int], dict[str, int]]:
+    def _delta(self) -> tuple[dict[str, int], dict[str, int | str]]:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         incr: dict[str, int] = {}
-        values: dict[str, int] = {}
+        values: dict[str, int | str] = {}
         for key, value in stats.items():
-            if isinstance(value, bool):
-                if self._reported.get(key) != int(value):
-                    values[key] = int(value)
+            if isinstance(value, bool | str):  # flags and first-error lines: the last one reported wins
+                value = int(value) if isinstance(value, bool) else value
+                if self._reported.get(key) != value:
+                    values[key] = value
             elif isinstance(value, int):
                 delta = value - self._reported.get(key, 0)
                 if delta:

@@ -8,7 +8,8 @@ retries it against what the first one committed (``Archive._transact``), so it e
 Same text at two URLs at once: "moved" detection reads the reports of the source with that text,
 which no unique key protects. Recording a report page therefore holds a Redis lock named after the
 source and the text's hash, so the second page is recorded after the first and found as a move,
-as a single process would.
+as a single process would. The lock names its worker; a dead worker's lock is taken over as soon
+as its heartbeat has expired.
 
 The run's counts are not written by any one worker: they are summed in Redis and written once by
 the worker that finishes the run (crawler/distributed/finish.py).
@@ -19,12 +20,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Self
 
 from archive.changes import normalise_text, text_hash
+from crawler.distributed.frontier import PREFIX, Frontier
 from crawler.pipelines.archive import ArchivePipeline
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-
-LOCK_SECONDS = 300
 
 
 class DistributedArchivePipeline(ArchivePipeline):
@@ -34,8 +34,10 @@ class DistributedArchivePipeline(ArchivePipeline):
         super().__init__(crawler)
         from scrapy_redis import connection
 
-        self.redis = connection.from_settings(crawler.settings)
-        self.prefix = crawler.settings.get("GOVARCHIVE_FRONTIER_PREFIX", "govarchive")
+        settings = crawler.settings
+        self.frontier = Frontier(connection.from_settings(settings), settings.get("GOVARCHIVE_FRONTIER_PREFIX",
+                                                                                   PREFIX))
+        self.worker = settings.get("GOVARCHIVE_WORKER_ID", "")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -45,11 +47,10 @@ class DistributedArchivePipeline(ArchivePipeline):
         if getattr(function, "__name__", "") != "record_report":
             return await super()._call(function, *args, **kwargs)
         source, _page, report = args[:3]
-        lock = self.redis.lock(f"{self.prefix}:{source}:text:{text_hash(normalise_text(report.text))}",
-                               timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
+        name = f"{source}:text:{text_hash(normalise_text(report.text))}"
 
         def locked(*a: Any, **k: Any) -> Any:
-            with lock:
+            with self.frontier.lock(name, self.worker):
                 return function(*a, **k)
 
         return await super()._call(locked, *args, **kwargs)

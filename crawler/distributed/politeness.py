@@ -32,12 +32,21 @@ if TYPE_CHECKING:
 TOKEN = "govarchive_polite_token"
 BUSY_WAIT_MS = 100  # every slot taken: ask again after this long
 
-# KEYS: slots, gate; ARGV: token, concurrency, delay ms, hold ms → 0 (go) or milliseconds to wait
+# KEYS: slots, gate; ARGV: token (worker|id), concurrency, delay ms, hold ms, busy wait ms, worker key prefix
+# → 0 (go) or milliseconds to wait. Slots of workers without a heartbeat are freed on the spot.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return tonumber(ARGV[5]) end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  for _, token in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    local sep = string.find(token, '|', 1, true)
+    if sep and redis.call('EXISTS', ARGV[6] .. string.sub(token, 1, sep - 1)) == 0 then
+      redis.call('ZREM', KEYS[1], token)
+    end
+  end
+  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return tonumber(ARGV[5]) end
+end
 local gate = tonumber(redis.call('GET', KEYS[2]) or '0')
 if gate > now then return gate - now end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[1])
@@ -73,8 +82,8 @@ class DomainLimiter:
         return [f"{self.prefix}:polite:{host}:slots", f"{self.prefix}:polite:{host}:next"]
 
     def acquire(self, host: str, token: str, *, concurrency: int, delay: float, hold: float) -> int:
-        """0 when ``token`` now holds a slot of ``host``; else milliseconds to wait before asking again."""
-        args = [token, concurrency, int(delay * 1000), int(hold * 1000), BUSY_WAIT_MS]
+        """0 when ``token`` (``worker|id``) now holds a slot of ``host``; else milliseconds to wait."""
+        args = [token, concurrency, int(delay * 1000), int(hold * 1000), BUSY_WAIT_MS, f"{self.prefix}:worker:"]
         return int(self._acquire(keys=self._keys(host), args=args))
 
     def release(self, host: str, token: str) -> None:
@@ -91,9 +100,10 @@ class DomainLimiter:
 class SharedPolitenessMiddleware:
     """Downloader middleware (closest to the network): hold a host's shared slot per request."""
 
-    def __init__(self, crawler: Crawler, limiter: DomainLimiter, concurrency: int, delay: float,
+    def __init__(self, crawler: Crawler, limiter: DomainLimiter, *, worker: str, concurrency: int, delay: float,
                  hold: float, max_pause: float) -> None:
         self.crawler = crawler
+        self.worker = worker
         self.limiter = limiter
         self.concurrency = concurrency
         self.delay = delay
@@ -107,7 +117,7 @@ class SharedPolitenessMiddleware:
         settings = crawler.settings
         limiter = DomainLimiter(connection.from_settings(settings),
                                 settings.get("GOVARCHIVE_FRONTIER_PREFIX", "govarchive"))
-        return cls(crawler, limiter,
+        return cls(crawler, limiter, worker=settings.get("GOVARCHIVE_WORKER_ID", "worker"),
                    concurrency=settings.getint("GOVARCHIVE_SHARED_CONCURRENCY", 2),
                    delay=settings.getfloat("GOVARCHIVE_SHARED_DELAY", 0.25),
                    hold=settings.getfloat("DOWNLOAD_TIMEOUT", 30) + 30,
@@ -119,7 +129,7 @@ class SharedPolitenessMiddleware:
             return
         from twisted.internet import reactor, task
 
-        token = uuid.uuid4().hex
+        token = f"{self.worker}|{uuid.uuid4().hex}"
         waited = 0
         while (wait_ms := self.limiter.acquire(host, token, concurrency=self.concurrency, delay=self.delay,
                                                 hold=self.hold)) > 0:
