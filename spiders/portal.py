@@ -8,6 +8,7 @@ or when the listing no longer shows them. It yields items; pipelines extract and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -22,12 +23,14 @@ from scrapy.http import FormRequest, Request, Response, TextResponse
 
 from archive.records import FetchedPage
 from crawler.discovery import (
+    HanwebPlan,
     Link,
     canonical_url,
     column_prefix,
     extract_links,
-    hanweb_pages,
+    hanweb_plan,
     hanweb_record_count,
+    hanweb_total,
     host_allowed,
     is_page_url,
     is_soft_404,
@@ -268,15 +271,15 @@ class GovPortalSpider(scrapy.Spider):
         # pagination: follow a page's numbered/next links only while pages bring new links
         pages = list_pages(text, url, links, self.max_list_pages)
         if new_links or depth == 0:
-            for page in pages:
-                if request := self._list_request(page, depth + 1):
+            for page in pages:  # pages of one list are siblings: the depth counts columns, not pages
+                if request := self._list_request(page, depth):
                     yield request
         for link in links:
             if (looks_like_column(link.url, self.starts) and link.url not in pages
                     and (request := self._list_request(link.url, depth + 1))):
                 yield request
-        if "datastore" in text or "dataproxy.jsp" in text:
-            yield from self._hanweb_requests(text, url, depth)
+        if ("datastore" in text or "dataproxy.jsp" in text) and (plan := hanweb_plan(text, url)) is not None:
+            yield from self._hanweb_requests(plan, hanweb_record_count(text), url, depth)
         if (form := search_form(text, url)) is not None:
             self.search_forms.append(form.url(SEARCH_KEYWORD))
         if not matched and not pages and looks_js_only_list(text, links):
@@ -300,12 +303,12 @@ class GovPortalSpider(scrapy.Spider):
         self._inc("discovery/report_links", matched)
         return matched, out
 
-    def _hanweb_requests(self, text: str, url: str, depth: int) -> Iterator[Request]:
-        seen = hanweb_record_count(text)
-        for page in hanweb_pages(text, url, self.max_list_pages, records_seen=seen):
-            request = self._listing_request(page.url, kind="hanweb", depth=depth + 1, callback=self.parse_hanweb,
+    def _hanweb_requests(self, plan: HanwebPlan, after: int, url: str, depth: int) -> Iterator[Request]:
+        for page in plan.pages(after, self.max_list_pages):
+            request = self._listing_request(page.url, kind="hanweb", depth=depth, callback=self.parse_hanweb,
                                             formdata=page.formdata, origin=url)
             if request is not None:
+                request.meta["govarchive_hanweb"] = (plan, int(page.url.split("endrecord=")[1].split("&")[0]))
                 yield request
 
     def parse_hanweb(self, response: Response) -> Iterator[Any]:
@@ -314,7 +317,15 @@ class GovPortalSpider(scrapy.Spider):
             links = extract_links(text, response.url)
             for link in links:
                 self.link_seen.add(link.url)
+                if len(link.title) > len(self.link_titles.get(link.url, "")):
+                    self.link_titles[link.url] = link.title
             yield from self._report_links(links)[1]
+            plan, end = response.meta.get("govarchive_hanweb", (None, 0))
+            if plan is not None and plan.total is None and hanweb_record_count(text):
+                # the column page did not say how many records there are: the answer may, else go on
+                plan = dataclasses.replace(plan, total=hanweb_total(text))
+                origin = response.meta.get("govarchive_origin") or response.url
+                yield from self._hanweb_requests(plan, end, origin, response.meta.get("govarchive_depth", 0))
         yield from self._maybe_finish()
 
     def _script_lists(self, response: Response, text: str, url: str, depth: int) -> Iterator[Request]:
@@ -434,10 +445,14 @@ class GovPortalSpider(scrapy.Spider):
         self.listing_done = True
         complete = self.listing_ok and not self.listing_truncated
         self.crawler.stats.set_value("discovery/listing_complete", complete)  # type: ignore[union-attr]
-        for url in sorted(self.sitemap_candidates - set(self.listed)):
+        list_pages = {key.split("#", 1)[0] for key in self.list_seen} | set(self.starts)
+        for url in sorted(self.sitemap_candidates - set(self.listed) - list_pages):
             title = self.link_titles.get(url)
             if title is not None and not self.source.title_matches(title):
                 continue  # the listing showed it under a title that is not a report's
+            if title is None and self.session.check_only:
+                self._inc("discovery/sitemap_unconfirmed")
+                continue  # only a fetch would tell; a check fetches nothing
             if request := self._report_request(url, title or "", reason="sitemap"):
                 yield request
         if self.session.check_only:

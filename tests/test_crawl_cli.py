@@ -56,3 +56,28 @@ def test_plain_scrapy_commands_work_from_the_repository(portal_world: Any, tmp_p
                              cwd=REPO, env=crawl_env(home), capture_output=True, text=True, timeout=180)
     assert crawled.returncode == 0, crawled.stderr
     assert set(archived(home)) == report_urls(portal_world, ["table"])
+
+
+@pytest.mark.slow
+def test_discovery_finds_every_report_link_in_long_lists(tmp_path: Path) -> None:
+    """Hundreds of reports per column: TRS pages, jpage groups, numbered pages, JSON pages."""
+    from govarchive.portal import PortalServer
+
+    server = PortalServer(port=0, scale=150).start()
+    try:
+        world = server.world()
+        home = tmp_path / "home"
+        install_sources(home, world_sources(world, ["trs", "hanweb", "ucap", "table", "jsonlist"]))
+        for family in ("trs", "hanweb", "ucap", "table", "jsonlist"):
+            done = subprocess.run(
+                [sys.executable, "-m", "crawler.runner", "--check", "--json", f"demo-{family}"],
+                cwd=REPO, env=crawl_env(home), capture_output=True, text=True, timeout=180,
+            )
+            assert done.returncode == 0, done.stderr
+            result = json.loads(done.stdout)
+            expected = report_urls(world, [family])
+            assert len(expected) == 150
+            assert {r["url"] for r in result["reports"]} == expected, family
+            assert result["listing_complete"] is True
+    finally:
+        server.stop()

@@ -80,6 +80,33 @@ def test_trs_page_scripts_name_every_list_page() -> None:
     assert script_pages("var countPage = 3;var currentPage = 0;", BASE, limit=200)[-1].endswith("index_2.html")
 
 
+def test_jpage_script_gives_total_group_and_form() -> None:
+    html = """<div id="7716293"><script type="text/xml"><datastore><recordset>
+      <record><![CDATA[<li><a href="/art/2025/1/1/art_9_1.html">a</a></li>]]></record>
+      </recordset></datastore></script></div>
+      <script>var re = /<record><!\\[CDATA\\[([\\s\\S]*?)\\]\\]><\\/record>/g;
+      var total = 130, perPage = 20, groupSize = 60, page = 1;
+      x.open("POST", "/module/web/jpage/dataproxy.jsp?startrecord=" + start + "&endrecord=" + end);
+      x.send("col=1&amp;appid=1&amp;webid=3185&amp;columnid=1229673407&amp;unitid=7716293");</script>"""
+    assert hanweb_record_count(html) == 1  # the regular expression in the script is not a record
+    pages = hanweb_pages(html, "http://h.gov.cn/col/col1229673407/index.html", limit=50, records_seen=1)
+    assert [p.url.split("?")[1] for p in pages] == [
+        "startrecord=2&endrecord=61&perpage=20",
+        "startrecord=62&endrecord=121&perpage=20",
+        "startrecord=122&endrecord=130&perpage=20",
+    ]
+    assert pages[0].formdata["webid"] == "3185" and pages[0].formdata["columnid"] == "1229673407"
+
+
+def test_a_stated_page_count_gives_every_page() -> None:
+    url = "http://www.xsbn.gov.cn/101.news.list.dhtml?cat_id=2107"
+    html = """共24页&nbsp;当前第1页 首页 上一页 <a href="101.news.list.dhtml?cat_id=2107&amp;page=2">下一页</a>
+      <a href="101.news.list.dhtml?cat_id=2107&amp;page=24">尾页</a>"""
+    pages = list_pages(html, url, extract_links(html, url), limit=200)
+    assert sorted(pages) == sorted(f"http://www.xsbn.gov.cn/101.news.list.dhtml?cat_id=2107&page={n}" for n in range(2, 25))
+    assert len(list_pages(html, url, extract_links(html, url), limit=10)) == 10
+
+
 def test_next_links_and_numbered_pages_are_pagination() -> None:
     url = "http://www.bjmy.gov.cn/zfxxgk/list.jsp?cat_id=7&cur_page=1"
     html = """<a href="list.jsp?cat_id=7&cur_page=2">2</a> <a href="list.jsp?cat_id=7&cur_page=3">3</a>

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from .links import Link, best_title, expand_cdata, extract_links
 from .pages import CHALLENGE, classify_challenge, is_soft_404, looks_challenged, looks_js_only_list
-from .pagination import FormPage, hanweb_pages, hanweb_record_count, link_pages, list_pages, script_pages
+from .pagination import (
+    FormPage,
+    HanwebPlan,
+    counted_pages,
+    hanweb_pages,
+    hanweb_plan,
+    hanweb_record_count,
+    hanweb_total,
+    link_pages,
+    list_pages,
+    script_pages,
+)
 from .scripts import JsonList, json_endpoints, parse_json_list
 from .sitemap import SearchForm, robots_sitemaps, search_form, sitemap_urls
 from .urls import (
@@ -24,7 +35,7 @@ from .urls import (
 )
 
 __all__ = [
-    "CHALLENGE", "FormPage", "JsonList", "Link", "SearchForm", "best_title", "canonical_url",
+    "CHALLENGE", "FormPage", "HanwebPlan", "counted_pages", "hanweb_plan", "hanweb_total", "JsonList", "Link", "SearchForm", "best_title", "canonical_url",
     "classify_challenge", "column_prefix", "expand_cdata", "extension", "extract_links",
     "hanweb_pages", "hanweb_record_count", "host_allowed", "is_attachment_url", "is_page_url",
     "is_soft_404", "is_trap", "looks_challenged", "json_endpoints", "link_pages", "list_pages", "looks_js_only_list",
