@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from tests.crawl_support import ArchivedReport, archived, install_sources, run_crawl, start_crawl, world_sources
+from tests.crawl_support import (
+    ArchivedReport,
+    archived,
+    install_sources,
+    run_crawl,
+    start_crawl,
+    world_sources,
+)
 
 pytestmark = pytest.mark.slow
 
