@@ -73,3 +73,14 @@ def test_console_script_runs_as_module(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert '"catalog"' in completed.stdout
+
+
+def test_an_unreachable_catalog_is_one_line_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVARCHIVE_CATALOG__URL", "postgresql+psycopg://u:pw@127.0.0.1:1/none")
+    result = run_cli(capsys, "--home", str(tmp_path), "reports", "list")
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert "pw@" not in result.err
+    assert len(result.err.strip().splitlines()) == 1

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from archive.errors import ArchiveError
 from govarchive import __version__
 from govarchive.config import ConfigError
 
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     except CommandError as exc:
         err_console.print(f"error: {exc.message}", markup=False)
         sys.exit(exc.code)
-    except ConfigError as exc:
+    except (ConfigError, ArchiveError) as exc:
         err_console.print(f"error: {exc}", markup=False)
         sys.exit(1)
     except BrokenPipeError:
