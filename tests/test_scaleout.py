@@ -80,13 +80,18 @@ class Deployment:
                                     "secret_access_key": self.seaweedfs.secret_access_key},
                              worker={"redis_url": self.redis_url})
 
-    def start_worker(self, idle_timeout: float = 6) -> subprocess.Popen[str]:
+    def start_worker(self, idle_timeout: float = 120) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [sys.executable, "-m", "govarchive", "worker", "--json", "--idle-timeout", str(idle_timeout)],
             cwd=REPO, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def wait_workers(self, count: int, timeout: float = 60) -> None:
         wait_for(lambda: len(self.frontier.workers()) >= count, timeout, f"{count} worker heartbeats")
+
+    def wait_run(self, run_id: int, timeout: float = 180) -> CrawlRun:
+        """The crawl run once a worker has closed it."""
+        return wait_for(lambda: (run := self.run(run_id)).status != "running" and run, timeout, f"run {run_id}",
+                        every=0.2)
 
     def run(self, run_id: int) -> CrawlRun:
         engine = create_engine(self.catalog_url)
@@ -108,14 +113,16 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, every: flo
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-def finish(process: subprocess.Popen[str], timeout: float = 180) -> tuple[int, str, str]:
+def stop(process: subprocess.Popen[str], timeout: float = 60) -> tuple[int, dict[str, Any], str]:
+    """SIGTERM (a worker stops taking work and hands back what it holds); its exit code and report."""
+    process.send_signal(signal.SIGTERM)
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         out, err = process.communicate()
         raise AssertionError(f"worker did not stop: {err[-2000:]}") from None
-    return process.returncode, out, err
+    return process.returncode, json.loads(out) if out.strip() else {}, err
 
 
 def logical_archive(catalog_url: str) -> dict[str, tuple[str, str | None, int, str]]:
@@ -162,18 +169,17 @@ def test_two_workers_fetch_every_page_once_and_archive_what_one_process_does(
     portal_world.clear_log()
     queued = queue_run(deployment.settings(), names, trigger="test")
     assert queued["status"] == "queued", queued
-    results = [finish(w) for w in workers]
+    run = deployment.wait_run(queued["run_id"])
+    results = [stop(w) for w in workers]
     assert all(code == 0 for code, _, _ in results), [err[-2000:] for _, _, err in results]
 
     # every page once, and both workers did part of it
     fetches = page_fetches(portal_world)
     assert fetches and max(fetches.values()) == 1, [k for k, n in fetches.items() if n > 1]
-    reports = [json.loads(out) for _, out, _ in results]
-    fetched = [sum(s["fetched"] for s in r["sources"].values()) for r in reports]
+    fetched = [sum(s["fetched"] for s in report["sources"].values()) for _, report, _ in results]
     assert sum(fetched) == len(expected) and all(n > 0 for n in fetched), fetched
 
     # the run is recorded once, with the counts of both workers
-    run = deployment.run(queued["run_id"])
     assert run.status == "ok" and run.finished_at is not None, run
     engine = create_engine(deployment.catalog_url)
     with Session(engine) as db:
@@ -201,7 +207,7 @@ def test_a_killed_worker_loses_nothing(deployment: Deployment, portal_world: Any
 
     workers = {}
     for _ in range(2):
-        process = deployment.start_worker(idle_timeout=8)
+        process = deployment.start_worker()
         workers[process.pid] = process
     deployment.wait_workers(2)
     queued = queue_run(deployment.settings(), names, trigger="test")
@@ -223,11 +229,12 @@ def test_a_killed_worker_loses_nothing(deployment: Deployment, portal_world: Any
     assert victim.returncode == -signal.SIGKILL
 
     (survivor,) = workers.values()
-    code, _, err = finish(survivor)
-    assert code == 0, err[-2000:]
-    assert sum(frontier.recovered(name) for name in names) >= len(unfinished)  # back into the queue
+    run = deployment.wait_run(queued["run_id"])
+    code, report, err = stop(survivor)
+    assert code == 0 and report["reason"] == "signal", err[-2000:]
+    assert report["recovered"] >= len(unfinished)  # the survivor put the dead worker's requests back
+    assert sum(frontier.recovered(name) for name in names) >= len(unfinished)
 
-    run = deployment.run(queued["run_id"])
     assert run.status == "ok", (run.status, run.error)
     archived = logical_archive(deployment.catalog_url)
     assert set(archived) == expected  # nothing lost

@@ -172,3 +172,12 @@ def test_without_redis_crawl_and_worker_say_so_in_one_line(tmp_path: Path) -> No
         assert done.returncode == 1, done.stderr
         assert "cannot reach Redis at redis://127.0.0.1:1/0" in done.stderr
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_worker_with_nothing_to_do_exits_after_its_idle_timeout(tmp_path: Path, redis_url: str) -> None:
+    import json
+
+    done = _govarchive(tmp_path, "worker", "--json", "--idle-timeout", "1", redis_url=redis_url)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["reason"] == "idle" and report["sources"] == {} and report["finished_runs"] == []

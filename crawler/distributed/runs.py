@@ -12,7 +12,6 @@ source's summed counters into the run, and the last source of the run closes the
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -82,7 +81,8 @@ def queue_run(settings: Settings, names: Iterable[str], *, trigger: str = "cli",
 
     definitions = resolve_sources(settings, names, all_sources=all_sources, extra=extra_sources)
     frontier = connect_frontier(settings.worker.redis_url)
-    archive = settings_archive(settings)
+    with frontier.redis.lock(frontier.key("lock", "catalog-init"), timeout=300, blocking_timeout=300):
+        archive = settings_archive(settings)
     for d in definitions:
         archive.ensure_source(d.name, title=d.title, region=d.region, level=d.level,
                               definition=d.model_dump(mode="json"))
@@ -107,7 +107,7 @@ def queue_run(settings: Settings, names: Iterable[str], *, trigger: str = "cli",
     status = "queued" if queued else "failed"
     if not queued:
         archive.finish_run(run_id, status="failed", error="; ".join(f"{e['name']}: {e['error']}" for e in entries))
-    return {"run_id": run_id, "status": status, "sources": entries, "pid": os.getpid()}
+    return {"run_id": run_id, "status": status, "sources": entries}
 
 
 def source_entry(name: str, stats: dict[str, Any]) -> dict[str, Any]:

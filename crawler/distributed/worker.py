@@ -218,10 +218,13 @@ def _setup_logging(settings: Settings, worker_id: str) -> None:
 def run_worker(settings: Settings, sources: Sequence[str] = (), *, idle_timeout: float | None = None) -> WorkerReport:
     """Serve the frontier in this process until it stays empty (once per process: one reactor).
 
-    Raises FrontierUnavailableError when Redis cannot be reached.
+    Raises FrontierUnavailableError when Redis cannot be reached, ArchiveError (one line) when the
+    catalog or the store cannot be opened.
     """
     frontier = connect_frontier(settings.worker.redis_url)
-    archive = settings_archive(settings)
+    # workers started together on a new catalog must not all migrate it at once
+    with frontier.redis.lock(frontier.key("lock", "catalog-init"), timeout=300, blocking_timeout=300):
+        archive = settings_archive(settings)
     worker_id = new_worker_id()
     _setup_logging(settings, worker_id)
     worker = Worker(settings, frontier, archive, sources=sources, worker_id=worker_id,

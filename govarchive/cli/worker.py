@@ -23,12 +23,13 @@ def worker(
 ) -> None:
     """A scale-out crawler worker: take requests from the shared Redis frontier, archive them."""
     settings = get_settings(ctx)
+    from archive.errors import ArchiveError
     from crawler.distributed.runs import FrontierUnavailableError
     from crawler.distributed.worker import run_worker
 
     try:
         report = run_worker(settings, sources or (), idle_timeout=idle_timeout)
-    except FrontierUnavailableError as exc:
+    except (FrontierUnavailableError, ArchiveError) as exc:
         raise CommandError(str(exc)) from None
     if json_:
         emit_json(report.as_dict())
@@ -42,11 +43,12 @@ def worker(
 
 def queue_crawl(settings: Settings, names: Sequence[str], *, all_sources: bool, json_: bool, trigger: str) -> None:
     """``govarchive crawl --distributed``: record the run and seed the frontier; workers do the rest."""
+    from archive.errors import ArchiveError
     from crawler.distributed.runs import FrontierUnavailableError, queue_run
 
     try:
         summary = queue_run(settings, names, trigger=trigger, all_sources=all_sources)
-    except (SourceError, FrontierUnavailableError) as exc:
+    except (SourceError, FrontierUnavailableError, ArchiveError) as exc:
         raise CommandError(str(exc)) from None
     busy = [s for s in summary["sources"] if s["status"] == "busy"]
     if json_:
