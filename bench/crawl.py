@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Crawling"
 FAMILIES = ("trs", "hanweb", "ucap", "table", "jsonlist")
-FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE": "false", "CONCURRENT_PER_DOMAIN": "2"}
+FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE": "false"}
 
 
 def _env(home: Path, **crawl: Any) -> dict[str, str]:
@@ -70,14 +70,15 @@ def full_crawl(home: Path, names: list[str], **crawl: Any) -> tuple[dict[str, An
     return json.loads(out), seconds, rss
 
 
-def bare_crawl(urls: list[str], workdir: Path) -> tuple[dict[str, Any], int]:
+def bare_crawl(urls: list[str], workdir: Path, concurrency: int) -> tuple[dict[str, Any], int]:
     listing = workdir / "urls.json"
     listing.write_text(json.dumps(urls))
-    out, _, rss = _child([sys.executable, __file__, "--bare-child", str(listing)], _env(workdir))
+    out, _, rss = _child([sys.executable, __file__, "--bare-child", str(listing), "--concurrency", str(concurrency)],
+                         _env(workdir))
     return json.loads(out), rss
 
 
-def _bare_child(listing: Path) -> None:
+def _bare_child(listing: Path, concurrency: int) -> None:
     """In the child: fetch every URL with the crawl's politeness, keep nothing."""
     import scrapy
     from scrapy.crawler import CrawlerProcess
@@ -95,7 +96,7 @@ def _bare_child(listing: Path) -> None:
             return None
 
     process = CrawlerProcess({
-        "USER_AGENT": "govarchive-bench/0.1", "ROBOTSTXT_OBEY": True, "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+        "USER_AGENT": "govarchive-bench/0.1", "ROBOTSTXT_OBEY": True, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
         "CONCURRENT_REQUESTS": 16, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "ERROR",
         "TELNETCONSOLE_ENABLED": False, "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     })
@@ -120,10 +121,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scale", type=int, default=400, help="reports per portal family (5 families)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[2, 8],
+                        help="requests per host; the first is the shipped politeness, used for the re-crawls")
     parser.add_argument("--bare-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.bare_child:
-        _bare_child(args.bare_child)
+        _bare_child(args.bare_child, args.concurrency[0])
         return
 
     from govarchive.portal import PortalServer
@@ -134,33 +137,34 @@ def main(argv: Sequence[str] | None = None) -> None:
         world = server.world()
         reports = sum(len(world.expected_reports(f)) for f in FAMILIES)
         non_reports = sum(len(world.non_reports(f)) for f in FAMILIES)
+        rows: list[tuple[int, int, int, float, int, dict[str, Any], int, int]] = []
         with tempfile.TemporaryDirectory(prefix="govarchive-bench-") as tmp:
-            home = Path(tmp) / "home"
-            names = [write_source_file(s, home / "sources").stem for s in portal_sources(world)
-                     if s.name.removeprefix("demo-") in FAMILIES]
-
-            world.clear_log()
-            first, first_wall, first_rss = full_crawl(home, names)
-            first_log = world.request_log
-            new = sum(s["new"] for s in first["sources"])
-            pages = sum(s["requests"] for s in first["sources"])
-            busy = sum(s["elapsed"] for s in first["sources"])
-            urls = [world.base_url + r.path for r in first_log
-                    if r.method == "GET" and r.status == 200 and not r.path.endswith(("robots.txt", "sitemap.xml"))]
-
-            bare, bare_rss = bare_crawl(urls, Path(tmp))
-
-            world.clear_log()
-            again, again_wall, _ = full_crawl(home, names)
-            again_log = world.request_log
-            world.clear_log()
-            recheck, recheck_wall, _ = full_crawl(home, names, RECHECK_HOURS="0")
-            recheck_log = world.request_log
+            for n, concurrency in enumerate(args.concurrency):
+                home = Path(tmp) / f"home-{concurrency}"
+                names = [write_source_file(s, home / "sources").stem for s in portal_sources(world)
+                         if s.name.removeprefix("demo-") in FAMILIES]
+                world.clear_log()
+                first, first_wall, first_rss = full_crawl(home, names, CONCURRENT_PER_DOMAIN=concurrency)
+                log = world.request_log
+                new = sum(s["new"] for s in first["sources"])
+                pages = sum(s["requests"] for s in first["sources"])
+                busy = sum(s["elapsed"] for s in first["sources"])
+                urls = [world.base_url + r.path for r in log if r.method == "GET" and r.status == 200
+                        and not r.path.endswith(("robots.txt", "sitemap.xml"))]
+                bare, bare_rss = bare_crawl(urls, Path(tmp), concurrency)
+                rows.append((concurrency, pages, new, pages / busy, first_rss, bare, bare_rss, len(urls)))
+                if n == 0:
+                    first_log, first_new, first_wall0 = log, new, first_wall
+                    world.clear_log()
+                    again, again_wall, _ = full_crawl(home, names, CONCURRENT_PER_DOMAIN=concurrency)
+                    again_log = world.request_log
+                    world.clear_log()
+                    recheck, recheck_wall, _ = full_crawl(home, names, CONCURRENT_PER_DOMAIN=concurrency,
+                                                          RECHECK_HOURS="0")
+                    recheck_log = world.request_log
     finally:
         server.stop()
 
-    full_rate = pages / busy
-    bare_rate = bare["responses"] / bare["elapsed"]
     report_set = {r.url for f in FAMILIES for r in world.expected_reports(f)}
 
     def report_gets(log: list[Any]) -> tuple[int, int, int]:
@@ -170,27 +174,34 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     again_reports = report_gets(again_log)
     recheck_reports = report_gets(recheck_log)
+    lines = []
+    for concurrency, pages, new, full_rate, rss, bare, bare_rss, _ in rows:
+        bare_rate = bare["responses"] / bare["elapsed"]
+        lines.append(f"| {concurrency} | full pipeline, first crawl | {pages:,} | {new:,} | {full_rate:,.1f} | "
+                     f"{rss / 1e6:,.0f} MB | **{full_rate / bare_rate:.2f}** |")
+        lines.append(f"| {concurrency} | bare Scrapy spider, same URLs | {bare['responses']:,} | — | {bare_rate:,.1f} | "
+                     f"{bare_rss / 1e6:,.0f} MB | |")
+    table = "\n".join(lines)
     load = os.getloadavg()[0]
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = f"""
 Measured {now} on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load average {load:.1f} at the end (shared machine: absolute rates vary; the ratio is what to compare). Command: `.venv/bin/python bench/crawl.py --scale {args.scale}`.
 
-Simulated portal (`govarchive.portal`, served from the benchmark process on loopback): {len(FAMILIES)} template families ({", ".join(FAMILIES)}), {reports:,} reports and {non_reports:,} non-report items in their columns. Politeness as shipped except the delay: 2 concurrent requests per host, no download delay, AutoThrottle off, robots.txt obeyed; the five sources share one host, so they run one after another. Full pipeline: discovery, fetch, extraction (with PDF/DOCX attachments), archive into a SQLite catalog and a folder object store (WARC captures, texts, diffs). Bare spider: a plain Scrapy spider that requests the same {len(urls):,} URLs the full crawl fetched (list pages, report pages, attachments) and keeps nothing.
+Simulated portal (`govarchive.portal`, served from the benchmark process on loopback): {len(FAMILIES)} template families ({", ".join(FAMILIES)}), {reports:,} reports and {non_reports:,} non-report items in their columns. Politeness as shipped except the delay: N concurrent requests per host (2 is the default), no download delay, AutoThrottle off, robots.txt obeyed; the five sources share one host, so they run one after another. Full pipeline: discovery, fetch, extraction (with PDF/DOCX attachments), archive into a SQLite catalog and a folder object store (WARC captures, texts, diffs). Bare spider: a plain Scrapy spider (same asyncio reactor) that requests the same URLs the full crawl fetched (list pages, report pages, attachments) and keeps nothing.
 
-| crawl | requests | reports archived | pages/s | peak memory |
-|---|---|---|---|---|
-| full pipeline, first crawl | {pages:,} | {new:,} | {full_rate:,.1f} | {first_rss / 1e6:,.0f} MB |
-| bare Scrapy spider, same URLs | {bare["responses"]:,} | — | {bare_rate:,.1f} | {bare_rss / 1e6:,.0f} MB |
+| per host | crawl | requests | reports archived | pages/s | peak memory | full / bare |
+|---|---|---|---|---|---|---|
+{table}
 
-Full pipeline / bare spider: **{full_rate / bare_rate:.2f}** (goal ≥ 0.7). Pages/s: responses divided by the seconds the crawlers ran (Scrapy's `elapsed_time_seconds`, summed over the sources); process start-up not included (whole first run: {first_wall:.1f} s wall).
+Goal: full / bare ≥ 0.7. Pages/s: responses divided by the seconds the crawlers ran (Scrapy's `elapsed_time_seconds`, summed over the sources); process start-up not included (whole first run at {args.concurrency[0]} per host: {first_wall0:.1f} s wall). Loopback answers take tens of milliseconds under Scrapy here (one connection per request to the portal's HTTP/1.0 server), so at 2 per host both crawls wait on the network and the pipeline's extraction and archiving run in those waits; more per host shows the pipeline's own cost.
 
 | re-crawl of the unchanged portal | requests | report pages fetched | of them conditional | answered 304 | new / changed |
 |---|---|---|---|---|---|
-| first crawl (for reference) | {len(first_log):,} | {report_gets(first_log)[0]:,} | {report_gets(first_log)[1]:,} | {report_gets(first_log)[2]:,} | {new:,} / 0 |
+| first crawl (for reference) | {len(first_log):,} | {report_gets(first_log)[0]:,} | {report_gets(first_log)[1]:,} | {report_gets(first_log)[2]:,} | {first_new:,} / 0 |
 | right after, reports on their 24 h cadence | {len(again_log):,} | {again_reports[0]:,} | {again_reports[1]:,} | {again_reports[2]:,} | {sum(s["new"] for s in again["sources"])} / {sum(s["changed"] for s in again["sources"])} |
 | right after, every known report re-checked | {len(recheck_log):,} | {recheck_reports[0]:,} | {recheck_reports[1]:,} | {recheck_reports[2]:,} | {sum(s["new"] for s in recheck["sources"])} / {sum(s["changed"] for s in recheck["sources"])} |
 
-Requests as the portal logged them (robots.txt and sitemap included). The Ucap family sends no ETag or Last-Modified (its pages carry a view counter), so its reports can only be re-checked with full GETs; the archive then finds their text unchanged. Wall time of the two re-crawls: {again_wall:.1f} s and {recheck_wall:.1f} s.
+Requests as the portal logged them (robots.txt and sitemap included). The Ucap family sends no ETag or Last-Modified (its pages carry a view counter), so its reports can only be re-checked with full GETs; the archive then finds their text unchanged. Re-crawls at {args.concurrency[0]} per host; wall time {again_wall:.1f} s and {recheck_wall:.1f} s.
 """
     print(body)
     if not args.no_write:

@@ -54,23 +54,10 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def robots_site() -> Iterator[_Site]:
-    """A small portal whose robots.txt forbids /private/, where one of two reports lives."""
+def _serve(pages: dict[str, tuple[int, bytes]]) -> Iterator[_Site]:
     server = _Site(("127.0.0.1", 0), _Handler)
     server.seen = []
-    listing = (
-        '<html><head><meta charset="utf-8"></head><body><ul class="list">'
-        '<li><a href="/col/public/r1.html">某县2024年法治政府建设情况报告</a></li>'
-        '<li><a href="/private/r2.html">某县2023年法治政府建设情况报告</a></li>'
-        "</ul></body></html>"
-    ).encode()
-    server.pages = {
-        "/robots.txt": (200, b"User-agent: *\nDisallow: /private/\n"),
-        "/col/index.html": (200, listing),
-        "/col/public/r1.html": (200, _report_page("某县2024年法治政府建设情况报告")),
-        "/private/r2.html": (200, _report_page("某县2023年法治政府建设情况报告")),
-    }
+    server.pages = pages
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -78,6 +65,23 @@ def robots_site() -> Iterator[_Site]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def robots_site() -> Iterator[_Site]:
+    """A small portal whose robots.txt forbids /private/, where one of two reports lives."""
+    listing = (
+        '<html><head><meta charset="utf-8"></head><body><ul class="list">'
+        '<li><a href="/col/public/r1.html">某县2024年法治政府建设情况报告</a></li>'
+        '<li><a href="/private/r2.html">某县2023年法治政府建设情况报告</a></li>'
+        "</ul></body></html>"
+    ).encode()
+    yield from _serve({
+        "/robots.txt": (200, b"User-agent: *\nDisallow: /private/\n"),
+        "/col/index.html": (200, listing),
+        "/col/public/r1.html": (200, _report_page("某县2024年法治政府建设情况报告")),
+        "/private/r2.html": (200, _report_page("某县2023年法治政府建设情况报告")),
+    })
 
 
 def test_robots_txt_is_obeyed(robots_site: _Site, tmp_path: Path) -> None:
@@ -167,3 +171,31 @@ def test_challenge_without_the_browser_is_blocked_not_archived(portal_world: Any
     statuses = [r.status for r in portal_world.request_log if r.family == "challenge"]
     assert statuses and set(statuses) == {412}
     assert len(statuses) <= 1 + len(before)  # each page asked once: no retry loop
+
+
+@pytest.mark.browser
+def test_a_list_only_javascript_can_read_is_rendered(tmp_path: Path) -> None:
+    """The list's data URL is assembled by the script, so only running it finds the reports."""
+    listing = (
+        '<html><head><meta charset="utf-8"></head><body><h2>法治政府建设年度报告</h2><ul id="items" class="list"></ul>'
+        '<script>var base = "/da" + "ta/";'
+        'fetch(base + "items" + ".js").then(function (r) { return r.json(); }).then(function (items) {'
+        ' document.getElementById("items").innerHTML = items.map(function (i) {'
+        ' return \'<li><a href="\' + i.u + \'">\' + i.t + "</a></li>"; }).join(""); });</script></body></html>'
+    ).encode()
+    items = '[{"u": "/col/r1.html", "t": "某县2024年法治政府建设情况报告"}, {"u": "/col/n1.html", "t": "某县2024年政府信息公开工作年度报告"}]'
+    for site in _serve({
+        "/robots.txt": (200, b"User-agent: *\nAllow: /\n"),
+        "/col/index.html": (200, listing),
+        "/data/items.js": (200, items.encode()),
+        "/col/r1.html": (200, _report_page("某县2024年法治政府建设情况报告")),
+        "/col/n1.html": (200, _report_page("某县2024年政府信息公开工作年度报告")),
+    }):
+        home = tmp_path / "home"
+        base = f"http://127.0.0.1:{site.server_address[1]}"
+        names = install_sources(home, [SourceDefinition(name="jsonly", start_urls=[f"{base}/col/index.html"])])
+        result = run_crawl(home, names)
+        assert result.code == 0, result.stderr
+        assert "/data/items.js" in site.seen  # fetched by the page's own script, in the browser
+        assert set(archived(home)) == {f"{base}/col/r1.html"}
+        assert "/col/n1.html" not in site.seen  # not a report by its title: never fetched
