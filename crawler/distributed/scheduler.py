@@ -21,6 +21,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any, Self
 
+from redis.exceptions import RedisError
 from scrapy.utils.request import request_from_dict
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
@@ -141,8 +142,8 @@ class FrontierScheduler(Scheduler):
             return
         try:
             request = self._pop()
-        except Exception:  # noqa: BLE001 — Redis away for a moment: try again at the next tick
-            logger.warning("%s: frontier unreachable", self.source, exc_info=True)
+        except RedisError:  # away for a moment: try again at the next tick
+            logger.warning("%s: frontier unreachable", self.source)
             return
         if request is not None:
             engine.crawl(request)
@@ -157,12 +158,19 @@ class FrontierScheduler(Scheduler):
                 self.stats.inc_value("scheduler/enqueued/local")
             return True
         data = encode_request(request.to_dict(spider=self.spider))
-        if request.dont_filter:
-            self.frontier.push(self.source, data, request.priority)
-        elif not self.frontier.push_unseen(self.source, int(run_id), self.df.request_fingerprint(request), data,
-                                           request.priority):
-            self.df.log(request, self.spider)
-            return False
+        try:
+            if request.dont_filter:
+                self.frontier.push(self.source, data, request.priority)
+            elif not self.frontier.push_unseen(self.source, int(run_id), self.df.request_fingerprint(request),
+                                               data, request.priority):
+                self.df.log(request, self.spider)
+                return False
+        except RedisError:
+            # Redis away: this worker fetches it itself (should it die too, the seed's lease brings
+            # the listing, and with it this request, back)
+            logger.warning("%s: frontier unreachable, keeping %s here", self.source, request.url)
+            heapq.heappush(self._local, (-request.priority, next(self._order), request))
+            return True
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
@@ -170,7 +178,11 @@ class FrontierScheduler(Scheduler):
     def next_request(self) -> Request | None:
         if self._local:
             return heapq.heappop(self._local)[2]
-        request = self._pop()
+        try:
+            request = self._pop()
+        except RedisError:
+            logger.warning("%s: frontier unreachable", self.source)
+            return None
         if request is not None and self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
@@ -203,7 +215,7 @@ class FrontierScheduler(Scheduler):
             return True
         try:
             return self.frontier.queued(self.source) > 0
-        except Exception:  # noqa: BLE001
+        except RedisError:
             return False
 
     def __len__(self) -> int:
