@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -243,3 +244,69 @@ def test_a_killed_worker_loses_nothing(deployment: Deployment, portal_world: Any
     with Session(engine) as db:
         assert db.exec(select(func.count()).select_from(Version)).one() == len(expected)  # nothing twice
     engine.dispose()
+
+
+# Concurrent archiving --------------------------------------------------------------------------
+def _page(url: str, text: str, second: int) -> tuple[Any, Any]:
+    import datetime as dt
+
+    from archive.records import ExtractedReport, FetchedPage
+
+    body = f"<html><body><h1>2024年法治政府建设年度报告</h1><p>{text}</p></body></html>".encode()
+    page = FetchedPage(url=url, status=200, headers={"content-type": "text/html; charset=utf-8"}, body=body,
+                       fetched_at=dt.datetime(2025, 3, 1, 8, 0, second, tzinfo=dt.UTC))
+    return page, ExtractedReport(title="2024年法治政府建设年度报告", text=text)
+
+
+def _at_once(*calls: Callable[[], Any]) -> list[Any]:
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_workers_recording_at_once_make_one_report_and_one_version(deployment: Deployment, attempt: int) -> None:
+    """Same URL from two workers (a re-queued lease), and one text at two URLs: no duplicates, not by luck."""
+    from crawler.distributed.runs import settings_archive
+
+    archive = settings_archive(deployment.settings())
+    archive.ensure_source("demo")
+    text = "本年度法治政府建设取得新进展，依法行政水平持续提升，行政复议和应诉工作规范有序。" * 8
+    frontier = deployment.frontier
+    for worker in ("w1", "w2"):
+        frontier.heartbeat(worker, 60)
+
+    # one URL fetched twice (two exchanges, one second apart), recorded at the same moment
+    same = [_page(f"http://portal.test/{attempt}/a.html", text, s) for s in (1, 2)]
+    outcomes = _at_once(*(lambda p=p, r=r: archive.record_report("demo", p, r).outcome for p, r in same))
+    assert sorted(outcomes) == ["new", "unchanged"]
+
+    # one text at two new URLs, each recorded under the workers' text lock, as the pipeline does
+    moved_text = text.replace("本年度", f"第{attempt}次")
+    pages = [_page(f"http://portal.test/{attempt}/{name}.html", moved_text, 3) for name in ("b", "c")]
+
+    def locked(worker: str, page: Any, report: Any) -> str:
+        from archive.changes import normalise_text, text_hash
+
+        with frontier.lock(f"demo:text:{text_hash(normalise_text(report.text))}", worker):
+            return archive.record_report("demo", page, report).outcome
+
+    outcomes = _at_once(*(lambda w=w, p=p: locked(w, *p) for w, p in zip(("w1", "w2"), pages, strict=True)))
+    assert sorted(outcomes) == ["moved", "new"]
+
+    engine = create_engine(deployment.catalog_url)
+    with Session(engine) as db:
+        reports = db.exec(select(Report)).all()
+        versions = db.exec(select(Version)).all()
+    engine.dispose()
+    assert len(reports) == 2 and len(versions) == 2
