@@ -141,9 +141,9 @@ def test_two_workers_share_one_hosts_concurrency_and_delay(frontier: Frontier) -
     assert one.acquire("p", "w2|g", concurrency=8, delay=0, hold=60) > 100_000  # Retry-After holds everyone
 
 
-def _govarchive(home: Path, *args: str, redis_url: str) -> subprocess.CompletedProcess[str]:
+def _govarchive(home: Path, *args: str, redis_url: str, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVARCHIVE_")}
-    env.update(GOVARCHIVE_HOME=str(home), GOVARCHIVE_WORKER__REDIS_URL=redis_url)
+    env.update(GOVARCHIVE_HOME=str(home), GOVARCHIVE_WORKER__REDIS_URL=redis_url, **extra)
     return subprocess.run([sys.executable, "-m", "govarchive", *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=120, check=False)
 
@@ -163,6 +163,12 @@ def test_crawl_distributed_queues_a_run_once_per_source(tmp_path: Path, redis_ur
     assert again.returncode == 1
     assert f"bjmy: run {queued['run_id']} is still in progress" in again.stderr
     assert "Traceback" not in again.stderr
+
+    # what the scheduler's crawl jobs run (`crawl NAME --json`) queues too when worker.distributed is on
+    scheduled = _govarchive(tmp_path, "crawl", "--json", "changzhi", redis_url=redis_url,
+                            GOVARCHIVE_WORKER__DISTRIBUTED="true")
+    assert scheduled.returncode == 0, scheduled.stderr
+    assert json.loads(scheduled.stdout)["status"] == "queued" and "changzhi" in frontier.active_runs()
 
 
 def test_without_redis_crawl_and_worker_say_so_in_one_line(tmp_path: Path) -> None:
