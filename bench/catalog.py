@@ -47,7 +47,7 @@ from archive.storage import BlobStore, FilesystemBlobStore  # noqa: E402
 
 SECTION = "## Catalog and versions"
 BENCHMARKS = ROOT / "docs" / "benchmarks.md"
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[1] / "govarchive" / "portal" / "data" / "seeds"
 VERSIONS_PER_REPORT = 10
 START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 

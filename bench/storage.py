@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--versions", type=int, default=10_000)
     parser.add_argument("--threads", type=int, default=4, help="also run S3 with this many threads")
-    parser.add_argument("--seeds", type=Path, default=Path("/work/shared/seeds"), help="folder of real texts")
+    parser.add_argument("--seeds", type=Path, default=Path(__file__).resolve().parents[1] / "govarchive" / "portal" / "data" / "seeds", help="folder of real texts")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
 
