@@ -33,7 +33,6 @@ from crawler.discovery import (
     hanweb_total,
     host_allowed,
     is_page_url,
-    is_soft_404,
     is_trap,
     json_endpoints,
     list_pages,
@@ -516,9 +515,7 @@ class GovPortalSpider(scrapy.Spider):
             yield PageOutcome("blocked", source, page, known)
         elif response.status == 304:
             yield PageOutcome("not_modified", source, page, known)
-        elif response.status in (404, 410) or (
-            response.status == 200 and isinstance(response, TextResponse) and is_soft_404(response.text)
-        ):
+        elif response.status in (404, 410):  # a 200 saying 该信息不存在 is caught after extraction
             if known:
                 yield PageOutcome("missing", source, page, known)
             else:
