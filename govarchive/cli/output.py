@@ -16,7 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-console = Console(highlight=False, soft_wrap=True)
+# Piped output (grep, less, a log) gets a wide page instead of rich's default 80 columns.
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_FAILURE = 1
@@ -67,7 +68,7 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: st
     """A short plain table for humans."""
     table = Table(title=title, show_edge=False, header_style="bold")
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*("" if cell is None else str(cell) for cell in row))
     console.print(table)
