@@ -221,7 +221,8 @@ class GovPortalSpider(scrapy.Spider):
         self._inc(f"fetch/{reason}")
         meta = {"govarchive_kind": "report", "govarchive_url": url, "govarchive_title": title,
                 "govarchive_known": known is not None, "handle_httpstatus_list": REPORT_STATUSES}
-        meta.update(self._render_meta())
+        if not headers:  # a conditional re-check goes plainly; only a changed page needs the browser
+            meta.update(self._render_meta())
         return Request(url, headers=headers, callback=self.parse_report, errback=self.report_failed, meta=meta,
                        dont_filter=True, priority=0 if reason == "listed" else -5)
 
@@ -520,6 +521,13 @@ class GovPortalSpider(scrapy.Spider):
                 yield PageOutcome("missing", source, page, known)
             else:
                 self._inc("report/dead_link")
+        elif 200 <= response.status < 300 and self.source.render == "always" and not response.meta.get(RENDERED):
+            # the conditional re-check found a change: read the page as the browser shows it
+            request = response.request
+            if request is not None:
+                plain = request.replace(headers={k: v for k, v in request.headers.items()
+                                                 if k.lower() not in (b"if-none-match", b"if-modified-since")})
+                yield self._to_browser(plain)
         elif 200 <= response.status < 300:
             yield ReportPage(source, page, response.meta.get("govarchive_title", ""), known)
         else:

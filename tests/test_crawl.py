@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli_helpers import run_cli
 from tests.crawl_support import (
     archived,
     install_sources,
@@ -62,6 +63,19 @@ def test_first_crawl_archives_every_report_and_nothing_else(crawled: tuple[Any, 
     # the report pages' titles are the reports' own
     titles = {r.url: r.title for r in world.expected_reports()}
     assert all(reports[url].title == titles[url] for url in expected)
+
+
+def test_sources_show_and_list_tell_the_last_run(crawled: tuple[Any, Path, Any],
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    _, home, result = crawled
+    shown = run_cli(capsys, "--home", str(home), "sources", "show", "demo-trs", "--json")
+    assert shown.code == 0, shown.err
+    doc = shown.json()
+    assert doc["last_run_status"] == "ok" and doc["reports"] == 8
+    assert doc["last_run"]["id"] == result.summary["run_id"]
+    listed = {r["name"]: r for r in run_cli(capsys, "--home", str(home), "sources", "list", "--json").json()}
+    assert listed["demo-challenge"]["last_run_status"] == "ok"
+    assert listed["cqjb"]["last_run_status"] is None  # a built-in source never crawled here
 
 
 def test_recrawl_fetches_no_report_page_it_could_ask_conditionally(crawled: tuple[Any, Path, Any]) -> None:

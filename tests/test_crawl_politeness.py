@@ -199,3 +199,18 @@ def test_a_list_only_javascript_can_read_is_rendered(tmp_path: Path) -> None:
         assert "/data/items.js" in site.seen  # fetched by the page's own script, in the browser
         assert set(archived(home)) == {f"{base}/col/r1.html"}
         assert "/col/n1.html" not in site.seen  # not a report by its title: never fetched
+
+
+@pytest.mark.browser
+def test_render_always_sends_every_page_through_the_browser(portal_world: Any, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    names = install_sources(home, world_sources(portal_world, ["table"], render="always"))
+    first = run_crawl(home, names, {"recheck_hours": 0})
+    assert first.code == 0, first.stderr
+    assert set(archived(home)) == report_urls(portal_world, ["table"])
+    portal_world.clear_log()
+    again = run_crawl(home, names, {"recheck_hours": 0})
+    assert again.code == 0, again.stderr
+    assert again.total("new") == 0 and again.total("changed") == 0
+    pages = [r for r in portal_world.request_log if portal_world.base_url + r.path in report_urls(portal_world)]
+    assert pages and all(r.if_none_match or r.if_modified_since for r in pages)  # re-checks ask conditionally, plainly

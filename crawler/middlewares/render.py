@@ -129,20 +129,46 @@ def browser_request(request: Request, timeout: float, user_agent: str | None = N
 
 
 async def browser_headers(*, browser_type_name: str, playwright_request: Any, scrapy_request_data: dict) -> dict[str, str]:
-    """The browser's own headers (its cookies included), with our User-Agent."""
+    """The browser's own headers (its cookies included), with our User-Agent.
+
+    Never conditional: a browser navigation answered 304 has nothing to show and may hang until
+    its timeout, so conditional re-checks are plain requests (see the spider)."""
     headers: dict[str, str] = await playwright_request.all_headers()
     scrapy_headers = scrapy_request_data["headers"].to_unicode_dict()
     if agent := scrapy_headers.get("user-agent") or scrapy_headers.get("User-Agent"):
         headers["user-agent"] = agent
-    for name in ("if-none-match", "if-modified-since"):
-        if playwright_request.is_navigation_request() and (value := scrapy_headers.get(name)):
-            headers[name] = value
     return headers
 
 
+_SITE_OF: Any = None
+
+
+def _site(url: str) -> str:
+    """The registered domain of a URL (``www.cqjb.gov.cn`` → ``cqjb.gov.cn``), offline."""
+    global _SITE_OF
+    if _SITE_OF is None:
+        from tldextract import TLDExtract
+
+        _SITE_OF = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
+    host = urlsplit(url).hostname or ""
+    parts = _SITE_OF(host)
+    return parts.top_domain_under_public_suffix if parts.domain and parts.suffix else host
+
+
 async def abort_heavy_request(request: Any) -> bool:
-    """Images, fonts and media are never needed to read a page."""
-    return request.resource_type in ("image", "media", "font")
+    """Images, fonts and media are never needed to read a page, nor third-party scripts
+    (counters, share buttons, the 找错 widget): they only slow the page down or hang it."""
+    if request.resource_type in ("image", "media", "font"):
+        return True
+    if request.is_navigation_request():
+        return False
+    try:
+        page_url = request.frame.url
+    except Exception:  # noqa: BLE001 — a detached frame: let the request be
+        return False
+    if not page_url.startswith("http"):
+        return False
+    return _site(request.url) != _site(page_url)
 
 
 class ChallengeCookiesMiddleware:
