@@ -130,16 +130,19 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
         live = Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=False)
-        tasks = {c: live.add_task(d.name) for c, d in zip(crawlers, definitions, strict=True)}
+        tasks = {c: (live.add_task(f"{d.name}: waiting"), d.name) for c, d in zip(crawlers, definitions, strict=True)}
 
         def refresh() -> None:
-            for crawler, task_id in tasks.items():
-                stats = crawler.stats.get_stats() if crawler.stats else {}
+            for crawler, (task_id, name) in tasks.items():
+                try:
+                    stats = crawler.stats.get_stats()
+                except RuntimeError:  # not started yet: Scrapy sets stats when the crawl starts
+                    continue
                 counts = source_counts(stats)
-                name = crawler.spider.source_name if crawler.spider else "…"  # type: ignore[attr-defined]
+                state = "done" if stats.get("finish_reason") else "crawling"
                 live.update(task_id, description=(
-                    f"{name}: {counts['discovered']} found, {counts['fetched']} fetched, {counts['new']} new, "
-                    f"{counts['changed']} changed, {counts['errors']} errors"))
+                    f"{name}: {state}, {counts['discovered']} found, {counts['fetched']} fetched, "
+                    f"{counts['new']} new, {counts['changed']} changed, {counts['errors']} errors"))
 
         loop = task.LoopingCall(refresh)
         loop.start(0.5)
@@ -149,6 +152,7 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
         process.start(stop_after_crawl=False)
     finally:
         if live is not None:
+            refresh()  # the final counts
             live.stop()
     for crawler in crawlers:
         crawler._govarchive_failures = failures  # type: ignore[attr-defined]
@@ -161,9 +165,12 @@ def _host_of(source: SourceDefinition) -> str:
     return (urlsplit(source.start_urls[0]).hostname or "").lower()
 
 
-def _counts(crawler: Crawler) -> dict[str, Any]:
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    return source_counts(stats)
+def _stats(crawler: Crawler) -> dict[str, Any]:
+    """A crawler's stats, empty when it never started."""
+    try:
+        return dict(crawler.stats.get_stats())
+    except RuntimeError:
+        return {}
 
 
 def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str = "cli", progress: bool = True,
@@ -194,7 +201,7 @@ def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str =
         raise
     sources = []
     for definition, crawler in zip(definitions, crawlers, strict=True):
-        stats = crawler.stats.get_stats() if crawler.stats else {}
+        stats = _stats(crawler)
         counts = source_counts(stats)
         entry = {key: counts[key] for key in SUMMARY_KEYS if key != "name"}
         entry = {"name": definition.name, **entry, "blocked": counts["blocked"],
@@ -226,7 +233,7 @@ def check_source(settings: Settings, name: str, *, extra_sources: Sequence[Sourc
     crawlers = _crawl_process(settings, [definition], run_id=None, trigger="check", check_only=True,
                               progress=False)
     crawler = crawlers[0]
-    stats = crawler.stats.get_stats() if crawler.stats else {}
+    stats = _stats(crawler)
     found = crawl_session(crawler).discovered if getattr(crawler, "_govarchive_session", None) else []
     return {
         "name": definition.name,
