@@ -32,6 +32,7 @@ from crawler.discovery import (
     hanweb_record_count,
     hanweb_total,
     host_allowed,
+    is_attachment_url,
     is_page_url,
     is_trap,
     json_endpoints,
@@ -221,7 +222,9 @@ class GovPortalSpider(scrapy.Spider):
         self._inc(f"fetch/{reason}")
         meta = {"govarchive_kind": "report", "govarchive_url": url, "govarchive_title": title,
                 "govarchive_known": known is not None, "handle_httpstatus_list": REPORT_STATUSES}
-        if not headers:  # a conditional re-check goes plainly; only a changed page needs the browser
+        if is_attachment_url(url):  # the report is a file: its own size limit, never the browser
+            meta["download_maxsize"] = self.max_attachment_bytes
+        elif not headers:  # a conditional re-check goes plainly; only a changed page needs the browser
             meta.update(self._render_meta())
         return Request(url, headers=headers, callback=self.parse_report, errback=self.report_failed, meta=meta,
                        dont_filter=True, priority=0 if reason == "listed" else -5)
@@ -290,8 +293,10 @@ class GovPortalSpider(scrapy.Spider):
         matched = 0
         out: list[Any] = []
         for link in links:
-            if not host_allowed(link.url, self.allowed_domains) or not is_page_url(link.url):
+            if not host_allowed(link.url, self.allowed_domains):
                 continue
+            if not is_page_url(link.url) and not is_attachment_url(link.url):
+                continue  # a report may be linked as a file (PDF, DOCX …), never as a script or image
             if link.url in self.starts or not self.source.title_matches(link.title):
                 continue
             matched += 1

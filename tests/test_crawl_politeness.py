@@ -1,4 +1,5 @@
-"""Politeness and failure: robots.txt, Retry-After, a 503 storm, a dead server, blocked challenges."""
+"""Politeness and failure (robots.txt, Retry-After, a 503 storm, a dead server, blocked challenges), and
+small local sites for what the simulated portal does not show (JS-only lists, reports linked as files)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.seen.append(self.path)
         status, body = self.server.pages.get(self.path, (404, b"<html><body>404</body></html>"))
         self.send_response(status)
-        kind = "text/plain" if self.path.endswith(".txt") else "text/html; charset=utf-8"
+        kind = {".txt": "text/plain", ".pdf": "application/pdf", ".js": "application/json"}.get(
+            Path(self.path).suffix, "text/html; charset=utf-8")
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -214,3 +216,27 @@ def test_render_always_sends_every_page_through_the_browser(portal_world: Any, t
     assert again.total("new") == 0 and again.total("changed") == 0
     pages = [r for r in portal_world.request_log if portal_world.base_url + r.path in report_urls(portal_world)]
     assert pages and all(r.if_none_match or r.if_modified_since for r in pages)  # re-checks ask conditionally, plainly
+
+
+def test_a_report_linked_as_a_file_is_archived_with_its_text(tmp_path: Path) -> None:
+    from govarchive.portal.files import render_attachment
+
+    paragraphs = ("某县2024年法治政府建设情况报告", PARAGRAPH, PARAGRAPH + "（二）")
+    pdf, _ = render_attachment("pdf", paragraphs[0], paragraphs, "seed")
+    listing = (
+        '<html><head><meta charset="utf-8"></head><body><ul class="list">'
+        '<li><a href="/files/2024report.pdf">某县2024年法治政府建设情况报告</a></li>'
+        '<li><a href="/files/notice.pdf">关于报送2024年法治政府建设情况报告的通知</a></li></ul></body></html>'
+    ).encode()
+    for site in _serve({"/robots.txt": (200, b"User-agent: *\nAllow: /\n"), "/col/index.html": (200, listing),
+                        "/files/2024report.pdf": (200, pdf), "/files/notice.pdf": (200, pdf)}):
+        home = tmp_path / "home"
+        base = f"http://127.0.0.1:{site.server_address[1]}"
+        names = install_sources(home, [SourceDefinition(name="files", start_urls=[f"{base}/col/index.html"],
+                                                        render="never")])
+        result = run_crawl(home, names)
+        assert result.code == 0, result.stderr
+        reports = archived(home)
+        assert set(reports) == {f"{base}/files/2024report.pdf"}
+        assert reports[f"{base}/files/2024report.pdf"].title == "某县2024年法治政府建设情况报告"
+        assert "/files/notice.pdf" not in site.seen

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import unquote, urlsplit
 
 from scrapy import Request
 from scrapy.exceptions import DropItem
@@ -12,8 +15,15 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from archive.records import AttachmentRecord, ExtractedReport
-from crawler.discovery import is_soft_404
-from crawler.extraction import ExtractionError, NoReportText, decode_html, extract_attachment, extract_page
+from crawler.discovery import extension, is_attachment_url, is_soft_404
+from crawler.extraction import (
+    ExtractionError,
+    NoReportText,
+    decode_html,
+    extract_attachment,
+    extract_page,
+    text_hash,
+)
 from crawler.items import ExtractedPage, PageOutcome, ReportPage
 
 if TYPE_CHECKING:
@@ -44,6 +54,8 @@ class ExtractionPipeline:
         if not isinstance(item, ReportPage):
             return item
         page = item.page
+        if _is_file(page.headers, page.final_url or page.url):
+            return await self._file_report(item)
         try:
             report: ExtractedReport = await maybe_deferred_to_future(
                 deferToThread(extract_page, page.body, page.final_url or page.url, dict(page.headers))
@@ -64,6 +76,22 @@ class ExtractionPipeline:
         if report.attachments:
             attachments = [await self._fetch_attachment(a) for a in report.attachments]
             report = dataclasses.replace(report, attachments=tuple(attachments))
+        return ExtractedPage(item.source, page, report, item.known)
+
+    async def _file_report(self, item: ReportPage) -> ExtractedPage:
+        """A list links the report as a file (PDF, DOCX …): its text is the report's."""
+        page = item.page
+        name = _file_name(page.headers, page.final_url or page.url)
+        content_type = page.headers.get("content-type")
+        record: AttachmentRecord = await maybe_deferred_to_future(
+            deferToThread(extract_attachment, page.body, name, content_type, page.url)
+        )
+        if not record.text:
+            self._inc("extraction/no_text")
+            raise DropItem(f"no report text in the file at {page.url}: {record.text_status}")
+        self._inc("extraction/file_report")
+        report = ExtractedReport(title=item.listed_title or name, text=record.text, attachments=(record,),
+                                 text_hash=text_hash(record.text))
         return ExtractedPage(item.source, page, report, item.known)
 
     async def _fetch_attachment(self, attachment: AttachmentRecord) -> AttachmentRecord:
@@ -117,3 +145,21 @@ class ReportFilterPipeline:
                 self.crawler.stats.inc_value("filter/rejected")
             raise DropItem(f"not a report by its title: {title!r} at {item.page.url}")
         return item
+
+
+def _is_file(headers: Mapping[str, str], url: str) -> bool:
+    """A downloaded file rather than a page: by its Content-Type, else by its URL."""
+    kind = (headers.get("content-type") or "").split(";")[0].strip().lower()
+    if kind:
+        return not (kind.startswith("text/") or "html" in kind or "xml" in kind)
+    return is_attachment_url(url)
+
+
+def _file_name(headers: Mapping[str, str], url: str) -> str:
+    disposition = headers.get("content-disposition") or ""
+    if m := re.search(r"filename\*=UTF-8''([^;]+)", disposition, re.IGNORECASE):
+        return unquote(m.group(1))
+    if m := re.search(r'filename="?([^";]+)', disposition, re.IGNORECASE):
+        return m.group(1)
+    tail = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    return tail if "." in tail else f"{tail or 'report'}.{extension(url) or 'bin'}"
