@@ -1,0 +1,40 @@
+"""govarchive settings → Scrapy settings: politeness defaults and per-source overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.bridge import scrapy_settings, source_settings
+from govarchive.config import load_settings
+from spiders.sources import SourceDefinition
+
+
+def test_shipped_politeness(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, crawl={"contact_url": "https://archive.example.org/crawler"})
+    values = scrapy_settings(settings, run_id=7)
+    assert values["USER_AGENT"] == "govarchive/0.1 (+https://archive.example.org/crawler)"
+    assert values["ROBOTSTXT_OBEY"] is True
+    assert values["CONCURRENT_REQUESTS_PER_DOMAIN"] == 2
+    assert values["AUTOTHROTTLE_ENABLED"] is True and values["DOWNLOAD_DELAY"] == 0.25
+    assert values["DOWNLOAD_MAXSIZE"] == settings.crawl.max_page_bytes
+    assert values["RETRY_TIMES"] == 3 and 429 in values["RETRY_HTTP_CODES"] and 503 in values["RETRY_HTTP_CODES"]
+    assert values["SPIDER_MODULES"] == ["spiders"]
+    assert values["TWISTED_REACTOR"].endswith("AsyncioSelectorReactor")
+    assert values["GOVARCHIVE_RUN_ID"] == 7
+    assert values["GOVARCHIVE_JOBS_DIR"] == str(tmp_path / "jobs")
+    assert "DOWNLOAD_HANDLERS" not in values  # the browser handler only for sources that may render
+    assert "********" in repr(values["GOVARCHIVE_STORE_OPTIONS"]) or values["GOVARCHIVE_STORE_OPTIONS"][
+        "secret_access_key"] is None
+
+
+def test_per_source_overrides() -> None:
+    polite = SourceDefinition.model_validate({
+        "name": "slow", "start_urls": ["http://slow.gov.cn/col/"], "render": "never",
+        "politeness": {"concurrency": 1, "delay": 5, "reason": "429 above one request per five seconds"},
+    })
+    values = source_settings(polite)
+    assert values["CONCURRENT_REQUESTS_PER_DOMAIN"] == 1 and values["DOWNLOAD_DELAY"] == 5
+    assert "DOWNLOAD_HANDLERS" not in values
+    auto = source_settings(SourceDefinition(name="auto", start_urls=["http://a.gov.cn/"]))
+    assert auto["DOWNLOAD_HANDLERS"]["https"] == "crawler.handlers.LazyPlaywrightDownloadHandler"
+    assert "CONCURRENT_REQUESTS_PER_DOMAIN" not in auto
