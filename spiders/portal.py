@@ -39,6 +39,7 @@ from crawler.discovery import (
     list_pages,
     looks_js_only_list,
     looks_like_column,
+    looks_like_list,
     parse_json_list,
     search_form,
     sitemap_urls,
@@ -269,8 +270,6 @@ class GovPortalSpider(scrapy.Spider):
                 self.link_titles[link.url] = link.title
         matched, found = self._report_links(links)
         yield from found
-        if kind == "search":
-            return
         # pagination: follow a page's numbered/next links only while pages bring new links
         pages = list_pages(text, url, links, self.max_list_pages)
         if new_links or depth == 0:
@@ -283,7 +282,7 @@ class GovPortalSpider(scrapy.Spider):
                 yield request
         if ("datastore" in text or "dataproxy.jsp" in text) and (plan := hanweb_plan(text, url)) is not None:
             yield from self._hanweb_requests(plan, hanweb_record_count(text), url, depth)
-        if (form := search_form(text, url)) is not None:
+        if kind != "search" and (form := search_form(text, url)) is not None:
             self.search_forms.append(form.url(SEARCH_KEYWORD))
         if not matched and not pages and looks_js_only_list(text, links):
             yield from self._script_lists(response, text, url, depth)
@@ -297,8 +296,8 @@ class GovPortalSpider(scrapy.Spider):
                 continue
             if not is_page_url(link.url) and not is_attachment_url(link.url):
                 continue  # a report may be linked as a file (PDF, DOCX …), never as a script or image
-            if link.url in self.starts or not self.source.title_matches(link.title):
-                continue
+            if link.url in self.starts or looks_like_list(link.url) or not self.source.title_matches(link.title):
+                continue  # a column named 法治政府建设年度报告 is not a report
             matched += 1
             if link.url not in self.listed:
                 self.listed[link.url] = link.title
@@ -440,8 +439,9 @@ class GovPortalSpider(scrapy.Spider):
             yield from self._finish_listing()
 
     def _finish_listing(self) -> Iterator[Any]:
-        if not self.listed and self.search_forms and self.listing_ok:
-            # nothing in the column: ask the portal's own search once
+        wanted = self.source.search == "always" or (self.source.search == "auto" and not self.listed)
+        if wanted and self.search_forms and self.listing_ok:
+            # ask the portal's own search (once; its result pages are walked like a list)
             url = self.search_forms[0]
             self.search_forms = []
             if request := self._listing_request(url, kind="search", depth=1, callback=self.parse_search):

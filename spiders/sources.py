@@ -37,6 +37,7 @@ DEFAULT_EXCLUDE = (
 
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 RenderMode = Literal["never", "auto", "always"]
+SearchMode = Literal["never", "auto", "always"]  # the portal's site search: auto = when the column shows nothing
 Level = Literal["", "province", "city", "county", "department"]
 
 
@@ -74,6 +75,7 @@ class SourceDefinition(BaseModel):
     match: str = DEFAULT_MATCH
     exclude: str = DEFAULT_EXCLUDE
     render: RenderMode = "auto"
+    search: SearchMode = "auto"
     schedule: str | None = None
     politeness: Politeness | None = None
     verified: bool = False

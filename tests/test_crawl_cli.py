@@ -81,3 +81,20 @@ def test_discovery_finds_every_report_link_in_long_lists(tmp_path: Path) -> None
             assert result["listing_complete"] is True
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+def test_site_search_finds_reports_from_the_front_page(portal_world: Any, tmp_path: Path) -> None:
+    """A source that only knows the portal's front page: TRS was5 search finds the column's reports."""
+    home = tmp_path / "home"
+    trs = portal_world.family("trs")
+    source = world_sources(portal_world, ["trs"])[0].model_copy(
+        update={"name": "trs-front", "start_urls": [trs.home_url], "search": "always"})
+    install_sources(home, [source])
+    portal_world.clear_log()
+    done = subprocess.run([sys.executable, "-m", "crawler.runner", "--check", "--json", "trs-front"],
+                          cwd=REPO, env=crawl_env(home), capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert {r["url"] for r in result["reports"]} == report_urls(portal_world, ["trs"])
+    assert any("/was5/web/search" in r.path for r in portal_world.request_log)

@@ -32,6 +32,7 @@ from .urls import (
     is_page_url,
     is_trap,
     looks_like_column,
+    looks_like_list,
 )
 
 __all__ = [
@@ -39,6 +40,6 @@ __all__ = [
     "classify_challenge", "column_prefix", "expand_cdata", "extension", "extract_links",
     "hanweb_pages", "hanweb_record_count", "host_allowed", "is_attachment_url", "is_page_url",
     "is_soft_404", "is_trap", "looks_challenged", "json_endpoints", "link_pages", "list_pages", "looks_js_only_list",
-    "looks_like_column", "parse_json_list", "robots_sitemaps", "script_pages", "search_form",
+    "looks_like_column", "looks_like_list", "parse_json_list", "robots_sitemaps", "script_pages", "search_form",
     "sitemap_urls",
 ]

@@ -99,6 +99,11 @@ def column_prefix(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), path, "", ""))
 
 
+def looks_like_list(url: str) -> bool:
+    """Shaped like a column or list page (``…/``, ``index.html``, ``index_3.html``, ``/col/col123/``)."""
+    return bool(_COLUMN_PATH.search(urlsplit(url).path))
+
+
 def looks_like_column(url: str, start_urls: Iterable[str]) -> bool:
     """A sub-column of a start URL: under its folder and shaped like a list page, not an article."""
     if not _COLUMN_PATH.search(urlsplit(url).path):
