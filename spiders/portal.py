@@ -513,10 +513,15 @@ class GovPortalSpider(scrapy.Spider):
         )
 
     def parse_report(self, response: Response) -> Iterator[Any]:
-        self._inc("report/fetched")
         page = self._fetched(response)
         known = bool(response.meta.get("govarchive_known"))
         source = self.source.name
+        # a conditional re-check that found a change, for a source read through the browser
+        escalate = (200 <= response.status < 300 and self.source.render == "always"
+                    and not response.meta.get(RENDERED) and not is_attachment_url(page.url)
+                    and response.request is not None)
+        if not escalate:
+            self._inc("report/fetched")  # a page sent on to the browser is counted when it comes back
         if response.meta.get(BLOCKED):
             yield PageOutcome("blocked", source, page, known)
         elif response.status == 304:
@@ -526,13 +531,12 @@ class GovPortalSpider(scrapy.Spider):
                 yield PageOutcome("missing", source, page, known)
             else:
                 self._inc("report/dead_link")
-        elif 200 <= response.status < 300 and self.source.render == "always" and not response.meta.get(RENDERED):
-            # the conditional re-check found a change: read the page as the browser shows it
+        elif escalate:
             request = response.request
-            if request is not None:
-                plain = request.replace(headers={k: v for k, v in request.headers.items()
-                                                 if k.lower() not in (b"if-none-match", b"if-modified-since")})
-                yield self._to_browser(plain)
+            assert request is not None
+            plain = request.replace(headers={k: v for k, v in request.headers.items()
+                                             if k.lower() not in (b"if-none-match", b"if-modified-since")})
+            yield self._to_browser(plain)
         elif 200 <= response.status < 300:
             yield ReportPage(source, page, response.meta.get("govarchive_title", ""), known)
         else:
