@@ -91,7 +91,9 @@ class CrawlSettings(_Section):
     @field_validator("contact_url")
     @classmethod
     def _valid_contact(cls, value: str) -> str:
-        return _check_url(value, ("http", "https", "mailto")) or value
+        if value.lower().startswith("mailto:") and "@" in value:
+            return value  # mailto: has no "//"
+        return _check_url(value, ("http", "https")) or value
 
     def resolved_user_agent(self) -> str:
         return self.user_agent.replace("{contact_url}", self.contact_url)

@@ -116,3 +116,16 @@ def test_config_show_with_bad_file_exits_1_with_one_line(tmp_path: Path, capsys:
     assert len(lines) == 1
     assert "crawl.bogus" in lines[0]
     assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("contact", ["mailto:archive@example.org", "https://example.org/crawler"])
+def test_contact_url_may_be_a_web_page_or_a_mailbox(tmp_path: Path, contact: str) -> None:
+    (tmp_path / "govarchive.toml").write_text(f'[crawl]\ncontact_url = "{contact}"\n', encoding="utf-8")
+    settings = load_settings(tmp_path)
+    assert contact in settings.crawl.resolved_user_agent()
+
+
+def test_contact_url_must_be_reachable(tmp_path: Path) -> None:
+    (tmp_path / "govarchive.toml").write_text('[crawl]\ncontact_url = "call us"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="crawl.contact_url"):
+        load_settings(tmp_path)
