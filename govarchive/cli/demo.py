@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+from pathlib import Path
+
 import typer
 
-from govarchive.config import ConfigError
+from govarchive.config import DEFAULT_HOME, ConfigError
 from govarchive.demo import DEFAULT_PORT, DemoError, run_demo, start_portal
 
 from .context import get_settings
 from .output import JsonOption, console, emit_json, fail, print_table
+
+
+def _command_prefix(home: Path) -> str:
+    """How the user can call govarchive again from here: on PATH, or by the path they used."""
+    program = "govarchive"
+    if shutil.which(program) is None:
+        invoked = Path(sys.argv[0])
+        if invoked.name == program and invoked.exists():
+            program = os.path.relpath(invoked) if not invoked.is_absolute() else str(invoked)
+        else:
+            program = f"{sys.executable} -m govarchive"
+    if home != DEFAULT_HOME:
+        program += f" --home {home}"
+    return program
 
 
 def demo(
@@ -39,12 +58,12 @@ def demo(
             ]
             print_table(["source", "discovered", "new", "changed", "unchanged", "errors"], rows,
                         title=f"crawl run {result.crawl['run_id']}")
-            home = settings.home
+            command = _command_prefix(settings.home)
             console.print(
                 "\nLook further:\n"
-                f"  govarchive --home {home} reports list\n"
-                f"  govarchive --home {home} reports show ID --text\n"
-                f"  govarchive --home {home} serve      (web app at http://{settings.web.host}:{settings.web.port})"
+                f"  {command} reports list\n"
+                f"  {command} reports show ID --text\n"
+                f"  {command} serve      (web app at http://{settings.web.host}:{settings.web.port})"
             )
         if serve:
             from .serve import serve as serve_command
