@@ -34,7 +34,6 @@ def open_archive(settings: Settings, *, create: bool = True) -> Archive:
     from archive.catalog.database import create_catalog_engine, init_catalog
     from archive.recorder import Archive
     from archive.storage import open_store
-
     from govarchive.config import ensure_home_writable
 
     if create:
