@@ -5,6 +5,7 @@ demo: setup
 	.venv/bin/govarchive demo
 
 test: setup-test
+	.venv/bin/ruff check govarchive crawler spiders archive scheduler tests bench
 	.venv/bin/python -m pytest
 
 setup:
