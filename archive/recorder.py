@@ -229,6 +229,24 @@ class Archive:
             stored.append(item)
         return _CaptureObjects(payload_key, warc_key, warc.record_type, sha256_hex(page.body), stored)
 
+    def _add_capture(
+        self,
+        db: Session,
+        page: FetchedPage,
+        objects: _CaptureObjects,
+        *,
+        source_id: int,
+        report: Report | None,
+        run_id: int | None,
+        outcome: str,
+    ) -> RecordResult:
+        """Add the capture row of an answer that made no version; the result names the report as it is."""
+        report_id = report.id if report else None
+        db.add(
+            self._capture_row(page, objects, source_id=source_id, report_id=report_id, run_id=run_id, outcome=outcome)
+        )
+        return RecordResult(outcome, report_id, report.current_version if report else None)
+
     @staticmethod
     def _capture_row(
         page: FetchedPage,
@@ -402,12 +420,9 @@ class Archive:
             # A page that lost its whole text (unrendered script page, undetected challenge) says
             # nothing about the report: keep the capture, make no empty version, raise no alert.
             objects = self._store_capture(page, self._revisit_target(db, page))
-            db.add(
-                self._capture_row(
-                    page, objects, source_id=source.id, report_id=report.id, run_id=run_id, outcome="blocked"
-                )
+            return self._add_capture(
+                db, page, objects, source_id=source.id, report=report, run_id=run_id, outcome="blocked"
             )
-            return RecordResult("blocked", report.id, report.current_version)
         outcome = decide(previous.text_hash, previous.metadata_hash, fp) if previous else "new"
         text_changed = outcome == "changed" and previous is not None and previous.text_hash != fp.text_hash
         previous_text = self._previous_text(previous) if text_changed else None
@@ -630,19 +645,8 @@ class Archive:
                 if current is not None:
                     current.last_seen = now
                     db.add(current)
-            db.add(
-                self._capture_row(
-                    page,
-                    objects,
-                    source_id=src.id,
-                    report_id=report.id if report else None,
-                    run_id=run_id,
-                    outcome=outcome,
-                )
-            )
-            return RecordResult(
-                outcome, report.id if report else None, report.current_version if report else None
-            )
+            return self._add_capture(db, page, objects, source_id=src.id, report=report, run_id=run_id,
+                                     outcome=outcome)
 
         return self._transact(work)
 
@@ -676,19 +680,8 @@ class Archive:
             outcome = "missing"
             if report is not None and page.url == report.canonical_url:
                 outcome = self._count_missing(db, report, run_id, _utc(page.fetched_at))
-            db.add(
-                self._capture_row(
-                    page,
-                    objects,
-                    source_id=src.id,
-                    report_id=report.id if report else None,
-                    run_id=run_id,
-                    outcome=outcome,
-                )
-            )
-            return RecordResult(
-                outcome, report.id if report else None, report.current_version if report else None
-            )
+            return self._add_capture(db, page, objects, source_id=src.id, report=report, run_id=run_id,
+                                     outcome=outcome)
 
         return self._transact(work)
 
@@ -703,19 +696,8 @@ class Archive:
             assert src.id is not None
             report = self._report_by_url(db, page.url)
             objects = self._store_capture(page, None)
-            db.add(
-                self._capture_row(
-                    page,
-                    objects,
-                    source_id=src.id,
-                    report_id=report.id if report else None,
-                    run_id=run_id,
-                    outcome="blocked",
-                )
-            )
-            return RecordResult(
-                "blocked", report.id if report else None, report.current_version if report else None
-            )
+            return self._add_capture(db, page, objects, source_id=src.id, report=report, run_id=run_id,
+                                     outcome="blocked")
 
         return self._transact(work)
 
