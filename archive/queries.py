@@ -42,7 +42,8 @@ class NothingToCompareError(ArchiveError):
         self.report_id = report_id
 
 
-def _iso(value: dt.date | dt.datetime | None) -> str | None:
+def iso(value: dt.date | dt.datetime | None) -> str | None:
+    """ISO 8601; naive datetimes from SQLite are UTC."""
     if value is None:
         return None
     if isinstance(value, dt.datetime) and value.tzinfo is None:
@@ -61,11 +62,11 @@ def _report_row(report: Report, source: str) -> dict[str, Any]:
         "url": report.canonical_url,
         "title": report.title,
         "publisher": report.publisher,
-        "pub_date": _iso(report.pub_date),
+        "pub_date": iso(report.pub_date),
         "report_year": report.report_year,
         "versions": report.current_version,
-        "first_seen": _iso(report.first_seen),
-        "last_changed": _iso(report.last_changed),
+        "first_seen": iso(report.first_seen),
+        "last_changed": iso(report.last_changed),
         "status": report.status,
     }
 
@@ -133,11 +134,11 @@ def list_reports(
                 "url": row.canonical_url,
                 "title": row.title,
                 "publisher": row.publisher,
-                "pub_date": _iso(row.pub_date),
+                "pub_date": iso(row.pub_date),
                 "report_year": row.report_year,
                 "versions": row.current_version,
-                "first_seen": _iso(row.first_seen),
-                "last_changed": _iso(row.last_changed),
+                "first_seen": iso(row.first_seen),
+                "last_changed": iso(row.last_changed),
                 "status": row.status,
             }
             for row in db.exec(statement).all()
@@ -174,8 +175,8 @@ def _version_row(version: Version, attachments: Sequence[Attachment] = ()) -> di
         "number": version.number,
         "title": version.title,
         "url": version.url,
-        "first_seen": _iso(version.first_seen),
-        "last_seen": _iso(version.last_seen),
+        "first_seen": iso(version.first_seen),
+        "last_seen": iso(version.last_seen),
         "text_hash": version.text_hash,
         "metadata_hash": version.metadata_hash,
         "metadata": _loads(version.metadata_json),
@@ -228,11 +229,11 @@ def get_report(engine: Engine, report_id: int) -> dict[str, Any]:
             {
                 "index_no": report.index_no,
                 "doc_no": report.doc_no,
-                "last_seen": _iso(report.last_seen),
-                "last_checked": _iso(report.last_checked),
+                "last_seen": iso(report.last_seen),
+                "last_checked": iso(report.last_checked),
                 "missing_checks": report.missing_checks,
                 "urls": [
-                    {"url": u.url, "first_seen": _iso(u.first_seen), "last_seen": _iso(u.last_seen)}
+                    {"url": u.url, "first_seen": iso(u.first_seen), "last_seen": iso(u.last_seen)}
                     for u in urls
                 ],
             }
@@ -303,8 +304,8 @@ def diff_versions(
         "report_id": report_id,
         "from": old.number,
         "to": new.number,
-        "from_first_seen": _iso(old.first_seen),
-        "to_first_seen": _iso(new.first_seen),
+        "from_first_seen": iso(old.first_seen),
+        "to_first_seen": iso(new.first_seen),
         "text_changed": old.text_hash != new.text_hash,
         "metadata_changes": changes,
         **text_diff.to_json(),
@@ -340,7 +341,7 @@ def events_after(
                 "source": name,
                 "report_id": event.report_id,
                 "version_id": event.version_id,
-                "created_at": _iso(event.created_at),
+                "created_at": iso(event.created_at),
                 "title": event.title,
                 "detail": _loads(event.detail_json),
             }
@@ -351,8 +352,8 @@ def events_after(
 def _run_row(run: CrawlRun, per_source: Sequence[tuple[SourceRun, str]]) -> dict[str, Any]:
     return {
         "id": run.id,
-        "started_at": _iso(run.started_at),
-        "finished_at": _iso(run.finished_at),
+        "started_at": iso(run.started_at),
+        "finished_at": iso(run.finished_at),
         "status": run.status,
         "trigger": run.trigger,
         "sources": [name for name in run.sources.split(",") if name],
@@ -442,7 +443,7 @@ def list_sources(engine: Engine) -> list[dict[str, Any]]:
                     "region": source.region,
                     "level": source.level,
                     "health": source.health,
-                    "last_run_at": _iso(source.last_run_at),
+                    "last_run_at": iso(source.last_run_at),
                     "last_run_status": source.last_run_status,
                     "reports": total,
                     "active": total - gone,

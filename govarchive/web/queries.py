@@ -6,7 +6,6 @@ Plain functions over a SQLModel session; every dict uses the CLI's field names
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -24,20 +23,12 @@ from archive.catalog.models import (
     Subscription,
     Version,
 )
+from archive.queries import iso
 
 if TYPE_CHECKING:
     from archive.bundles import BundleRecord
 
 CHANGE_KINDS = ("new", "changed", "removed", "restored")
-
-
-def iso(value: dt.date | dt.datetime | None) -> str | None:
-    """ISO 8601; naive datetimes from SQLite are UTC."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.isoformat()
 
 
 def _json(text: str | None) -> Any:
