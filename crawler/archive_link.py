@@ -25,28 +25,23 @@ def _secret(value: Any) -> str | None:
 def open_archive(catalog_url: str, store_url: str, store_options: Mapping[str, Any] | None = None,
                  *, removal_checks: int = 3) -> Archive:
     """The Archive for a catalog and store, shared by every crawler of this process."""
-    from archive.catalog.database import create_catalog_engine, init_catalog
-    from archive.recorder import Archive
-    from archive.storage import open_store
+    from archive.recorder import open_archive as open_new_archive
 
     key = (catalog_url, store_url, removal_checks)
     with _LOCK:
-        if key in _OPEN:
-            return _OPEN[key]
-        options = dict(store_options or {})
-        engine = create_catalog_engine(catalog_url)
-        init_catalog(engine)
-        store = open_store(
-            store_url,
-            endpoint_url=options.get("endpoint_url"),
-            region=options.get("region"),
-            access_key_id=options.get("access_key_id"),
-            secret_access_key=_secret(options.get("secret_access_key")),
-            compress=bool(options.get("compress", True)),
-        )
-        archive = Archive(engine, store, removal_checks=removal_checks)
-        _OPEN[key] = archive
-        return archive
+        if key not in _OPEN:
+            options = dict(store_options or {})
+            _OPEN[key] = open_new_archive(
+                catalog_url,
+                store_url,
+                removal_checks=removal_checks,
+                endpoint_url=options.get("endpoint_url"),
+                region=options.get("region"),
+                access_key_id=options.get("access_key_id"),
+                secret_access_key=_secret(options.get("secret_access_key")),
+                compress=bool(options.get("compress", True)),
+            )
+        return _OPEN[key]
 
 
 def archive_from_settings(settings: BaseSettings) -> Archive:

@@ -31,9 +31,7 @@ def get_settings(ctx: typer.Context) -> Settings:
 
 def open_archive(settings: Settings, *, create: bool = True) -> Archive:
     """The catalog and object store named by ``settings``, migrated to the current schema."""
-    from archive.catalog.database import create_catalog_engine, init_catalog
-    from archive.recorder import Archive
-    from archive.storage import open_store
+    from archive.recorder import open_archive as open_new_archive
     from govarchive.config import ensure_home_writable
 
     if create:
@@ -41,16 +39,14 @@ def open_archive(settings: Settings, *, create: bool = True) -> Archive:
             ensure_home_writable(settings)
         except ConfigError as exc:
             fail(str(exc))
-    engine = create_catalog_engine(settings.catalog_url)
-    init_catalog(engine)
-    store = open_store(
+    secret = settings.store.secret_access_key
+    return open_new_archive(
+        settings.catalog_url,
         settings.store_url,
+        removal_checks=settings.crawl.removal_checks,
         endpoint_url=settings.store.endpoint_url,
         region=settings.store.region,
         access_key_id=settings.store.access_key_id,
-        secret_access_key=(
-            settings.store.secret_access_key.get_secret_value() if settings.store.secret_access_key else None
-        ),
+        secret_access_key=secret.get_secret_value() if secret else None,
         compress=settings.store.compress,
     )
-    return Archive(engine, store, removal_checks=settings.crawl.removal_checks)
