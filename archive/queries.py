@@ -166,6 +166,8 @@ def _attachment_row(row: Attachment) -> dict[str, Any]:
         "blob_key": row.blob_key,
         "text_key": row.text_key,
         "text_status": row.text_status,
+        "text_source": row.text_source,
+        "ocr_confidence": row.ocr_confidence,
     }
 
 
@@ -187,6 +189,8 @@ def _version_row(version: Version, attachments: Sequence[Attachment] = ()) -> di
         "chars_removed": version.chars_removed,
         "paragraphs_changed": version.paragraphs_changed,
         "summary": summary,
+        "text_source": version.text_source,
+        "ocr_confidence": version.ocr_confidence,
         "attachments": [_attachment_row(a) for a in attachments],
     }
 

@@ -539,8 +539,12 @@ class Archive:
             metadata_hash=fp.metadata_hash,
             title=metadata.get("title") or "",
             metadata_json=json.dumps(
-                {**extracted.metadata(), **metadata}, ensure_ascii=False, sort_keys=True
+                {**extracted.metadata(), **metadata, "text_source": extracted.text_source,
+                 "ocr_confidence": extracted.ocr_confidence},
+                ensure_ascii=False, sort_keys=True,
             ),
+            text_source=extracted.text_source,
+            ocr_confidence=extracted.ocr_confidence,
             text_key=text_key,
             raw_key=objects.payload_key,
             capture_id=capture.id,
@@ -604,6 +608,7 @@ class Archive:
                 if known is not None:
                     if item.text_key and not known.text_key:
                         known.text_key, known.text_status = item.text_key, record.text_status
+                        known.text_source, known.ocr_confidence = record.text_source, record.ocr_confidence
                         db.add(known)
                     continue
                 row = next((r for r in same_url if r.blob_key is None), None) or Attachment(
@@ -613,6 +618,7 @@ class Archive:
             row.blob_key, row.sha256, row.text_key = item.blob_key, item.sha256, item.text_key
             row.size = len(record.body) if record.body is not None else None
             row.text_status = record.text_status
+            row.text_source, row.ocr_confidence = record.text_source, record.ocr_confidence
             db.add(row)
             existing.append(row)
 

@@ -22,10 +22,13 @@ class AttachmentRecord:
     body: bytes | None = None  # the downloaded bytes, when fetched
     text: str | None = None  # extracted text, when extraction was possible
     text_status: str = "not fetched"  # "extracted" | "text not extracted: <reason>" | "not fetched"
+    text_source: str | None = None  # "text_layer" | "ocr" | "converter", when there is text
+    ocr_confidence: float | None = None  # Tesseract's mean word confidence (0–100), for OCR
 
     def to_json(self) -> dict[str, Any]:
-        """The public JSON shape (``{"url", "name", "type"}`` plus status)."""
-        return {"url": self.url, "name": self.name, "type": self.type, "text_status": self.text_status}
+        """The public JSON shape (``{"url", "name", "type"}`` plus status and text source)."""
+        return {"url": self.url, "name": self.name, "type": self.type, "text_status": self.text_status,
+                "text_source": self.text_source, "ocr_confidence": self.ocr_confidence}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,8 @@ class ExtractedReport:
     column: str | None = None
     attachments: tuple[AttachmentRecord, ...] = ()
     text_hash: str = ""  # sha256 hex of the normalised text
+    text_source: str = "html"  # where the text came from: "html" | "text_layer" | "ocr" | "converter"
+    ocr_confidence: float | None = None  # for OCR text: Tesseract's mean word confidence (0–100)
 
     METADATA_FIELDS = (
         "title", "publisher", "pub_date", "written_date", "index_no", "doc_no",
@@ -65,6 +70,8 @@ class ExtractedReport:
         doc["text"] = self.text
         doc["attachments"] = [a.to_json() for a in self.attachments]
         doc["text_hash"] = self.text_hash
+        doc["text_source"] = self.text_source
+        doc["ocr_confidence"] = self.ocr_confidence
         return doc
 
 

@@ -6,6 +6,7 @@ Scrapy's "Overridden settings" log line shows them masked.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -96,6 +97,8 @@ def scrapy_settings(
             "GOVARCHIVE_MAX_LIST_PAGES": crawl.max_list_pages,
             "GOVARCHIVE_DEPTH_LIMIT": crawl.depth_limit,
             "GOVARCHIVE_MAX_ATTACHMENT_BYTES": crawl.max_attachment_bytes,
+            "GOVARCHIVE_DOCUMENT_LIMITS": dataclasses.asdict(settings.documents.limits()),
+            "GOVARCHIVE_OCR_IMAGES": settings.documents.ocr_images,
             "GOVARCHIVE_RETRY_BACKOFF": crawl.retry_backoff,
             "GOVARCHIVE_RETRY_MAX_DELAY": crawl.retry_max_delay,
             "GOVARCHIVE_RUN_ID": run_id,

@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from crawler.extraction.readers.base import ReadLimits
 
 CONFIG_FILE = "govarchive.toml"
 DEFAULT_HOME = Path("govarchive-data")
@@ -99,6 +102,22 @@ class CrawlSettings(_Section):
         return self.user_agent.replace("{contact_url}", self.contact_url)
 
 
+class DocumentSettings(_Section):
+    """What reading one report file (PDF, DOC, scan …) may cost; over it the file is kept, marked why."""
+
+    max_pages: int = Field(200, ge=1, description="pages per document read (text layer or OCR)")
+    max_seconds: float = Field(180.0, gt=0, description="seconds per document, OCR and conversion included")
+    max_memory_mb: int = Field(2048, ge=256, description="address space of each OCR or LibreOffice process")
+    ocr_dpi: int = Field(300, ge=100, le=600, description="resolution PDF pages are rendered at for OCR")
+    ocr_images: bool = Field(True, description="OCR <img> scans in the body of a page with little text")
+
+    def limits(self) -> ReadLimits:
+        """The plain values the readers take."""
+        from crawler.extraction.readers.base import ReadLimits
+
+        return ReadLimits(self.max_pages, self.max_seconds, self.max_memory_mb, self.ocr_dpi)
+
+
 class SchedulerSettings(_Section):
     timezone: str = "Asia/Shanghai"
     default_cron: str = Field("0 3 * * *", description="sources without their own schedule")
@@ -156,6 +175,7 @@ class Settings(BaseSettings):
     catalog: CatalogSettings = CatalogSettings()
     store: StoreSettings = StoreSettings()
     crawl: CrawlSettings = CrawlSettings()
+    documents: DocumentSettings = DocumentSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     alerts: AlertSettings = AlertSettings()
     web: WebSettings = WebSettings()

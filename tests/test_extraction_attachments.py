@@ -45,7 +45,7 @@ def test_pdf_text_with_a_cid_font() -> None:
 def test_scanned_pdf_is_marked() -> None:
     record = extract_attachment(_pdf(LINES, text=False), "扫描件.pdf")
     assert record.text is None
-    assert record.text_status == "text not extracted: no text layer (scanned images?)"
+    assert record.text_status == "text not extracted: no text layer, and OCR found no text"
 
 
 def test_corrupt_pdf_is_marked_not_raised() -> None:
@@ -85,13 +85,21 @@ def test_ofd_text() -> None:
     assert record.text == "静海区2023年度法治政府建设情况报告\n一、主要举措和成效"
 
 
-@pytest.mark.parametrize(("name", "kind"), [("报告.doc", "doc"), ("报告.wps", "wps"), ("表.xls", "xls"),
-                                            ("表.et", "et"), ("材料.rar", "rar"), ("材料.zip", "zip")])
-def test_opaque_formats_are_kept_and_marked(name: str, kind: str) -> None:
-    body = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512
+@pytest.mark.parametrize(("name", "kind"), [("材料.rar", "rar"), ("材料.zip", "zip"), ("材料.7z", "7z")])
+def test_archives_are_kept_and_marked(name: str, kind: str) -> None:
+    body = b"PK\x03\x04" + b"\x00" * 512
     record = extract_attachment(body, name)
     assert (record.type, record.body, record.text) == (kind, body, None)
     assert record.text_status == f"text not extracted: no converter for .{kind} files"
+
+
+@pytest.mark.parametrize(("name", "kind"), [("报告.doc", "doc"), ("报告.wps", "wps"), ("表.xls", "xls"),
+                                            ("表.et", "et")])
+def test_broken_legacy_files_are_kept_and_marked(name: str, kind: str) -> None:
+    body = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512  # an OLE2 header and nothing else
+    record = extract_attachment(body, name)
+    assert (record.type, record.body, record.text, record.text_source) == (kind, body, None, None)
+    assert record.text_status.startswith(f"text not extracted: unreadable .{kind} file")
 
 
 def test_type_from_content_type_and_magic_bytes() -> None:
@@ -110,5 +118,5 @@ def test_plain_text_in_a_chinese_encoding() -> None:
 
 
 def test_other_extensions_keep_their_type() -> None:
-    record = extract_attachment(b"{\\rtf1 x}", "报告.rtf")
-    assert (record.type, record.text_status) == ("rtf", "text not extracted: no converter for .rtf files")
+    record = extract_attachment(b"\x00\x01binary", "报告.dat")
+    assert (record.type, record.text_status) == ("dat", "text not extracted: no converter for .dat files")

@@ -12,7 +12,7 @@ from tests.cli_helpers import CliResult, run_cli
 
 CORPUS = Path(__file__).parent / "extraction_corpus"
 KEYS = ["title", "text", "publisher", "pub_date", "written_date", "index_no", "doc_no", "validity", "report_year",
-        "site_name", "column", "attachments"]
+        "site_name", "column", "attachments", "text_source", "ocr_confidence"]
 
 
 def _extract(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> CliResult:
@@ -26,6 +26,7 @@ def test_file_as_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert result.code == 0, result.err
     doc = result.json()
     assert list(doc) == KEYS
+    assert (doc["text_source"], doc["ocr_confidence"]) == ("html", None)
     assert doc["title"] == "静海区2023年度法治政府建设情况报告"
     assert (doc["pub_date"], doc["report_year"], doc["written_date"]) == ("2024-03-28", 2023, None)
     assert doc["attachments"][0] == {"url": "http://www.tjjh.gov.cn/zfxxgk/202403/P020240328345678901234.pdf",

@@ -386,7 +386,8 @@ def _version_files(
     for a in v.attachments:
         item: dict[str, Any] = {
             "id": a.id, "name": a.name, "type": a.type, "url": a.url, "size": a.size,
-            "sha256": a.sha256 or a.blob_key, "text_status": a.text_status, "path": None, "text_path": None,
+            "sha256": a.sha256 or a.blob_key, "text_status": a.text_status, "text_source": a.text_source,
+            "ocr_confidence": a.ocr_confidence, "path": None, "text_path": None,
         }
         if "attachments" in include and a.blob_key:
             ext = _attachment_ext(a.type)
@@ -411,6 +412,8 @@ def _version_files(
         "raw_path": f"data/{raw_path}" if raw_path else None,
         "raw_sha256": v.raw_key if v.raw_key and _HEX_KEY.fullmatch(v.raw_key) else None,
         "attachment_count": len(v.attachments),
+        "text_source": meta.get("text_source"),
+        "ocr_confidence": meta.get("ocr_confidence"),
     }
     return row, attachments
 

@@ -52,6 +52,8 @@ COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("raw_path", pa.string()),
     ("raw_sha256", pa.string()),
     ("attachment_count", pa.int64()),
+    ("text_source", pa.string()),  # html / text_layer / ocr / converter
+    ("ocr_confidence", pa.float64()),  # OCR text: Tesseract's mean word confidence, 0–100
 )
 COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
 SCHEMA = pa.schema([pa.field(name, kind) for name, kind in COLUMNS])

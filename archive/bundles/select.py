@@ -193,6 +193,8 @@ class AttachmentInfo:
     sha256: str | None
     text_key: str | None
     text_status: str
+    text_source: str | None = None
+    ocr_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,6 +448,7 @@ def _complete(conn: Connection, resolved: ResolvedSelection, rows: Sequence[Any]
             AttachmentInfo(
                 id=a["id"], url=a["url"], name=a["name"], type=a["type"], blob_key=a["blob_key"],
                 size=a["size"], sha256=a["sha256"], text_key=a["text_key"], text_status=a["text_status"],
+                text_source=a["text_source"], ocr_confidence=a["ocr_confidence"],
             )
         )
     removed = _removed_as_of(conn, resolved, sorted({row["report_id"] for row in rows}))

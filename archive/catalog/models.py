@@ -105,6 +105,8 @@ class Version(SQLModel, table=True):
     chars_removed: int = 0
     paragraphs_changed: int = 0
     diff_summary: str | None = None
+    text_source: str | None = None  # html / text_layer / ocr / converter (None: recorded before 0004)
+    ocr_confidence: float | None = None  # OCR text: Tesseract's mean word confidence, 0–100
 
 
 class Capture(SQLModel, table=True):
@@ -149,6 +151,8 @@ class Attachment(SQLModel, table=True):
     sha256: str | None = None
     text_key: str | None = None
     text_status: str = "not fetched"
+    text_source: str | None = None  # text_layer / ocr / converter, when there is text
+    ocr_confidence: float | None = None
 
 
 class Event(SQLModel, table=True):

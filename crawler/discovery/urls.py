@@ -9,6 +9,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
+from crawler.extraction.readers import FILE_TYPES
+
 # Query keys that carry a session, a cache-buster or a tracker, never content.
 SESSION_KEYS = frozenset(
     {"jsessionid", "sid", "sessionid", "phpsessid", "aspsessionid", "sessid", "_", "timestamp", "rnd",
@@ -21,10 +23,7 @@ _CALENDAR = re.compile(
     r"(calendar|rili|/cal/|[?&](date|day|month|year|yyyy|mm|dd|riqi)=\d{1,4}(?:-\d{1,2}){0,2}(&|$))",
     re.IGNORECASE,
 )
-ATTACHMENT_EXTENSIONS = frozenset(
-    {"pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "et", "zip", "rar", "7z", "txt", "rtf", "png",
-     "jpg", "jpeg", "tif", "tiff"}
-)
+ATTACHMENT_EXTENSIONS = FILE_TYPES  # one list of document types: crawler/extraction/readers
 _DOWNLOAD_SCRIPT = re.compile(r"(downfile|download|attachment|getfile|fileDownload)[^/]*\.(jsp|do|php|aspx?)", re.IGNORECASE)
 _NOT_PAGES = ATTACHMENT_EXTENSIONS | {"css", "js", "gif", "ico", "svg", "mp4", "mp3", "flv", "swf", "xml", "json"}
 _COLUMN_PATH = re.compile(r"(/|/index(_\d+)?\.s?html?|/col/col\d+/index\.s?html?|/list(_\d+)?\.s?html?)$", re.IGNORECASE)

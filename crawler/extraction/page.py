@@ -11,12 +11,14 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from archive.records import AttachmentRecord, ExtractedReport
-from crawler.extraction.attachments import attachment_type, find_attachments
+from crawler.extraction.attachments import attachment_type, find_attachments, find_scans
 from crawler.extraction.boilerplate import filter_lines, prune_container, prune_link_lists
+from crawler.extraction.combine import is_stub
 from crawler.extraction.containers import Container, candidates, densest_block, word_count
 from crawler.extraction.encoding import decode_html
 from crawler.extraction.errors import NoReportText
 from crawler.extraction.metadata import complete_from_text, read_page_metadata
+from crawler.extraction.readers import IMAGE_TYPES
 from crawler.extraction.text import join_lines, normalise_text, normalised_hash, render_lines
 
 logger = logging.getLogger(__name__)
@@ -97,6 +99,14 @@ def _attachment_links(block: HtmlElement) -> set[HtmlElement]:
             if a.get("href") and attachment_type(a.get("href", "").strip(), a.text_content().strip())}
 
 
+def _with_scans(lines: list[str], attachments: tuple[AttachmentRecord, ...], root: HtmlElement,
+                block: HtmlElement, url: str) -> tuple[AttachmentRecord, ...]:
+    """A page with little text of its own may publish the report as page images: list them too."""
+    if not is_stub("\n".join(lines)):
+        return attachments
+    return attachments + find_scans(root, block, url, {a.url for a in attachments})
+
+
 def _content(known: list[Container], root: HtmlElement, html: str,
              url: str) -> tuple[list[str], tuple[AttachmentRecord, ...]]:
     for container in known:
@@ -104,6 +114,7 @@ def _content(known: list[Container], root: HtmlElement, html: str,
         attachments = find_attachments(root, url, container.anchor, fragment)
         prune_container(container.element)
         lines = filter_lines(render_lines(container.element))
+        attachments = _with_scans(lines, attachments, root, container.element, url)
         if _enough(lines, attachments, prose=False):
             return lines, attachments
     block = densest_block(root)
@@ -112,7 +123,9 @@ def _content(known: list[Container], root: HtmlElement, html: str,
         prune_container(block)
         prune_link_lists(block, _attachment_links(block))
         lines = filter_lines(render_lines(block))
-        if _enough(lines, (), prose=True) or (attachments and _enough(lines, (), prose=False)):
+        attachments = _with_scans(lines, attachments, root, block, url)
+        scans = any(a.type in IMAGE_TYPES for a in attachments)
+        if _enough(lines, (), prose=True) or (attachments and (scans or _enough(lines, (), prose=False))):
             return lines, attachments
     lines = filter_lines([line.strip() for line in _trafilatura_lines(html)])
     if _enough(lines, (), prose=True):

@@ -24,6 +24,8 @@ from crawler.extraction import (
     extract_page,
     text_hash,
 )
+from crawler.extraction.combine import with_document_text
+from crawler.extraction.readers import IMAGE_TYPES, READABLE_TYPES, ReadLimits
 from crawler.items import ExtractedPage, PageOutcome, ReportPage
 
 if TYPE_CHECKING:
@@ -31,20 +33,26 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# What is worth downloading: files that carry report text, or may (scans).
-FETCHED_TYPES = frozenset({"pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "et", "txt", "rtf"})
-
-
 class ExtractionPipeline:
-    """ReportPage → ExtractedPage (clean text, metadata, attachment texts), or a soft-404 outcome."""
+    """ReportPage → ExtractedPage (clean text, metadata, attachment texts), or a soft-404 outcome.
 
-    def __init__(self, crawler: Crawler, max_attachment_bytes: int) -> None:
+    Documents (PDF, DOC, scans …) are read in the reactor's thread pool, never on the reactor
+    thread: OCR and LibreOffice take seconds.
+    """
+
+    def __init__(self, crawler: Crawler, max_attachment_bytes: int, limits: ReadLimits | None = None,
+                 ocr_images: bool = True) -> None:
         self.crawler = crawler
         self.max_attachment_bytes = max_attachment_bytes
+        self.limits = limits or ReadLimits()
+        self.fetched_types = READABLE_TYPES if ocr_images else READABLE_TYPES - IMAGE_TYPES
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, crawler.settings.getint("GOVARCHIVE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024))
+        settings = crawler.settings
+        limits = settings.getdict("GOVARCHIVE_DOCUMENT_LIMITS")
+        return cls(crawler, settings.getint("GOVARCHIVE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024),
+                   ReadLimits(**limits) if limits else None, settings.getbool("GOVARCHIVE_OCR_IMAGES", True))
 
     def _inc(self, key: str) -> None:
         if self.crawler.stats:
@@ -74,28 +82,33 @@ class ExtractionPipeline:
             raise DropItem(f"extraction failed at {page.url}: {exc}") from None
         self._inc("extraction/ok")
         if report.attachments:
-            attachments = [await self._fetch_attachment(a) for a in report.attachments]
-            report = dataclasses.replace(report, attachments=tuple(attachments))
+            attachments = tuple([await self._fetch_attachment(a) for a in report.attachments])
+            report = with_document_text(report, attachments)
+            if report.text_source != "html":
+                self._inc(f"extraction/text_from/{report.text_source}")
         return ExtractedPage(item.source, page, report, item.known)
 
     async def _file_report(self, item: ReportPage) -> ExtractedPage:
         """A list links the report as a file (PDF, DOCX …): its text is the report's."""
         page = item.page
-        name = _file_name(page.headers, page.final_url or page.url)
+        name = file_name(page.headers, page.final_url or page.url)
         content_type = page.headers.get("content-type")
         record: AttachmentRecord = await maybe_deferred_to_future(
-            deferToThread(extract_attachment, page.body, name, content_type, page.url)
+            deferToThread(extract_attachment, page.body, name, content_type, page.url, self.limits)
         )
-        if not record.text:
-            self._inc("extraction/no_text")
-            raise DropItem(f"no report text in the file at {page.url}: {record.text_status}")
-        self._inc("extraction/file_report")
-        report = ExtractedReport(title=item.listed_title or name, text=record.text, attachments=(record,),
-                                 text_hash=text_hash(record.text))
+        if record.text:
+            self._inc("extraction/file_report")
+        else:  # kept all the same: the file is archived, its text status says why there is no text
+            self._inc("extraction/file_without_text")
+            logger.info("no text in the file at %s: %s", page.url, record.text_status)
+        text = record.text or ""
+        report = ExtractedReport(title=item.listed_title or name, text=text, attachments=(record,),
+                                 text_hash=text_hash(text), text_source=record.text_source or "text_layer",
+                                 ocr_confidence=record.ocr_confidence)
         return ExtractedPage(item.source, page, report, item.known)
 
     async def _fetch_attachment(self, attachment: AttachmentRecord) -> AttachmentRecord:
-        if attachment.body is not None or attachment.type not in FETCHED_TYPES:
+        if attachment.body is not None or attachment.type not in self.fetched_types:
             return attachment
         engine = self.crawler.engine
         assert engine is not None
@@ -118,7 +131,8 @@ class ExtractionPipeline:
         self._inc("attachments/fetched")
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         record: AttachmentRecord = await maybe_deferred_to_future(
-            deferToThread(extract_attachment, response.body, attachment.name, content_type, attachment.url)
+            deferToThread(extract_attachment, response.body, attachment.name, content_type, attachment.url,
+                          self.limits)
         )
         if record.type == "unknown" and attachment.type:
             record = dataclasses.replace(record, type=attachment.type)
@@ -155,7 +169,8 @@ def _is_file(headers: Mapping[str, str], url: str) -> bool:
     return is_attachment_url(url)
 
 
-def _file_name(headers: Mapping[str, str], url: str) -> str:
+def file_name(headers: Mapping[str, str], url: str) -> str:
+    """The file's name: its Content-Disposition, else the URL's last segment (with an extension)."""
     disposition = headers.get("content-disposition") or ""
     if m := re.search(r"filename\*=UTF-8''([^;]+)", disposition, re.IGNORECASE):
         return unquote(m.group(1))

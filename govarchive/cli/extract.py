@@ -1,4 +1,8 @@
-"""``govarchive extract FILE|URL``: run the extractor on one page, store nothing."""
+"""``govarchive extract FILE|URL``: run the extractor on one page or report file, store nothing.
+
+A page goes through the page extractor; a file (PDF, DOCX, DOC, WPS, OFD, an image …) through its
+document reader (OCR for scans, LibreOffice for legacy formats), with the ``documents.*`` limits.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import typer
 
 from archive.records import ExtractedReport
 from crawler.extraction import NoReportText, extract_page
+from crawler.extraction.document import extract_document, is_document
 
 from .context import get_settings
 from .output import JsonOption, emit_json, fail
@@ -67,13 +72,21 @@ def _read(path: Path) -> bytes:
         fail(f"cannot read {path}: {exc.strerror or exc}")
 
 
+def _url_file_name(headers: dict[str, str], url: str) -> str:
+    from crawler.pipelines.extraction import file_name
+
+    return file_name(headers, url)
+
+
 def report_document(report: ExtractedReport) -> dict[str, Any]:
     """The documented ``extract --json`` shape (docs/cli.md)."""
     doc = report.metadata()
     doc["text"] = report.text
     doc["attachments"] = [{"url": a.url, "name": a.name, "type": a.type} for a in report.attachments]
+    doc["text_source"] = report.text_source
+    doc["ocr_confidence"] = report.ocr_confidence
     order = ("title", "text", "publisher", "pub_date", "written_date", "index_no", "doc_no", "validity",
-             "report_year", "site_name", "column", "attachments")
+             "report_year", "site_name", "column", "attachments", "text_source", "ocr_confidence")
     return {key: doc[key] for key in order}
 
 
@@ -85,23 +98,32 @@ def _print_plain(doc: dict[str, Any]) -> None:
 
 def extract(
     ctx: typer.Context,
-    source: str = typer.Argument(..., metavar="FILE|URL", help="A saved page or an http(s) URL to fetch."),
+    source: str = typer.Argument(
+        ..., metavar="FILE|URL",
+        help="A saved page or report file (HTML, PDF, DOCX, DOC, WPS, OFD, image) or an http(s) URL to fetch."),
     url: str | None = typer.Option(
         None, "--url", metavar="BASE_URL", help="The page's own address (resolves attachment links)."
     ),
     json_: bool = JsonOption,
 ) -> None:
-    """Extract report text and metadata from one page; nothing is stored."""
+    """Extract report text and metadata from one page or report file; nothing is stored."""
+    settings = get_settings(ctx)
     if source.startswith(("http://", "https://")):
-        crawl = get_settings(ctx).crawl
-        body, headers, final_url = _fetch(source, crawl.resolved_user_agent(), crawl.timeout, crawl.max_page_bytes)
+        crawl = settings.crawl
+        body, headers, final_url = _fetch(source, crawl.resolved_user_agent(), crawl.timeout,
+                                          max(crawl.max_page_bytes, crawl.max_attachment_bytes))
         base = url or final_url
+        name = _url_file_name(headers, final_url)
     else:
         path = Path(source)
         body, headers = _read(path), {}
         base = url or path.resolve().as_uri()
+        name = path.name
     try:
-        report = extract_page(body, base, headers)
+        if is_document(body, name, headers.get("content-type")):
+            report = extract_document(body, name, headers.get("content-type"), base, settings.documents.limits())
+        else:
+            report = extract_page(body, base, headers)
     except NoReportText as exc:
         fail(f"no report text in {source}: {exc.reason}")
     doc = report_document(report)

@@ -156,6 +156,7 @@ def _print_version(version: dict[str, Any]) -> None:
             console.print(f"{name:>13}: {value}", markup=False)
     for attachment in version["attachments"]:
         console.print(
-            f"{'attachment':>13}: {attachment['name']} ({attachment['type']}, {attachment['text_status']})",
+            f"{'attachment':>13}: {attachment['name']} ({attachment['type']}, {attachment['text_status']}"
+            + (f", {attachment['text_source']}" if attachment.get("text_source") else "") + ")",
             markup=False,
         )
