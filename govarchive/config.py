@@ -108,7 +108,7 @@ class DocumentSettings(_Section):
     max_pages: int = Field(200, ge=1, description="pages per document read (text layer or OCR)")
     max_seconds: float = Field(180.0, gt=0, description="seconds per document, OCR and conversion included")
     max_memory_mb: int = Field(2048, ge=256, description="address space of each OCR or LibreOffice process")
-    ocr_dpi: int = Field(300, ge=100, le=600, description="resolution PDF pages are rendered at for OCR")
+    ocr_dpi: int = Field(200, ge=100, le=600, description="resolution PDF pages are rendered at for OCR")
     ocr_images: bool = Field(True, description="OCR <img> scans in the body of a page with little text")
 
     def limits(self) -> ReadLimits:

@@ -19,7 +19,7 @@ class ReadLimits:
     max_pages: int = 200
     max_seconds: float = 180.0
     max_memory_mb: int = 2048
-    ocr_dpi: int = 300
+    ocr_dpi: int = 200
 
     def __post_init__(self) -> None:
         if self.max_pages < 1 or self.max_seconds <= 0 or self.max_memory_mb < 64 or not 72 <= self.ocr_dpi <= 600:

@@ -40,7 +40,7 @@ def input_extension(body: bytes, kind: str) -> str:
     return kind
 
 
-def convert(body: bytes, extension: str, target: str, limits: ReadLimits) -> bytes:
+def convert(body: bytes, extension: str, target: str, limits: ReadLimits, infilter: str | None = None) -> bytes:
     """``body`` (a ``.extension`` file) converted by LibreOffice to ``target`` (``docx``, ``html`` …)."""
     deadline = Deadline(limits.max_seconds)
     with tempfile.TemporaryDirectory(prefix="govarchive-office-") as tmp:
@@ -48,7 +48,7 @@ def convert(body: bytes, extension: str, target: str, limits: ReadLimits) -> byt
         source.write_bytes(body)
         out = Path(tmp) / "out"
         run([SOFFICE, f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless", "--norestore",
-             "--nolockcheck", "--nodefault", "--convert-to", target, "--outdir", str(out), str(source)],
+             "--nolockcheck", "--nodefault", *([f"--infilter={infilter}"] if infilter else []), "--convert-to", target, "--outdir", str(out), str(source)],
             deadline, limits.max_memory_mb, cwd=tmp)
         produced = sorted(out.glob("in.*")) if out.is_dir() else []
         if not produced:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from crawler.extraction.readers.base import DocumentError, OverLimitError
 
 _ENV_KEEP = ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "TESSDATA_PREFIX")
+_OUT_OF_MEMORY = (b"alloc", b"memory", b"failed to map segment")
 # One program per core at a time in this process: a crawl's thread pool may hold many documents.
 _SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
@@ -78,7 +79,7 @@ def _run(args: Sequence[str], deadline: Deadline, memory_mb: int, limit: int, st
         _kill_group(process)  # helpers the program left running
     if process.returncode != 0:
         tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit status {process.returncode}"]
-        if process.returncode < 0 or b"alloc" in err.lower() or b"memory" in err.lower():
+        if process.returncode < 0 or any(word in err.lower() for word in _OUT_OF_MEMORY):
             raise OverLimitError(f"{os.path.basename(args[0])} failed within the {memory_mb} MB memory limit"
                                  f" ({tail[0][:120]})")
         raise DocumentError(f"{os.path.basename(args[0])} failed: {tail[0][:160]}")
