@@ -48,7 +48,7 @@ def run(args: Sequence[str], deadline: Deadline, memory_mb: int, *, stdin: bytes
     """``args``' standard output; :class:`OverLimitError` past the deadline, :class:`DocumentError`
     when the program is missing or fails."""
     if not have(args[0]):
-        raise DocumentError(f"{args[0]} is not installed (scripts/setup.sh installs it)")
+        raise DocumentError(f"{args[0]} is not installed (`scripts/setup.sh crawl` installs it)")
     limit = memory_mb * 1024 * 1024
     if not _SLOTS.acquire(timeout=deadline.left()):
         raise OverLimitError(f"took longer than the limit of {deadline.seconds:g} s (waiting for a free core)")
