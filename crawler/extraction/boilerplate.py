@@ -16,7 +16,7 @@ from lxml.html import HtmlElement
 
 #: Phrases that never belong to a report: they never survive in extracted text.
 CHROME_PHRASES: tuple[str, ...] = (
-    "扫一扫在手机打开", "【字体", "字体：大", "字号：大", "字号：默认", "打印本页", "关闭窗口", "【打印】",
+    "扫一扫在手机打开", "扫一扫在手机上查看", "【字体", "字体：大", "字号：大", "字号：默认", "打印本页", "关闭窗口", "【打印】",
     "【关闭】", "责任编辑", "分享到", "浏览次数", "网站标识码", "ICP备", "公网安备", "版权所有", "网站地图",
     "无障碍浏览", "我要纠错", "返回顶部", "长者模式", "点击数：",
 )
@@ -24,7 +24,7 @@ CHROME_PHRASES: tuple[str, ...] = (
 #: date widgets, footer credits); as phrases they could occur inside a report sentence.
 CHROME_LINES = re.compile(
     r"^(?:[【\[]?\s*相关(?:新闻|稿件|解读|链接|文章|阅读)\s*[】\]]?\s*[:：]?\s*$|上一篇|下一篇|当前位置\s*[:：]|"
-    r"您现在的位置|今天是|主办单位\s*[:：])")
+    r"您现在的位置|今天是)")
 
 
 def leaks(text: str) -> list[str]:
@@ -68,11 +68,11 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _MAJORITY_CHARS = 200
 
 DISCLOSURE_LABELS = (
-    "索引号", "主题分类", "组配分类", "体裁分类", "发布机构", "发文机关", "发文单位", "所属机构",
+    "索引号", "索取号", "信息索引", "主题分类", "组配分类", "体裁分类", "发布机构", "发文机关", "发文单位", "所属机构",
     "文号", "发文字号", "文件编号", "成文日期", "生成日期", "发布日期", "有效性", "是否有效",
     "公开方式", "公开范围", "公开时限", "公文种类", "信息分类", "内容分类", "统一编号", "效力状态",
 )
-_DISTINCTIVE = ("索引号", "主题分类", "组配分类", "体裁分类", "公开方式", "公开范围", "有效性", "是否有效", "效力状态")
+_DISTINCTIVE = ("索引号", "索取号", "信息索引", "主题分类", "组配分类", "体裁分类", "公开方式", "公开范围", "有效性", "是否有效", "效力状态")
 _NO_SPACE = re.compile(r"[\s\u00a0\u3000]+")
 
 
@@ -90,9 +90,22 @@ def is_chrome_element(el: HtmlElement) -> bool:
 
 
 def is_hidden(el: HtmlElement) -> bool:
-    """Hidden by inline style or the ``hidden`` attribute."""
+    """Hidden by inline style, the ``hidden`` attribute or ``aria-hidden`` (text-to-speech copies,
+    print versions): never the text a reader sees."""
     style = el.get("style")
-    return el.get("hidden") is not None or bool(style and _HIDDEN_STYLE.search(style))
+    return (el.get("hidden") is not None or (el.get("aria-hidden") or "").strip().lower() == "true"
+            or bool(style and _HIDDEN_STYLE.search(style)))
+
+
+def drop_hidden(root: HtmlElement) -> None:
+    """Remove every hidden element (:func:`is_hidden`) from the page, in place."""
+    doomed = [el for el in root.iter() if isinstance(el.tag, str) and el.tag not in ("html", "body")
+              and is_hidden(el)]
+    gone: set[HtmlElement] = set()
+    for el in doomed:
+        if not any(anc in gone for anc in el.iterancestors()):
+            gone.add(el)
+            el.drop_tree()
 
 
 def is_disclosure_block(el: HtmlElement, text: str | None = None) -> bool:
@@ -154,7 +167,7 @@ def prune_link_lists(container: HtmlElement, keep: set[HtmlElement]) -> None:
 # --------------------------------------------------------------------------- lines
 
 _SCRUB = re.compile(
-    r"扫一扫在手机(?:上)?打开(?:当前|本|此)?页面?"
+    r"扫一扫在手机(?:上)?(?:打开|查看|浏览|阅读)(?:当前|本|此)?页面?"
     r"|[【\[]\s*字\s*[体号][^】\]]{0,24}[】\]]"
     r"|字\s*[体号]\s*[:：]\s*[【\[]?\s*(?:(?:大|中|小|放大|缩小|正常|默认|超大|标准|较大|A\+|A-|A)\s*[|｜/]?\s*){1,4}[】\]]?"
     r"|[【\[]\s*(?:打印|关闭|收藏|返回|纠错|我要纠错)(?:本页|此页|页面|窗口|文章|本文|正文|顶部)?\s*[】\]]"
@@ -191,8 +204,10 @@ _RELATED = re.compile(
     r"更多阅读|政策解读|图片解读)\s*[】\]]?\s*[:：>]?\s*$")
 _FOOTER_STRONG = re.compile(r"网站标识码|ICP\s*[备证]|公网安备|版权所有|Copyright|©", re.I)
 _FOOTER_ANCHOR = re.compile(
-    r"网站标识码|ICP\s*[备证]|公网安备|版权所有|Copyright|©|网站地图|^主办单位\s*[:：]|主办单位\s*[:：].{0,30}承办|"
-    r"^承办单位\s*[:：]|技术支持\s*[:：]|运行维护单位|建议使用.{0,30}浏览器|分辨率.{0,20}浏览", re.I)
+    r"网站标识码|ICP\s*[备证]|公网安备|版权所有|Copyright|©|网站地图|主办单位\s*[:：].{0,30}承办|"
+    r"技术支持\s*[:：]|运行维护单位|建议使用.{0,30}浏览器|分辨率.{0,20}浏览", re.I)
+# "主办单位：…" opens a footer only when a footer sign follows it; inside an article it is a fact
+_FOOTER_WEAK = re.compile(r"^(?:主办|承办)单位\s*[:：]")
 _DISCLOSURE_LINE = re.compile(
     r"^(?:" + "|".join(r"\s*".join(label) for label in DISCLOSURE_LABELS) + r")\s*(?:[:：]|$)")
 _TAIL_LINE = 60
@@ -248,6 +263,8 @@ def _cut_footer(lines: list[str]) -> list[str]:
         start -= 1
     for i in range(start, len(lines)):
         if _FOOTER_ANCHOR.search(lines[i]):
+            return lines[:i]
+        if _FOOTER_WEAK.search(lines[i]) and any(_FOOTER_ANCHOR.search(line) for line in lines[i + 1:]):
             return lines[:i]
     return lines
 

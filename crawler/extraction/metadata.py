@@ -1,6 +1,20 @@
-"""Report metadata from the page: standard ``<meta>`` tags, the 政府信息公开 table,
-info bars (来源 / 发布时间), title elements, breadcrumbs, the URL, and — last — the text
-itself (文号 line, signature and date, the year reported on).
+"""Report metadata from the page: standard ``<meta>`` tags, the 政府信息公开 table (label/value
+cells, or a row of labels over a row of values), info bars (来源 / 发布时间), title elements,
+breadcrumbs, the URL, and — last — the text itself (文号 line, signature and date, the year
+reported on). Hidden elements were removed before (``boilerplate.drop_hidden``).
+
+Order of trust (docs/extraction.md):
+
+- title: the CMS's ``ArticleTitle`` meta → a 标题 label → the visible headline (``<h1>``, a title
+  class such as ``detil-new-title``; never a breadcrumb or the site's name), completed by the
+  ``<title>`` segment that holds it whole → the ``<title>`` without the site's name (``-中国科普网``,
+  ``保定市人民政府网——``) → the first line of the text;
+- publication date: a labelled visible date (发布时间 / 发布日期) → a date on a short info-bar line
+  just under the headline → ``PubDate``-style metas → a bare 日期 / 时间 label (on 公报 pages that
+  is the document's own date) → a date in the URL;
+- report year: see :func:`report_year`;
+- column: the CMS's column meta → the breadcrumb that says where the page is (当前位置, links
+  joined by ``>``) over a navigation bar merely classed ``current``.
 
 Labels are matched by text, never by position: padding spaces, U+3000 and ``&nbsp;``
 inside labels and a trailing ``：``/``:`` are allowed; a label alone in a cell takes the
@@ -26,7 +40,7 @@ _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK_CHAR}\u3000-\u303f\uff00-\uffef])\s+|
 
 # label → field; "~" fields are fallbacks, "" marks a label that only ends the previous value
 _LABELS: dict[str, str] = {
-    "索引号": "index_no",
+    "索引号": "index_no", "索取号": "index_no", "信息索引": "index_no", "信息索引号": "index_no",
     "发布机构": "publisher", "发文机关": "publisher", "发文单位": "publisher", "发布单位": "publisher",
     "制发机关": "publisher", "发文机构": "publisher",
     "文号": "doc_no", "发文字号": "doc_no", "文件编号": "doc_no", "发文文号": "doc_no", "文件字号": "doc_no",
@@ -49,7 +63,7 @@ _LABEL_RE = re.compile(
                for label in sorted(_LABELS, key=len, reverse=True))
     + r")[\s\u00a0\u3000]*(?P<colon>[:：]|$)")
 # labels distinctive enough to be read without a colon, at the start of a short line
-_BARE_LABELS = ("索引号", "发布机构", "发文机关", "发文字号", "文号", "成文日期", "生成日期", "发布日期", "有效性")
+_BARE_LABELS = ("索引号", "索取号", "发布机构", "发文机关", "发文字号", "文号", "成文日期", "生成日期", "发布日期", "有效性")
 _BARE_LABEL_RE = re.compile(
     r"^(?P<label>" + "|".join(r"[\s\u00a0\u3000]*".join(map(re.escape, label))
                               for label in sorted(_BARE_LABELS, key=len, reverse=True))
@@ -66,8 +80,16 @@ _YEAR_IN_TITLE = re.compile(r"(?<![\d—\-－~～至到])((?:19|20)\d{2})\s*年"
 _YEAR_PAREN = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*(?:年度?)?\s*[）)]")
 _ORG_SUFFIX = re.compile(
     r"(?:政府|办公室|办公厅|委员会|局|厅|委|办|中心|院|部|署|会|所|处|站|队|街道|街道办事处|镇|乡|司|组|馆|室|集团|公司)$")
-_TITLE_SPLIT = re.compile(r"\s*(?:_+|-{2,}|\s[-–—|｜]\s|｜|\||(?<!\d)-(?!\d))\s*")
+_TITLE_SPLIT = re.compile(r"\s*(?:_+|-{2,}|—{2,}|－{2,}|\s[-–—|｜]\s|｜|\||(?<!\d)-(?!\d))\s*")
 _SITE_LIKE = re.compile(r"(?:人民政府|门户网站|政府网|网站|门户网|政务网|政府门户|政务服务网)$")
+_SHORT_SITE = re.compile(r"^\S{2,10}网$")  # 中国科普网, 新华网: a site's name, not a headline
+_CRUMB_LIKE = re.compile(r"^(?:[^>›»→/]{1,20}\s*[>›»→/]\s*){1,}[^>›»→/]{0,20}$")
+_MAX_CRUMB = 300
+_SUBTITLE_WORDS = ("sub", "list", "nav", "column", "lanmu", "site", "logo", "crumb", "foot", "head")
+_VISIBLE_DATE = re.compile(r"(?:19|20)\d{2}\s*(?:-\s*\d{1,2}\s*-|/\s*\d{1,2}\s*/|年\s*\d{1,2}\s*月)\s*\d{1,2}")
+_DATE_LINES_AFTER_TITLE = 6
+_DATE_LINE_MAX = 60
+_SENTENCE_MARKS = re.compile(r"[，。；]")
 _TITLE_TOKENS = frozenset({
     "title", "article-title", "article_title", "detail-title", "detail_title", "con_title", "con-title",
     "bt", "news_title", "news-title", "art_title", "biaoti", "tit", "wztit", "xl_title", "content_title",
@@ -188,23 +210,47 @@ def _validate(field: str, value: str) -> str | None:
 
 
 def _site_like(text: str, site_name: str | None) -> bool:
-    return text == site_name or (len(text) <= 25 and bool(_SITE_LIKE.search(text)))
+    return text == site_name or (len(text) <= 25 and bool(_SITE_LIKE.search(text))) or bool(_SHORT_SITE.match(text))
 
 
 def _in_chrome(el: HtmlElement) -> bool:
     return any(is_chrome_element(anc) for anc in el.iterancestors()) or is_chrome_element(el)
 
 
-def _heading(root: HtmlElement, site_name: str | None) -> str | None:
+def _title_named(el: HtmlElement) -> bool:
+    """A class or id that calls the element a title (``detil-new-title``), not a sub- or list title."""
+    names = [*(el.get("class") or "").lower().split(), (el.get("id") or "").lower()]
+    return any("title" in name and not any(word in name for word in _SUBTITLE_WORDS) for name in names)
+
+
+def _headings(root: HtmlElement, site_name: str | None) -> list[str]:
+    """Visible headline candidates, best kind first: ``<h1>``, known title classes, other title classes."""
     candidates = list(root.iter("h1", "ucaptitle"))
     candidates += [el for el in root.iter("h2", "div", "td", "p", "span", "strong")
                    if _TITLE_TOKENS.intersection((el.get("class") or "").lower().split())
                    or (el.get("id") or "").lower() in _TITLE_TOKENS]
+    candidates += [el for el in root.iter("h2", "h3", "div", "td", "p", "span", "strong")
+                   if el not in candidates and _title_named(el)]
+    found: list[str] = []
     for el in candidates:
         text = tidy_title(el.text_content())
-        if 4 <= len(text) <= 200 and not _site_like(text, site_name) and not _in_chrome(el):
-            return text
-    return None
+        if (4 <= len(text) <= 200 and not _site_like(text, site_name) and not _in_chrome(el)
+                and not _CRUMB_LIKE.match(text) and not _CRUMB_TEXT.match(text) and text not in found):
+            found.append(text)
+    return found
+
+
+def _choose_title(headings: list[str], head: list[str], site_name: str | None) -> str | None:
+    """The visible headline, completed by the ``<title>`` when that has it whole; the ``<title>``
+    without the site's name when the page shows no headline."""
+    segments = [s for s in head if not _site_like(s, site_name) and len(s) >= 4]
+    for heading in headings:  # a headline the <title> confirms beats one it does not
+        for segment in segments:
+            if heading == segment or heading in segment or segment.startswith(heading.rstrip(".…")):
+                return segment
+    if headings:
+        return headings[0]
+    return max(segments, key=len) if segments else None
 
 
 def _head_title(root: HtmlElement) -> list[str]:
@@ -215,16 +261,61 @@ def _head_title(root: HtmlElement) -> list[str]:
 
 
 def _breadcrumb_column(root: HtmlElement, title: str | None) -> str | None:
-    for el in root.iter("div", "p", "span", "td", "ul", "nav"):
+    """The last section a breadcrumb names. A trail that says where the page is ("当前位置", links
+    joined by ``>``) beats a navigation bar whose class merely says ``current``/``position``."""
+    ranked: list[tuple[int, str]] = []
+    for el in root.iter("div", "p", "span", "td", "ul", "nav", "ol"):
         names = ((el.get("class") or "") + " " + (el.get("id") or "")).lower()
-        if not any(token in names for token in _CRUMB_TOKENS):
-            head = el.text or ""
-            if not _CRUMB_TEXT.match(head):
+        text = el.text_content()
+        if len(text) > _MAX_CRUMB:  # a block that holds a breadcrumb among much else
+            continue
+        says_where = bool(_CRUMB_TEXT.match(el.text or "") or _CRUMB_TEXT.match(text.strip()))
+        all_links = [tidy_title(a.text_content()) for a in el.iter("a")]
+        trail = len(all_links) >= 2 and bool(_CRUMB_LIKE.match(tidy_title(text)))  # 中国科普网>时政新闻>
+        if not says_where and not trail and not any(token in names for token in _CRUMB_TOKENS):
+            continue
+        links = [t for t in all_links if t and t not in ("首页", "正文", "详情", "内容", "网站首页") and t != title]
+        if not links:
+            continue
+        joined = trail or bool(re.search(r"[>›»→]", text))
+        ranked.append((2 * says_where + joined, links[-1]))
+    if not ranked:
+        return None
+    best = max(rank for rank, _ in ranked)
+    return next(column for rank, column in ranked if rank == best)
+
+
+def _header_row_labels(root: HtmlElement) -> dict[str, str]:
+    """A 信息公开 table laid out as one row of labels over one row of values."""
+    found: dict[str, str] = {}
+    for table in root.iter("table"):
+        rows = [[clean_line(cell.text_content()) for cell in row if cell.tag in ("td", "th")]
+                for row in table.iter("tr")]
+        for upper, lower in zip(rows, rows[1:], strict=False):
+            keys = [_NO_SPACE.sub("", cell).rstrip(":：") for cell in upper]
+            if len(upper) < 2 or len(upper) != len(lower) or not all(key in _LABELS for key in keys):
                 continue
-        links = [tidy_title(a.text_content()) for a in el.iter("a")]
-        links = [t for t in links if t and t not in ("首页", "正文", "详情", "内容", "网站首页") and t != title]
-        if links:
-            return links[-1]
+            for key, value in zip(keys, lower, strict=True):
+                field = _LABELS[key]
+                cleaned = _validate(field.lstrip("~"), value) if field else None
+                if field and cleaned is not None:
+                    found.setdefault(field, cleaned)
+    return found
+
+
+def _date_near_headline(lines: list[str], title: str | None) -> dt.date | None:
+    """A date on a short line just under the headline (``2023-12-01 14:43`` in an info bar)."""
+    if not title:
+        return None
+    for index, line in enumerate(lines):
+        if line == title or title in line or (line in title and len(line) * 5 >= len(title) * 4):
+            for following in lines[index + 1:index + 1 + _DATE_LINES_AFTER_TITLE]:
+                match = _VISIBLE_DATE.search(following)
+                # an info-bar line: short, no sentence, the date near its start
+                if match and len(following) <= _DATE_LINE_MAX and match.start() <= 12 \
+                        and not _SENTENCE_MARKS.search(following):
+                    return parse_date(following)
+            return None
     return None
 
 
@@ -241,28 +332,25 @@ def _url_date(url: str) -> dt.date | None:
 def read_page_metadata(root: HtmlElement, html: str, url: str, page_lines: list[str]) -> Metadata:
     """Everything the page says about the report, before looking at its text."""
     metas = read_metas(root)
-    labels = read_labels(page_lines)
+    labels = {**_header_row_labels(root), **read_labels(page_lines)}
     head = _head_title(root)
     site_name = metas.get("sitename")
-    if not site_name and len(head) >= 2 and _site_like(head[-1], None):
-        site_name = head[-1]
+    if not site_name and len(head) >= 2:
+        site_name = next((s for s in (head[-1], head[0]) if _site_like(s, None)), None)
     title = metas.get("articletitle") and tidy_title(metas["articletitle"])
     if not title:
         title = labels.get("title")
     if not title:
-        heading = _heading(root, site_name)
-        first = head[0] if head and not _site_like(head[0], site_name) else None
-        if heading and first:
-            title = first if heading in first or first.startswith(heading.rstrip(".…")) else heading
-        else:
-            title = heading or first
+        title = _choose_title(_headings(root, site_name), head, site_name)
     hanweb = _HANWEB_SOURCE.search(html)
     source = clean_line(_TAG.sub("", hanweb.group(1))) if hanweb else None
     publisher = (labels.get("publisher") or metas.get("contentsource") or labels.get("~source")
                  or (source or None) or labels.get("~organ"))
-    pub_date = (parse_date(labels.get("pub_date")) or parse_date(metas.get("pubdate"))
-                or parse_date(metas.get("publishdate")) or parse_date(metas.get("firstpublishedtime"))
-                or parse_date(labels.get("~date")) or parse_date(metas.get("maketime")) or _url_date(url))
+    # visible first (a labelled date, then a date under the headline), then what the CMS declares
+    pub_date = (parse_date(labels.get("pub_date")) or _date_near_headline(page_lines, title)
+                or parse_date(metas.get("pubdate")) or parse_date(metas.get("publishdate"))
+                or parse_date(metas.get("firstpublishedtime")) or parse_date(labels.get("~date"))
+                or parse_date(metas.get("maketime")) or _url_date(url))
     return Metadata(
         title=title or None,
         publisher=publisher or None,
@@ -289,7 +377,7 @@ def complete_from_text(meta: Metadata, lines: list[str]) -> Metadata:
         meta.written_date = signed
     if meta.publisher is None:
         meta.publisher = signer
-    meta.report_year = report_year(meta.title, lines)
+    meta.report_year = report_year(meta.title, lines, meta.written_date or meta.pub_date)
     return meta
 
 
@@ -313,11 +401,29 @@ def _is_org(line: str) -> bool:
     return len(line) <= 40 and not re.search(r"[，。；：、,;:！？“”\d]", line) and bool(_ORG_SUFFIX.search(line))
 
 
-def report_year(title: str | None, lines: list[str]) -> int | None:
-    """The year reported on: ``2024年`` / ``2024年度`` / ``（2024）`` in the title, else the
-    first such year in the text."""
-    for source in ([title] if title else []) + [" ".join(lines[:40])]:
-        match = _YEAR_IN_TITLE.search(source) or _YEAR_PAREN.search(source)
+_ANNUAL = re.compile(r"年度|年报|工作报告|情况报告|工作总结|述职|报告")
+_SPRING_MONTHS = 6  # annual reports on last year come out in the first half of the next
+
+
+def report_year(title: str | None, lines: list[str], dated: dt.date | None = None) -> int | None:
+    """The year reported on, in this order of trust:
+
+    1. ``2024年`` / ``2024年度`` / ``（2024）`` in the title;
+    2. the page's date (written, else published): its year, or the year before for a report
+       (年度 / 工作报告 / 总结 … in the title) dated in the first half-year;
+    3. the first such year in the text that is not after the page's date, nor after this year
+       (a text of 1996 speaks of "2010年远景目标": a target, not the year it is about).
+    """
+    if title:
+        match = _YEAR_IN_TITLE.search(title) or _YEAR_PAREN.search(title)
         if match:
+            return int(match.group(1))
+    if dated is not None:
+        annual = bool(title and _ANNUAL.search(title)) and dated.month <= _SPRING_MONTHS
+        return dated.year - 1 if annual else dated.year
+    latest = dt.date.today().year
+    text = " ".join(lines[:40])
+    for match in [*_YEAR_IN_TITLE.finditer(text), *_YEAR_PAREN.finditer(text)]:
+        if int(match.group(1)) <= latest:
             return int(match.group(1))
     return None

@@ -12,7 +12,7 @@ from lxml.html import HtmlElement
 
 from archive.records import AttachmentRecord, ExtractedReport
 from crawler.extraction.attachments import attachment_type, find_attachments, find_scans
-from crawler.extraction.boilerplate import filter_lines, prune_container, prune_link_lists
+from crawler.extraction.boilerplate import drop_hidden, filter_lines, prune_container, prune_link_lists
 from crawler.extraction.combine import is_stub
 from crawler.extraction.containers import Container, candidates, densest_block, word_count
 from crawler.extraction.encoding import decode_html
@@ -153,6 +153,7 @@ def extract_page(body: bytes, url: str, headers: Mapping[str, str] | None = None
     root = _parse(html)
     if _CHALLENGE.search(html[:20_000]) and len(html) < 60_000:
         raise NoReportText(_no_text_reason(root, html))
+    drop_hidden(root)  # a hidden copy (text-to-speech, print) is never the text, nor its metadata
     known = list(candidates(root, html))  # before render_lines strips comments
     page_lines = render_lines(root, tables=False)
     meta = read_page_metadata(root, html, url, page_lines)
