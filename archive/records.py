@@ -48,7 +48,7 @@ class ExtractedReport:
     column: str | None = None
     attachments: tuple[AttachmentRecord, ...] = ()
     text_hash: str = ""  # sha256 hex of the normalised text
-    text_source: str = "html"  # where the text came from: "html" | "text_layer" | "ocr" | "converter"
+    text_source: str | None = "html"  # "html" | "text_layer" | "ocr" | "converter"; None: no text
     ocr_confidence: float | None = None  # for OCR text: Tesseract's mean word confidence (0–100)
 
     METADATA_FIELDS = (

@@ -103,7 +103,7 @@ class ExtractionPipeline:
             logger.info("no text in the file at %s: %s", page.url, record.text_status)
         text = record.text or ""
         report = ExtractedReport(title=item.listed_title or name, text=text, attachments=(record,),
-                                 text_hash=text_hash(text), text_source=record.text_source or "text_layer",
+                                 text_hash=text_hash(text), text_source=record.text_source,
                                  ocr_confidence=record.ocr_confidence)
         return ExtractedPage(item.source, page, report, item.known)
 
