@@ -46,6 +46,11 @@ def install_sources(home: Path, sources: Iterable[SourceDefinition]) -> list[str
     return [write_source_file(s, home / "sources").stem for s in sources]
 
 
+def local_source(home: Path, base: str, name: str = "files", start: str = "/col/index.html") -> list[str]:
+    """Install one plain source that starts at ``base + start`` (a small local site); its names."""
+    return install_sources(home, [SourceDefinition(name=name, start_urls=[f"{base}{start}"], render="never")])
+
+
 def crawl_env(home: Path, crawl: Mapping[str, Any] | None = None) -> dict[str, str]:
     """The environment of a crawl process: this home, fast crawl settings, nothing inherited."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVARCHIVE_")}

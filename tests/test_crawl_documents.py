@@ -13,9 +13,8 @@ from sqlmodel import Session, select
 from archive.catalog.models import Attachment, Report, Version
 from archive.recorder import EMPTY_TEXT_HASH
 from crawler.extraction.scoring import text_score
-from spiders.sources import SourceDefinition
 from tests import documents
-from tests.crawl_support import archived, install_sources, run_crawl
+from tests.crawl_support import archived, local_source, run_crawl
 from tests.test_crawl_politeness import _serve
 
 pytestmark = pytest.mark.slow
@@ -53,8 +52,7 @@ def test_scans_and_unreadable_files_in_a_crawl(tmp_path: Path) -> None:
     for site in _serve(pages):
         home = tmp_path / "home"
         base = f"http://127.0.0.1:{site.server_address[1]}"
-        names = install_sources(home, [SourceDefinition(name="files", start_urls=[f"{base}/col/index.html"],
-                                                        render="never")])
+        names = local_source(home, base)
         first = run_crawl(home, names)
         assert first.code == 0, first.stderr
         rows = {report.canonical_url: (version, attachments) for report, version, attachments in _rows(home)}

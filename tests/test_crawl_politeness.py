@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from spiders.sources import SourceDefinition
-from tests.crawl_support import archived, install_sources, report_urls, run_crawl, world_sources
+from tests.crawl_support import archived, install_sources, local_source, report_urls, run_crawl, world_sources
 
 pytestmark = pytest.mark.slow
 
@@ -232,9 +232,7 @@ def test_a_report_linked_as_a_file_is_archived_with_its_text(tmp_path: Path) -> 
                         "/files/2024report.pdf": (200, pdf), "/files/notice.pdf": (200, pdf)}):
         home = tmp_path / "home"
         base = f"http://127.0.0.1:{site.server_address[1]}"
-        names = install_sources(home, [SourceDefinition(name="files", start_urls=[f"{base}/col/index.html"],
-                                                        render="never")])
-        result = run_crawl(home, names)
+        result = run_crawl(home, local_source(home, base))
         assert result.code == 0, result.stderr
         reports = archived(home)
         assert set(reports) == {f"{base}/files/2024report.pdf"}
