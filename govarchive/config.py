@@ -305,6 +305,11 @@ DEFAULT_CONFIG_TOML = """\
 # concurrent_per_domain = 2
 # removal_checks = 3
 
+[documents]
+# max_pages = 200          # report files (PDF, DOC, scans …): over a limit the file is kept, marked why
+# max_seconds = 180
+# max_memory_mb = 2048
+
 [web]
 # public_read = true
 # tokens = ["change-me"]

@@ -129,3 +129,19 @@ def test_contact_url_must_be_reachable(tmp_path: Path) -> None:
     (tmp_path / "govarchive.toml").write_text('[crawl]\ncontact_url = "call us"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="crawl.contact_url"):
         load_settings(tmp_path)
+
+
+def test_document_limits_reach_the_readers_as_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crawler.bridge import scrapy_settings
+    from crawler.extraction.readers import ReadLimits
+
+    (tmp_path / "govarchive.toml").write_text("[documents]\nmax_pages = 40\nocr_images = false\n")
+    monkeypatch.setenv("GOVARCHIVE_DOCUMENTS__MAX_SECONDS", "30")
+    settings = load_settings(tmp_path)
+    assert settings.documents.limits() == ReadLimits(max_pages=40, max_seconds=30.0, max_memory_mb=2048, ocr_dpi=200)
+    scrapy = scrapy_settings(settings)
+    assert ReadLimits(**scrapy["GOVARCHIVE_DOCUMENT_LIMITS"]) == settings.documents.limits()
+    assert scrapy["GOVARCHIVE_OCR_IMAGES"] is False
+    (tmp_path / "govarchive.toml").write_text("[documents]\nmax_memory_mb = 10\n")
+    with pytest.raises(ConfigError, match=r"documents\.max_memory_mb"):
+        load_settings(tmp_path)
