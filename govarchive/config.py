@@ -106,7 +106,7 @@ class DocumentSettings(_Section):
     """What reading one report file (PDF, DOC, scan …) may cost; over it the file is kept, marked why."""
 
     max_pages: int = Field(200, ge=1, description="pages per document read (text layer or OCR)")
-    max_seconds: float = Field(180.0, gt=0, description="seconds per document, OCR and conversion included")
+    max_seconds: float = Field(600.0, gt=0, description="seconds per document, OCR and conversion included")
     max_memory_mb: int = Field(2048, ge=256, description="address space of each OCR or LibreOffice process")
     ocr_dpi: int = Field(200, ge=100, le=600, description="resolution PDF pages are rendered at for OCR")
     ocr_images: bool = Field(True, description="OCR <img> scans in the body of a page with little text")
@@ -307,7 +307,7 @@ DEFAULT_CONFIG_TOML = """\
 
 [documents]
 # max_pages = 200          # report files (PDF, DOC, scans …): over a limit the file is kept, marked why
-# max_seconds = 180
+# max_seconds = 600
 # max_memory_mb = 2048
 
 [web]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
@@ -12,7 +13,8 @@ from urllib.parse import unquote, urlsplit
 from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.threads import deferToThread
+from twisted.internet.threads import deferToThread, deferToThreadPool
+from twisted.python.threadpool import ThreadPool
 
 from archive.records import AttachmentRecord, ExtractedReport
 from crawler.discovery import extension, is_attachment_url, is_soft_404
@@ -36,8 +38,9 @@ logger = logging.getLogger(__name__)
 class ExtractionPipeline:
     """ReportPage → ExtractedPage (clean text, metadata, attachment texts), or a soft-404 outcome.
 
-    Documents (PDF, DOC, scans …) are read in the reactor's thread pool, never on the reactor
-    thread: OCR and LibreOffice take seconds.
+    Documents (PDF, DOC, scans …) are read in a thread pool of their own, one thread per core,
+    never on the reactor thread: OCR and LibreOffice take seconds, and must not hold up the
+    reactor's pool, where pages are extracted.
     """
 
     def __init__(self, crawler: Crawler, max_attachment_bytes: int, limits: ReadLimits | None = None,
@@ -46,6 +49,7 @@ class ExtractionPipeline:
         self.max_attachment_bytes = max_attachment_bytes
         self.limits = limits or ReadLimits()
         self.fetched_types = READABLE_TYPES if ocr_images else READABLE_TYPES - IMAGE_TYPES
+        self.documents = ThreadPool(minthreads=0, maxthreads=os.cpu_count() or 1, name="govarchive-documents")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -53,6 +57,18 @@ class ExtractionPipeline:
         limits = settings.getdict("GOVARCHIVE_DOCUMENT_LIMITS")
         return cls(crawler, settings.getint("GOVARCHIVE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024),
                    ReadLimits(**limits) if limits else None, settings.getbool("GOVARCHIVE_OCR_IMAGES", True))
+
+    def open_spider(self, spider: Any = None) -> None:
+        self.documents.start()
+
+    def close_spider(self, spider: Any = None) -> None:
+        self.documents.stop()
+
+    def _read(self, body: bytes, name: str, content_type: str | None, url: str) -> Any:
+        from twisted.internet import reactor
+
+        return deferToThreadPool(reactor, self.documents, extract_attachment, body, name, content_type, url,
+                                 self.limits)
 
     def _inc(self, key: str) -> None:
         if self.crawler.stats:
@@ -94,7 +110,7 @@ class ExtractionPipeline:
         name = file_name(page.headers, page.final_url or page.url)
         content_type = page.headers.get("content-type")
         record: AttachmentRecord = await maybe_deferred_to_future(
-            deferToThread(extract_attachment, page.body, name, content_type, page.url, self.limits)
+            self._read(page.body, name, content_type, page.url)
         )
         if record.text:
             self._inc("extraction/file_report")
@@ -131,8 +147,7 @@ class ExtractionPipeline:
         self._inc("attachments/fetched")
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         record: AttachmentRecord = await maybe_deferred_to_future(
-            deferToThread(extract_attachment, response.body, attachment.name, content_type, attachment.url,
-                          self.limits)
+            self._read(response.body, attachment.name, content_type, attachment.url)
         )
         if record.type == "unknown" and attachment.type:
             record = dataclasses.replace(record, type=attachment.type)

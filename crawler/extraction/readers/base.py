@@ -17,7 +17,7 @@ class ReadLimits:
     """What one document may cost (``documents.*`` settings)."""
 
     max_pages: int = 200
-    max_seconds: float = 180.0
+    max_seconds: float = 600.0
     max_memory_mb: int = 2048
     ocr_dpi: int = 200
 
