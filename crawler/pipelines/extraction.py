@@ -58,10 +58,10 @@ class ExtractionPipeline:
         return cls(crawler, settings.getint("GOVARCHIVE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024),
                    ReadLimits(**limits) if limits else None, settings.getbool("GOVARCHIVE_OCR_IMAGES", True))
 
-    def open_spider(self, spider: Any = None) -> None:
+    def open_spider(self) -> None:
         self.documents.start()
 
-    def close_spider(self, spider: Any = None) -> None:
+    def close_spider(self) -> None:
         self.documents.stop()
 
     def _read(self, body: bytes, name: str, content_type: str | None, url: str) -> Any:
