@@ -6,33 +6,43 @@ document reader (OCR for scans, LibreOffice for legacy formats), with the ``docu
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import typer
 
-from archive.records import ExtractedReport
-from crawler.extraction import NoReportText, extract_page
+from archive.records import AttachmentRecord, ExtractedReport
+from crawler.extraction import NoReportText, extract_attachment, extract_page
+from crawler.extraction.combine import is_stub, with_document_text
 from crawler.extraction.document import extract_document, is_document
+from crawler.extraction.readers import READABLE_TYPES
 
 from .context import get_settings
 from .output import JsonOption, emit_json, fail
+
+if TYPE_CHECKING:
+    from govarchive.config import Settings
 
 _CHALLENGE_STATUSES = (202, 412)
 _CHALLENGE_MARKERS = (b"$_ts", b"r='m'", b'r="m"', b"__jsl_clearance")
 
 
-def _fetch(url: str, user_agent: str, timeout: float, max_bytes: int) -> tuple[bytes, dict[str, str], str]:
-    """GET ``url``: ``(body, headers with lower-case names, final URL)``; one-line failures."""
+class _FetchError(Exception):
+    """A download that failed; the message is one line."""
+
+
+def _download(url: str, user_agent: str, timeout: float, max_bytes: int) -> tuple[int, bytes, dict[str, str], str]:
+    """GET ``url``: ``(status, body, headers with lower-case names, final URL)``."""
     import httpx
 
     try:
         host = urlsplit(url).hostname
     except ValueError as exc:
-        fail(f"bad URL {url!r}: {exc}")
+        raise _FetchError(f"bad URL {url!r}: {exc}") from None
     if not host:
-        fail(f"bad URL {url!r}: no host")
+        raise _FetchError(f"bad URL {url!r}: no host")
     try:
         with (
             httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout, follow_redirects=True) as client,
@@ -43,22 +53,52 @@ def _fetch(url: str, user_agent: str, timeout: float, max_bytes: int) -> tuple[b
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > max_bytes:
-                    fail(f"{url}: page larger than {max_bytes} bytes")
+                    raise _FetchError(f"{url}: larger than {max_bytes} bytes")
                 chunks.append(chunk)
-            body = b"".join(chunks)
-            status, final_url = response.status_code, str(response.url)
             headers = {name.lower(): value for name, value in response.headers.items()}
+            return response.status_code, b"".join(chunks), headers, str(response.url)
     except httpx.InvalidURL as exc:
-        fail(f"bad URL {url!r}: {exc}")
+        raise _FetchError(f"bad URL {url!r}: {exc}") from None
     except httpx.TimeoutException:
-        fail(f"{url}: no answer within {timeout:g} s")
+        raise _FetchError(f"{url}: no answer within {timeout:g} s") from None
     except httpx.HTTPError as exc:
-        fail(f"cannot fetch {url}: {exc or type(exc).__name__}")
+        raise _FetchError(f"cannot fetch {url}: {exc or type(exc).__name__}") from None
+
+
+def _fetch(url: str, user_agent: str, timeout: float, max_bytes: int) -> tuple[bytes, dict[str, str], str]:
+    """GET ``url``: ``(body, headers with lower-case names, final URL)``; one-line failures."""
+    try:
+        status, body, headers, final_url = _download(url, user_agent, timeout, max_bytes)
+    except _FetchError as exc:
+        fail(str(exc))
     if status in _CHALLENGE_STATUSES and any(marker in body[:20_000] for marker in _CHALLENGE_MARKERS):
         fail(f"{url}: answered HTTP {status} with an anti-bot JavaScript challenge (needs a browser)")
     if status >= 400:
         fail(f"{url}: HTTP {status}")
     return body, headers, final_url
+
+
+def _with_files(report: ExtractedReport, settings: Settings) -> ExtractedReport:
+    """A fetched page that only points at its files (or page scans) takes their text, as a crawl does."""
+    if not report.attachments or not is_stub(report.text):
+        return report
+    crawl, limits = settings.crawl, settings.documents.limits()
+    records: list[AttachmentRecord] = []
+    for attachment in report.attachments:
+        if attachment.type not in READABLE_TYPES or not attachment.url.startswith(("http://", "https://")):
+            records.append(attachment)
+            continue
+        try:
+            status, body, headers, _ = _download(attachment.url, crawl.resolved_user_agent(), crawl.timeout,
+                                                 crawl.max_attachment_bytes)
+        except _FetchError as exc:
+            records.append(dataclasses.replace(attachment, text_status=f"not fetched: {exc}"))
+            continue
+        if status >= 400:
+            records.append(dataclasses.replace(attachment, text_status=f"not fetched: HTTP {status}"))
+            continue
+        records.append(extract_attachment(body, attachment.name, headers.get("content-type"), attachment.url, limits))
+    return with_document_text(report, tuple(records))
 
 
 def _read(path: Path) -> bytes:
@@ -124,6 +164,8 @@ def extract(
             report = extract_document(body, name, headers.get("content-type"), base, settings.documents.limits())
         else:
             report = extract_page(body, base, headers)
+            if source.startswith(("http://", "https://")):
+                report = _with_files(report, settings)
     except NoReportText as exc:
         fail(f"no report text in {source}: {exc.reason}")
     doc = report_document(report)
