@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,7 +55,7 @@ def measure(scan_pages: int) -> list[dict[str, object]]:
     limits = ReadLimits(max_seconds=600)
     rows = []
     for kind in ("pdf", "docx", "doc", "wps", "ofd", "scan"):
-        seconds, pages, f1s, confidences = 0.0, 0, [], []
+        seconds, cpu, pages, f1s, confidences = 0.0, 0.0, 0, [], []
         for seed in SEEDS:
             paragraphs = documents.seed_paragraphs(seed)
             if kind == "scan":
@@ -64,18 +65,26 @@ def measure(scan_pages: int) -> list[dict[str, object]]:
             count = _pages(kind, body)
             if count < 0:
                 count = _pages("pdf", documents.text_pdf(paragraphs))
-            started = time.perf_counter()
+            started, cpu_before = time.perf_counter(), _child_cpu()
             result = read_document(body, "pdf" if kind == "scan" else kind, limits)
             seconds += time.perf_counter() - started
+            cpu += _child_cpu() - cpu_before
             pages += count
             f1s.append(text_score(truth, normalise_text(result.text)).f1)
             if result.confidence is not None:
                 confidences.append(result.confidence)
         rows.append({"kind": kind, "source": result.text_source, "documents": len(SEEDS), "pages": pages,
                      "seconds": seconds, "pages_per_s": pages / seconds, "s_per_page": seconds / pages,
+                     "cpu_per_page": cpu / pages,
                      "f1_mean": statistics.mean(f1s), "f1_min": min(f1s),
                      "confidence": statistics.mean(confidences) if confidences else None})
     return rows
+
+
+def _child_cpu() -> float:
+    """CPU seconds used by finished child processes (Tesseract, pdftoppm, LibreOffice)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _version(args: list[str]) -> str:
@@ -96,19 +105,21 @@ def render(rows: list[dict[str, object]], scan_pages: int, command: str) -> str:
         f"each of the 5 seed reports; scans are {scan_pages} page(s) per seed typeset with Noto Sans CJK at "
         "200 dpi in an image-only PDF (tests/documents.py). Pages of flowing formats (DOCX, DOC, WPS) are "
         "counted as the pages of the same text in the PDF.", "",
-        "| reader | text source | documents | pages | pages/s | s/page | char F1 mean | F1 min | OCR confidence |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| reader | text source | documents | pages | pages/s | s/page | programs' CPU s/page | char F1 mean | F1 min | OCR confidence |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     names = {"pdf": "text PDF", "docx": "DOCX", "doc": "DOC", "wps": "WPS", "ofd": "OFD", "scan": "scanned PDF (OCR)"}
     for row in rows:
         confidence = f"{row['confidence']:.1f}" if row["confidence"] is not None else "–"
         lines.append(f"| {names[str(row['kind'])]} | {row['source']} | {row['documents']} | {row['pages']} | "
-                     f"{row['pages_per_s']:.2f} | {row['s_per_page']:.2f} | {row['f1_mean']:.4f} | "
+                     f"{row['pages_per_s']:.2f} | {row['s_per_page']:.2f} | {row['cpu_per_page']:.2f} | {row['f1_mean']:.4f} | "
                      f"{row['f1_min']:.4f} | {confidence} |")
     lines += ["", "- DOC and WPS go through LibreOffice (a fresh private profile per document: most of the "
               "time is its start-up), then the DOCX reader.",
               "- OCR is one Tesseract process per page at one thread (`OMP_THREAD_LIMIT=1`, the "
-              "determinism setting); two documents OCR at once on two cores.", ""]
+              "determinism setting); a scanned PDF's pages are OCRed one per core at once, so wall "
+              "seconds per page on an idle 2-core machine are about half the programs' CPU seconds per "
+              "page. Wall figures here include waiting for cores shared with the load above.", ""]
     return "\n".join(lines)
 
 

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import io
+import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from crawler.extraction.readers.base import (
@@ -48,10 +50,12 @@ def read(body: bytes, limits: ReadLimits) -> ReadResult:
     with tempfile.TemporaryDirectory(prefix="govarchive-pdf-") as tmp:
         source = Path(tmp) / "in.pdf"
         source.write_bytes(body)
-        for number in scans:
-            page = _ocr_page(source, number + 1, tmp, deadline, limits)
-            texts[number] = "\n".join(page.lines)
-            weighted, chars = weighted + page.weighted_confidence, chars + page.chars
+        # pages are independent: one per core at once (the tools' slots bound the whole process)
+        with ThreadPoolExecutor(max_workers=min(len(scans), os.cpu_count() or 1)) as pool:
+            done = pool.map(lambda n: _ocr_page(source, n + 1, tmp, deadline, limits), scans)
+            for number, page in zip(scans, done, strict=True):
+                texts[number] = "\n".join(page.lines)
+                weighted, chars = weighted + page.weighted_confidence, chars + page.chars
     if not chars:  # blank pages, or pictures without words
         text = "\n".join(t or "" for t in texts)
         return ReadResult(text, TEXT_LAYER if text.strip() else OCR, pages=count)
