@@ -194,3 +194,20 @@ def test_extract_url_of_a_page_of_scans_reads_them(capsys: pytest.CaptureFixture
         doc = result.json()
         assert doc["text_source"] == "ocr" and [a["name"] for a in doc["attachments"]] == ["p1.png", "missing.png"]
         assert text_score(documents.page_text(SEED, 1), doc["text"]).f1 >= 0.95
+
+
+def test_ocr_words_are_put_back_as_chinese_is_written() -> None:
+    from crawler.extraction.readers.ocr import parse_tsv
+
+    def word(line: int, left: int, width: int, text: str) -> str:
+        return f"5\t1\t1\t1\t{line}\t1\t{left}\t{100 + 40 * line}\t{width}\t30\t90\t{text}"
+
+    rows = ["level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext",
+            # a paragraph indented two characters, reaching the margin: "依法，" with a full-width gap
+            word(1, 160, 60, "依法"), word(1, 225, 10, ","), word(1, 255, 60, "行政"), word(1, 320, 700, "推进"),
+            word(2, 100, 60, "工作"), word(2, 165, 10, ","), word(2, 180, 40, "2021"), word(2, 225, 400, "年"),
+            word(3, 160, 100, "下一段")]
+    page = parse_tsv("\n".join(rows))
+    # a comma in a whole character's gap is "，", in a third of one ","; the unindented line continues
+    assert page.lines == ["依法，行政推进工作,2021年", "下一段"]
+    assert page.chars == 18 and page.weighted_confidence == 90 * 18

@@ -1,4 +1,4 @@
-"""Tesseract (``chi_sim+eng``) on one page image → lines of text and a confidence.
+"""Tesseract (``chi_sim``, which reads digits and Latin letters too) on one page image → lines of text and a confidence.
 
 Tesseract is run as a program (not through a wrapper library) so that it shares the deadline,
 memory cap and process-group kill of every converter (:mod:`.tools`); its TSV output gives the
@@ -9,8 +9,9 @@ The words are then put back as Chinese is written: no spaces between CJK charact
 colon, semicolon, bracket, ``?`` or ``!`` that Tesseract prints in ASCII is made full-width when
 the gap it stands in is a full character wide (``，`` takes a whole em, ``,`` a third of one), the
 page's usual kind where the gap cannot tell; ``"`` pairs become ``“”``, a digit-``一``-digit dash
-``—``; and visual lines are joined into paragraphs — a line that reaches the right margin continues into the
-next one unless that one is indented (a new paragraph starts two characters in).
+``—``; and visual lines are joined into paragraphs — a line that reaches the right margin
+continues into the next one unless that one is indented (a new paragraph starts two characters
+in).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _FULL_WIDTH = str.maketrans({",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"})
 _PUNCT = frozenset(",:;()?!")
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+_SPACE_AFTER_CJK_PUNCT = re.compile(rf"(?<=[{_CJK}][,:;?!])\s+|\s+(?=[,:;?!](?:[{_CJK}]|$))")
 _QUOTE = re.compile(r'"')
 _DIGIT_DASH = re.compile(r"(?<=\d)一(?=\d)")
 _ENDS_PARAGRAPH = re.compile(r"[。！？：；!?]$")
@@ -106,7 +108,7 @@ def _tidy(line: _Line, n: int, decided: dict[tuple[int, int], bool], usual: bool
         elif usual:
             text = re.sub(rf"(?<=[{_CJK}])[,:;?!]|[()](?=[{_CJK}])", lambda m: m.group(0).translate(_FULL_WIDTH), text)
         parts.append(text)
-    text = _SPACE_NEAR_CJK.sub("", " ".join(parts))
+    text = _SPACE_AFTER_CJK_PUNCT.sub("", _SPACE_NEAR_CJK.sub("", " ".join(parts)))
     quotes = iter(range(text.count('"')))
     text = _QUOTE.sub(lambda _m: "“" if next(quotes) % 2 == 0 else "”", text)
     return _DIGIT_DASH.sub("—", text).strip()
