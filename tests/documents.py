@@ -1,4 +1,5 @@
-"""Report documents made from the real seed texts, as governments publish them: a text PDF, DOCX,
+"""Report documents made from the real seed texts, as governments publish them: text PDFs (reportlab
+with a CID font, and as an office suite exports them), DOCX,
 DOC and WPS (written by LibreOffice), OFD, and scans (the text drawn with Noto CJK at 200 dpi,
 then put in an image-only PDF). Used by the reader tests and ``bench/documents.py``; each maker
 returns the bytes, and the expected text is the paragraphs joined by newlines."""
@@ -42,6 +43,12 @@ def docx(paragraphs: tuple[str, ...]) -> bytes:
 def doc(paragraphs: tuple[str, ...]) -> bytes:
     """A Word 97 file written by LibreOffice from the DOCX (WPS Office saves ``.wps`` in this format)."""
     return convert(docx(paragraphs), "docx", "doc:MS Word 97", ReadLimits())
+
+
+def office_pdf(paragraphs: tuple[str, ...]) -> bytes:
+    """A PDF as Word or WPS Office export one: written by LibreOffice from the DOCX (embedded fonts,
+    a gap between Chinese and digits, quotes in a fallback font)."""
+    return convert(docx(paragraphs), "docx", "pdf:writer_pdf_Export", ReadLimits())
 
 
 def ofd(paragraphs: tuple[str, ...], per_page: int = 30) -> bytes:

@@ -44,12 +44,14 @@ def scan_pdf() -> bytes:
     return documents.scan_pdf(SEED, max_pages=1)
 
 
-@pytest.mark.parametrize(("kind", "source"), [("pdf", TEXT_LAYER), ("docx", TEXT_LAYER), ("ofd", TEXT_LAYER),
-                                              ("doc", CONVERTER), ("wps", CONVERTER)])
+@pytest.mark.parametrize(("kind", "source"), [("pdf", TEXT_LAYER), ("office.pdf", TEXT_LAYER), ("docx", TEXT_LAYER),
+                                              ("ofd", TEXT_LAYER), ("doc", CONVERTER), ("wps", CONVERTER)])
 def test_text_documents_read_exactly(kind: str, source: str, doc_bytes: bytes) -> None:
-    makers = {"pdf": documents.text_pdf, "docx": documents.docx, "ofd": documents.ofd}
+    makers = {"pdf": documents.text_pdf, "office.pdf": documents.office_pdf, "docx": documents.docx,
+              "ofd": documents.ofd}
     body = doc_bytes if kind in ("doc", "wps") else makers[kind](SEED)
     record = extract_attachment(body, f"报告.{kind}", limits=ReadLimits())
+    kind = kind.rsplit(".", 1)[-1]
     assert (record.type, record.text_status, record.text_source, record.ocr_confidence) == (
         kind, "extracted", source, None)
     assert record.text is not None

@@ -1,13 +1,22 @@
-"""PDF: the text layer (pypdf), page by page; pages without one, or whose text layer is garbage
-(a broken ``ToUnicode`` map gives mojibake), are rendered by pdftoppm and read by Tesseract."""
+"""PDF: the text layer, page by page; pages without one, or whose text layer is garbage (a broken
+``ToUnicode`` map gives mojibake), are rendered by pdftoppm and read by Tesseract.
+
+The text layer comes from poppler's ``pdftotext`` (reading order as laid out: pypdf puts quotes
+drawn in a fallback font out of place in Word/LibreOffice PDFs), else from pypdf (which knows the
+Adobe CID fonts that PDFs made without embedded fonts use, and poppler only with poppler-data). A
+space next to a Chinese character is layout, not content (the gap LibreOffice leaves between
+Chinese and digits), and is dropped, as the archive's normal form does.
+"""
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from crawler.extraction.readers.base import (
     OCR,
@@ -20,6 +29,9 @@ from crawler.extraction.readers.base import (
 from crawler.extraction.readers.garbage import is_garbage
 from crawler.extraction.readers.ocr import PageText, ocr_image
 from crawler.extraction.readers.tools import Deadline, run
+
+_CJK = "\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0]+|[ \t\u00a0]+(?=[{_CJK}])")
 
 
 def read(body: bytes, limits: ReadLimits) -> ReadResult:
@@ -34,15 +46,12 @@ def read(body: bytes, limits: ReadLimits) -> ReadResult:
         raise DocumentError(f"unreadable .pdf file ({type(exc).__name__})") from exc
     if count > limits.max_pages:
         raise OverLimitError(f"{count} pages, over the limit of {limits.max_pages}")
+    poppler = _pdftotext(body, count, deadline, limits)
     texts: list[str | None] = []
-    for page in reader.pages:
+    for number, page in enumerate(reader.pages):
         deadline.left()
-        try:
-            text = page.extract_text() or ""
-        except Exception:  # noqa: BLE001 — a broken content stream costs that page its text layer
-            text = ""
-        compact = "".join(text.split())
-        texts.append(None if not compact or is_garbage(compact) else text)
+        text = poppler[number] if _readable(poppler[number]) else _pypdf_text(page)
+        texts.append(_SPACE_NEAR_CJK.sub("", text) if _readable(text) else None)
     scans = [number for number, text in enumerate(texts) if text is None]
     if not scans:
         return ReadResult("\n".join(t or "" for t in texts), TEXT_LAYER, pages=count)
@@ -60,6 +69,30 @@ def read(body: bytes, limits: ReadLimits) -> ReadResult:
         text = "\n".join(t or "" for t in texts)
         return ReadResult(text, TEXT_LAYER if text.strip() else OCR, pages=count)
     return ReadResult("\n".join(t or "" for t in texts), OCR, round(weighted / chars, 1), count)
+
+
+def _readable(text: str | None) -> bool:
+    compact = "".join((text or "").split())
+    return bool(compact) and not is_garbage(compact)
+
+
+def _pypdf_text(page: Any) -> str:
+    try:
+        return str(page.extract_text() or "")
+    except Exception:  # noqa: BLE001 — a broken content stream costs that page its text layer
+        return ""
+
+
+def _pdftotext(body: bytes, count: int, deadline: Deadline, limits: ReadLimits) -> list[str | None]:
+    """Each page's text by poppler (form feeds part the pages); ``None`` for all when it fails."""
+    try:
+        out = run(["pdftotext", "-enc", "UTF-8", "-q", "-", "-"], deadline, limits.max_memory_mb, stdin=body)
+    except OverLimitError:
+        raise
+    except DocumentError:  # not installed, or a PDF poppler refuses: pypdf alone
+        return [None] * count
+    pages: list[str | None] = list(out.decode("utf-8", "replace").split("\f"))
+    return (pages + [None] * count)[:count]
 
 
 def _ocr_page(source: Path, number: int, tmp: str, deadline: Deadline, limits: ReadLimits) -> PageText:
