@@ -213,3 +213,18 @@ def test_ocr_words_are_put_back_as_chinese_is_written() -> None:
     # a comma in a whole character's gap is "，", in a third of one ","; the unindented line continues
     assert page.lines == ["依法，行政推进工作,2021年", "下一段"]
     assert page.chars == 18 and page.weighted_confidence == 90 * 18
+
+
+def test_red_seal_ink_is_taken_out_before_ocr() -> None:
+    from PIL import Image
+
+    from crawler.extraction.readers.ocr import without_seals
+
+    page = Image.new("RGB", (3, 1), (255, 255, 255))
+    page.putpixel((0, 0), (20, 20, 20))  # black text
+    page.putpixel((1, 0), (220, 30, 30))  # seal ink
+    page.putpixel((2, 0), (90, 20, 20))  # text under the seal: dark, not red enough to go
+    grey = without_seals(page)
+    assert grey.mode == "L"
+    assert [grey.getpixel((x, 0)) for x in range(3)] == [20, 255, grey.getpixel((2, 0))]
+    assert grey.getpixel((2, 0)) < 100

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from crawler.extraction.readers.base import OCR, DocumentError, OverLimitError, ReadLimits, ReadResult
-from crawler.extraction.readers.ocr import ocr_image
+from crawler.extraction.readers.ocr import ocr_image, without_seals
 from crawler.extraction.readers.tools import Deadline
 
 _MAX_PIXELS = 80_000_000  # a 300-dpi A0 poster; beyond this Pillow's decompression-bomb guard trips
@@ -35,8 +35,8 @@ def read(body: bytes, limits: ReadLimits) -> ReadResult:
         for number in range(frames):
             image.seek(number)
             path = Path(tmp) / f"f{number}.png"
-            # one lossless grey frame: Tesseract reads every format the same way, alpha gone
-            image.convert("L").save(path)
+            # one lossless grey frame without seal ink: Tesseract reads every format the same way
+            without_seals(image).save(path)
             page = ocr_image(str(path), deadline, limits.max_memory_mb, resolution or 200)
             paragraphs += page.lines
             weighted, chars = weighted + page.weighted_confidence, chars + page.chars

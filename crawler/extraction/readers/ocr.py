@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass
+from typing import Any
 
 from crawler.extraction.readers.tools import Deadline, run
 
@@ -55,6 +56,24 @@ class _Line:
     right: int
     height: int
     words: list[_Word]
+
+
+_RED = 80  # how much redder than green and blue a pixel is to count as seal ink
+
+
+def without_seals(image: Any) -> Any:
+    """A greyscale copy of a Pillow image with red seal ink (公章 over the signature) made white:
+    black text under a seal stays, the seal's strokes no longer read as characters."""
+    from PIL import ImageChops
+
+    if image.mode not in ("RGB", "RGBA", "P", "CMYK"):
+        return image.convert("L")
+    rgb = image.convert("RGB")
+    red, green, blue = rgb.split()
+    seal = ImageChops.subtract(red, ImageChops.lighter(green, blue)).point(lambda v: 255 if v > _RED else 0)
+    grey = rgb.convert("L")
+    grey.paste(255, mask=seal)
+    return grey
 
 
 def ocr_image(path: str, deadline: Deadline, memory_mb: int, dpi: int | None = None) -> PageText:

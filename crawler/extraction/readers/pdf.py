@@ -1,5 +1,6 @@
 """PDF: the text layer, page by page; pages without one, or whose text layer is garbage (a broken
-``ToUnicode`` map gives mojibake), are rendered by pdftoppm and read by Tesseract.
+``ToUnicode`` map gives mojibake), are rendered by pdftoppm (in colour, so that red seal ink can be
+taken out) and read by Tesseract.
 
 The text layer comes from poppler's ``pdftotext`` (reading order as laid out: pypdf puts quotes
 drawn in a fallback font out of place in Word/LibreOffice PDFs), else from pypdf (which knows the
@@ -27,7 +28,7 @@ from crawler.extraction.readers.base import (
     ReadResult,
 )
 from crawler.extraction.readers.garbage import is_garbage
-from crawler.extraction.readers.ocr import PageText, ocr_image
+from crawler.extraction.readers.ocr import PageText, ocr_image, without_seals
 from crawler.extraction.readers.tools import Deadline, run
 
 _CJK = "\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
@@ -97,9 +98,13 @@ def _pdftotext(body: bytes, count: int, deadline: Deadline, limits: ReadLimits) 
 
 def _ocr_page(source: Path, number: int, tmp: str, deadline: Deadline, limits: ReadLimits) -> PageText:
     prefix = Path(tmp) / f"p{number}"
-    run(["pdftoppm", "-f", str(number), "-l", str(number), "-r", str(limits.ocr_dpi), "-gray", "-png",
+    run(["pdftoppm", "-f", str(number), "-l", str(number), "-r", str(limits.ocr_dpi), "-png",
          "-singlefile", str(source), str(prefix)], deadline, limits.max_memory_mb)
     image = prefix.with_suffix(".png")
+    from PIL import Image
+
+    with Image.open(image) as rendered:
+        without_seals(rendered).save(image)
     try:
         return ocr_image(str(image), deadline, limits.max_memory_mb, limits.ocr_dpi)
     finally:
