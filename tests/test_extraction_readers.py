@@ -228,3 +228,10 @@ def test_red_seal_ink_is_taken_out_before_ocr() -> None:
     assert grey.mode == "L"
     assert [grey.getpixel((x, 0)) for x in range(3)] == [20, 255, grey.getpixel((2, 0))]
     assert grey.getpixel((2, 0)) < 100
+
+
+def test_ofd_runs_on_one_baseline_make_one_line() -> None:
+    from crawler.extraction.readers.ofd import _lines
+
+    runs = [(20.35, 60.0, "建设情况报告"), (20.3, 20.0, "某县2024年法治政府"), (28.0, 20.0, "一、主要举措")]
+    assert _lines(runs) == ["某县2024年法治政府建设情况报告", "一、主要举措"]
