@@ -235,3 +235,19 @@ def test_ofd_runs_on_one_baseline_make_one_line() -> None:
 
     runs = [(20.35, 60.0, "建设情况报告"), (20.3, 20.0, "某县2024年法治政府"), (28.0, 20.0, "一、主要举措")]
     assert _lines(runs) == ["某县2024年法治政府建设情况报告", "一、主要举措"]
+
+
+def test_docx_paragraphs_inside_content_controls() -> None:
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_paragraph("第一段")
+    document.element.body.insert(1, parse_xml(
+        f"<w:sdt {nsdecls('w')}><w:sdtContent><w:p><w:r><w:t>控件中的段落</w:t></w:r></w:p></w:sdtContent></w:sdt>"))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert read_document(buffer.getvalue(), "docx", ReadLimits()).text == "第一段\n控件中的段落"

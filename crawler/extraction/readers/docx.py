@@ -1,9 +1,11 @@
-"""DOCX (python-docx): paragraphs and table rows in document order, cells joined by `` | ``."""
+"""DOCX (python-docx): paragraphs and table rows in document order, cells joined by `` | ``, also
+inside content controls (``w:sdt``) that Word and WPS wrap around blocks."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+from typing import Any
 
 from lxml import etree
 
@@ -26,16 +28,22 @@ def docx_text(body: bytes) -> str:
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise DocumentError(f"unreadable .docx file ({type(exc).__name__})") from exc
     lines: list[str] = []
-    for block in document.element.body.iterchildren():
-        tag = etree.QName(block).localname
-        if tag == "p":
-            lines.append(Paragraph(block, document).text)
-        elif tag == "tbl":
-            for row in Table(block, document).rows:
-                cells: list[str] = []
-                for cell in row.cells:
-                    value = clean_line(cell.text)
-                    if not cells or cells[-1] != value:  # merged cells repeat
-                        cells.append(value)
-                lines.append(clean_line(CELL_SEPARATOR.join(cells)))
+
+    def walk(container: Any) -> None:
+        for block in container.iterchildren():
+            tag = etree.QName(block).localname
+            if tag == "p":
+                lines.append(Paragraph(block, document).text)
+            elif tag == "tbl":
+                for row in Table(block, document).rows:
+                    cells: list[str] = []
+                    for cell in row.cells:
+                        value = clean_line(cell.text)
+                        if not cells or cells[-1] != value:  # merged cells repeat
+                            cells.append(value)
+                    lines.append(clean_line(CELL_SEPARATOR.join(cells)))
+            elif tag in ("sdt", "sdtContent", "customXml"):  # content controls wrap whole blocks
+                walk(block)
+
+    walk(document.element.body)
     return "\n".join(lines)
