@@ -8,7 +8,7 @@ text, one OpenMP thread, no inverted-image retry): the same image always gives t
 The words are then put back as Chinese is written: no spaces between CJK characters; a comma,
 colon, semicolon, bracket, ``?`` or ``!`` that Tesseract prints in ASCII is made full-width when
 the gap it stands in is a full character wide (``，`` takes a whole em, ``,`` a third of one), the
-page's usual kind where the gap cannot tell; ``"`` pairs become ``“”``, a digit-``一``-digit dash
+page's usual kind where the gap cannot tell; ``"`` becomes ``“`` or ``”`` by the paragraph's open quotes, a digit-``一``-digit dash
 ``—``; and visual lines are joined into paragraphs — a line that reaches the right margin
 continues into the next one unless that one is indented (a new paragraph starts two characters
 in).
@@ -29,7 +29,6 @@ _FULL_WIDTH = str.maketrans({",": "，", ":": "：", ";": "；", "(": "（", ")"
 _PUNCT = frozenset(",:;()?!")
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
 _SPACE_AFTER_CJK_PUNCT = re.compile(rf"(?<=[{_CJK}][,:;?!])\s+|\s+(?=[,:;?!](?:[{_CJK}]|$))")
-_QUOTE = re.compile(r'"')
 _DIGIT_DASH = re.compile(r"(?<=\d)一(?=\d)")
 _ENDS_PARAGRAPH = re.compile(r"[。！？：；!?]$")
 
@@ -128,9 +127,20 @@ def _tidy(line: _Line, n: int, decided: dict[tuple[int, int], bool], usual: bool
             text = re.sub(rf"(?<=[{_CJK}])[,:;?!]|[()](?=[{_CJK}])", lambda m: m.group(0).translate(_FULL_WIDTH), text)
         parts.append(text)
     text = _SPACE_AFTER_CJK_PUNCT.sub("", _SPACE_NEAR_CJK.sub("", " ".join(parts)))
-    quotes = iter(range(text.count('"')))
-    text = _QUOTE.sub(lambda _m: "“" if next(quotes) % 2 == 0 else "”", text)
     return _DIGIT_DASH.sub("—", text).strip()
+
+
+def _pair_quotes(paragraph: str) -> str:
+    """ASCII ``"`` → ``“`` or ``”``: the one that closes an open quote, else the one that opens."""
+    out: list[str] = []
+    inside = False
+    for char in paragraph:
+        if char == '"':
+            char = "”" if inside else "“"
+        if char in "“”":
+            inside = char == "“"
+        out.append(char)
+    return "".join(out)
 
 
 def _paragraphs(lines: list[_Line]) -> list[str]:
@@ -154,4 +164,4 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
         else:
             out.append(text)
         joining = line.right >= margin_right - 1.5 * char and (indents or not _ENDS_PARAGRAPH.search(text))
-    return out
+    return [_pair_quotes(paragraph) if '"' in paragraph else paragraph for paragraph in out]
