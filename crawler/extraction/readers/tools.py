@@ -2,14 +2,14 @@
 
 Each run gets its own process group, so a program that forks helpers (LibreOffice's
 ``soffice.bin``) is killed whole when it overruns; its address space is capped with
-``RLIMIT_AS``; OpenMP is held to one thread so Tesseract gives the same text every time.
+``RLIMIT_AS`` (through util-linux's ``prlimit``); OpenMP is held to one thread so Tesseract gives
+the same text every time.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -60,15 +60,13 @@ def run(args: Sequence[str], deadline: Deadline, memory_mb: int, *, stdin: bytes
 
 def _run(args: Sequence[str], deadline: Deadline, memory_mb: int, limit: int, stdin: bytes | None,
          cwd: str | None) -> bytes:
-    def cap() -> None:  # runs in the child before exec
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
     env = {k: v for k, v in os.environ.items() if k in _ENV_KEEP}
     env["OMP_THREAD_LIMIT"] = "1"  # one thread: same input, same text (and fair on a shared machine)
+    # util-linux's prlimit sets the cap in the child: a preexec_fn is unsafe in a threaded process
+    capped = ["prlimit", f"--as={limit}", "--", *args] if have("prlimit") else list(args)
     process = subprocess.Popen(  # noqa: S603 — fixed program names, arguments are ours
-        list(args), stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env,
-        start_new_session=True, preexec_fn=cap,  # noqa: PLW1509 — setrlimit only
+        capped, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env, start_new_session=True,
     )
     try:
         out, err = process.communicate(stdin, timeout=deadline.left())
