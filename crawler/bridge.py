@@ -47,6 +47,7 @@ def base_settings() -> dict[str, Any]:
             "crawler.pipelines.extraction.ExtractionPipeline": 300,
             "crawler.pipelines.extraction.ReportFilterPipeline": 400,
             "crawler.pipelines.archive.ArchivePipeline": 500,
+            "crawler.pipelines.columns.ColumnMemoryPipeline": 600,
         },
         "EXTENSIONS": {
             "crawler.extensions.CrawlReportExtension": 500,
@@ -90,6 +91,7 @@ def scrapy_settings(
             },
             "GOVARCHIVE_SOURCES_DIRS": [str(p) for p in (settings.sources_dir, *settings.sources_dirs)],
             "GOVARCHIVE_JOBS_DIR": str(settings.jobs_dir),
+            "GOVARCHIVE_COLUMNS_DIR": str(settings.home / "state" / "columns"),
             "GOVARCHIVE_RESUMABLE": crawl.resumable,
             "GOVARCHIVE_REMOVAL_CHECKS": crawl.removal_checks,
             "GOVARCHIVE_RECHECK_HOURS": crawl.recheck_hours,
