@@ -86,7 +86,7 @@ class CrawlSettings(_Section):
     resumable: bool = Field(True, description="keep a Scrapy JOBDIR so a killed crawl resumes")
     retry_backoff: float = Field(1.0, ge=0, description="first retry waits this many seconds, doubling after")
     retry_max_delay: float = Field(120.0, ge=0, description="longest wait before a retry (Retry-After included)")
-    parallel_sources: int = Field(4, ge=1, le=64, description="sources crawled at the same time in one run")
+    parallel_sources: int = Field(4, ge=1, le=4096, description="sources crawled at the same time in one run")
 
     @field_validator("contact_url")
     @classmethod

@@ -145,6 +145,25 @@ def _pub_date(rng: random.Random, year: int) -> dt.date:
     return dt.date(year + 1, month, rng.randint(1, 28))
 
 
+def nation_divisions(count: int | None = None, provinces: Sequence[str] = ()) -> list[Division]:
+    """Divisions from the registry (``archive.divisions``) by code, optionally of some provinces
+    (codes or names): the first ``count`` of them."""
+    from archive.divisions import registry
+
+    reg = registry()
+    wanted = set(provinces)
+    out = []
+    for d in sorted(reg, key=lambda d: d.code):
+        province = reg.get(d.province)
+        province_name = province.name if province is not None else ""
+        if wanted and d.province not in wanted and province_name not in wanted:
+            continue
+        out.append(Division(d.code, d.name, d.level, province_name))
+        if count is not None and len(out) >= count:
+            break
+    return out
+
+
 def build_portal(index: int, division: Division, seed: int, years: Sequence[int] = YEARS) -> Portal:
     """A portal's layout and content, deterministic in (seed, index)."""
     rng = random.Random(seed * 100_003 + index)
@@ -448,6 +467,13 @@ class NationServer:
                                 publisher, pub, year, kind, rng.randrange(1 << 30))
             portal.items.insert(0, item)
             return item.to_json(self.base_url(portal), portal.division)
+
+    def move_column(self, index: int, layout: str) -> None:
+        """Move portal ``index``'s report column elsewhere (the old column page lists nothing any more)."""
+        if layout not in _LAYOUT_PATHS:
+            raise ValueError(f"layout must be one of {sorted(_LAYOUT_PATHS)}, not {layout!r}")
+        with self._lock:
+            self.portals[index].layout = layout
 
     # one connection ----------------------------------------------------------------------
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
