@@ -26,11 +26,12 @@ app = typer.Typer(help="The scheduler: crawls on their schedules, alerts, health
 
 
 def source_schedules(settings: Settings) -> list[SourceSchedule]:
-    """Every source's name and own schedule, from the source definitions."""
-    from spiders.sources import SourceError, load_sources, source_dirs
+    """Every enabled source's name and own schedule, from the source definitions."""
+    from spiders.sources import SourceError, load_enabled_sources, source_dirs
 
     try:
-        sources = load_sources(source_dirs(settings.sources_dir, settings.sources_dirs))
+        sources = load_enabled_sources(source_dirs(settings.sources_dir, settings.sources_dirs),
+                                       settings.source_state_file, builtin_default=settings.builtin_sources)
     except SourceError as exc:
         fail(str(exc))
     return [SourceSchedule(name, definition.schedule) for name, definition in sources.items()]
