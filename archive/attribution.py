@@ -74,14 +74,17 @@ def _kind(rest: str) -> tuple[str | None, str | None]:
 def _named(reg: Registry, text: str, scope: str | None) -> tuple[Division, str] | None:
     """The division ``text`` starts with (and what follows it), settled by ``scope`` when shared.
 
-    With a scope, only divisions of the scope's province count: a portal does not publish another
-    province's reports, and a 乡/街道 that shares a stem with a far-away county (丹东街道) is no
-    match.
+    With a scope, divisions of the scope's province come first; one elsewhere counts only when its
+    full name is written (弥勒市人民政府 on another portal), never by a stem that a 乡/街道 shares
+    with a far-away county (丹东街道, 金山白族乡).
     """
-    matches = reg.prefix_matches(text)
+    found = reg.prefix_matches(text)
+    matches = found
     if scope:
         province = scope[:2] + "0000"
-        matches = [(d, e) for d, e in matches if d.province == province]
+        matches = [(d, e) for d, e in found if d.province == province]
+        if not matches and len(found) == 1 and text[:found[0][1]].endswith(found[0][0].name):
+            matches = found  # a full name known nowhere else: 弥勒市人民政府's report on another portal
         if len(matches) > 1:
             matches = [(d, e) for d, e in matches
                        if reg.within(d.code, scope) or reg.within(scope, d.code)] or matches
