@@ -156,3 +156,32 @@ def test_overdue_alerts_are_per_division(crawled: tuple[Any, Path]) -> None:
 
 def test_default_year_is_last_year() -> None:
     assert default_year(dt.date(2026, 1, 5)) == 2025
+
+
+def test_coverage_web_page_api_and_csv(crawled: tuple[Any, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from govarchive.config import load_settings
+    from govarchive.web import create_app
+    from govarchive.web.app import open_backends
+
+    _world, home = crawled
+    cli = run_cli(capsys, "--home", str(home), "coverage", "--year", "2025", "--json").json()
+    settings = load_settings(home)
+    engine, store = open_backends(settings)
+    try:
+        with TestClient(create_app(settings, engine=engine, store=store, background_sync=False)) as client:
+            api = client.get("/api/coverage", params={"year": 2025})
+            page = client.get("/coverage", params={"year": 2025, "province": "云南省"})
+            download = client.get("/coverage.csv", params={"year": 2025})
+            bad = client.get("/api/coverage", params={"province": "火星"})
+    finally:
+        engine.dispose()
+    assert api.status_code == 200 and api.json() == cli
+    assert page.status_code == 200
+    assert page.text.count("<circle") >= 129 + 4  # every division of 云南省 on the map, plus the legend
+    assert 'data-code="532822"' in page.text and "勐海县" in page.text and "#c62828" in page.text
+    assert download.headers["content-disposition"] == 'attachment; filename="coverage-2025.csv"'
+    rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert len(rows) == len(registry()) and next(r for r in rows if r["code"] == "330225")["status"] == "published"
+    assert bad.status_code == 422 and "火星" in bad.text

@@ -12,6 +12,7 @@ import typer
 from archive.coverage import SourceFacts, csv_rows, summary
 from archive.coverage import coverage as compute
 from archive.divisions import registry
+from govarchive.watching import enabled_source_facts
 
 from .context import get_settings
 from .divisions import check_level, province_scope
@@ -24,14 +25,12 @@ if TYPE_CHECKING:
 
 def defined_source_facts(settings: Settings) -> list[SourceFacts]:
     """(division_code, region, title) of every switched-on source definition."""
-    from spiders.sources import SourceError, load_enabled_sources, source_dirs
+    from spiders.sources import SourceError
 
     try:
-        sources = load_enabled_sources(source_dirs(settings.sources_dir, settings.sources_dirs),
-                                       settings.source_state_file, builtin_default=settings.builtin_sources)
+        return enabled_source_facts(settings)
     except SourceError as exc:
         fail(str(exc))
-    return [(s.division_code or None, s.region, s.title) for s in sources.values()]
 
 
 def default_year(today: dt.date | None = None) -> int:
