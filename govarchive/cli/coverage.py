@@ -20,6 +20,7 @@ from .output import JsonOption, console, emit_json, fail, print_table, usage_err
 from .reports import archive_errors, open_for_command
 
 if TYPE_CHECKING:
+    from archive.coverage import SourceFacts
     from govarchive.config import Settings
 
 
@@ -48,6 +49,7 @@ def coverage(
 ) -> None:
     """Every division: its government's report for the year (published / missing / unwatched), on time or
     not, and how many of its departments published one."""
+
     if json_ and csv_:
         usage_error("--json and --csv exclude each other")
     check_level(level)
@@ -70,6 +72,7 @@ def coverage(
 
 
 def _print(document: dict[str, Any], *, by_province: bool) -> None:
+
     rows = document["divisions"]
     totals = summary(rows)
     if by_province:
