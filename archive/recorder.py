@@ -36,6 +36,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from archive.attribution import attribute
 from archive.catalog.models import (
     Attachment,
     Capture,
@@ -57,6 +58,7 @@ from archive.changes import (
     sha256_hex,
 )
 from archive.diffs import DiffSummary, diff_texts, summary_json
+from archive.divisions import registry
 from archive.errors import BlobNotFoundError, CatalogConflictError, CorruptObjectError, NotFoundError
 from archive.records import AttachmentRecord, ExtractedReport, FetchedPage
 from archive.storage import BlobStore
@@ -316,6 +318,7 @@ class Archive:
                 source.definition_json = json.dumps(
                     dict(definition), ensure_ascii=False, sort_keys=True, default=str
                 )
+                source.division_code = str(definition.get("division_code") or "") or None
             db.add(source)
             db.flush()
             assert source.id is not None
@@ -477,6 +480,7 @@ class Archive:
             version = self._new_version(
                 db, report, page, extracted, fp, text_key, objects, capture, previous, previous_text
             )
+            self._attribute(report, source, extracted)
             self._event(
                 db,
                 outcome,
@@ -579,6 +583,16 @@ class Archive:
         report.doc_no = metadata.get("doc_no")
         report.last_changed = now
         return version
+
+    @staticmethod
+    def _attribute(report: Report, source: Source, extracted: ExtractedReport) -> None:
+        """Whose report this is: division, publisher kind, department (archive/attribution.py)."""
+        found = attribute(
+            registry(), publisher=report.publisher, title=report.title, site_code=extracted.site_code,
+            source_division=source.division_code, source_names=(source.region, source.title),
+        )
+        report.division_code, report.publisher_kind = found.division_code, found.publisher_kind
+        report.department, report.attributed_by = found.department, found.basis
 
     @staticmethod
     def _add_attachments(

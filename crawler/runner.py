@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.bridge import scrapy_settings, source_settings
 from crawler.extensions import source_counts
-from spiders.sources import SourceDefinition, SourceError, load_sources, source_dirs
+from spiders.sources import SourceDefinition, SourceError, load_enabled_sources, load_sources, source_dirs
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -54,11 +54,15 @@ logger = logging.getLogger(__name__)
 def resolve_sources(settings: Settings, names: Iterable[str], *, all_sources: bool = False,
                     extra: Sequence[SourceDefinition] = ()) -> list[SourceDefinition]:
     """The definitions to crawl; SourceError (one line) for an unknown name or a bad file."""
-    known = load_sources(source_dirs(settings.sources_dir, settings.sources_dirs))
-    known.update({s.name: s for s in extra})
+    dirs = source_dirs(settings.sources_dir, settings.sources_dirs)
     wanted = list(dict.fromkeys(names))
     if all_sources:
+        # --all: the sources switched on (built-in ones are offered, not crawled unasked)
+        known = load_enabled_sources(dirs, settings.source_state_file, builtin_default=settings.builtin_sources)
+        known.update({s.name: s for s in extra})
         return list(known.values()) if not wanted else [known[n] for n in wanted if n in known]
+    known = load_sources(dirs)
+    known.update({s.name: s for s in extra})
     if not wanted:
         raise SourceError("name at least one source, or use --all")
     unknown = [n for n in wanted if n not in known]

@@ -153,6 +153,7 @@ class Settings(BaseSettings):
 
     home: Path = DEFAULT_HOME
     sources_dirs: list[Path] = Field(default_factory=list, description="extra folders of source TOML files")
+    builtin_sources: bool = Field(False, description="crawl and schedule the built-in sources unasked")
     catalog: CatalogSettings = CatalogSettings()
     store: StoreSettings = StoreSettings()
     crawl: CrawlSettings = CrawlSettings()
@@ -186,6 +187,11 @@ class Settings(BaseSettings):
     def sources_dir(self) -> Path:
         """The user's own source definitions."""
         return self.home / "sources"
+
+    @property
+    def source_state_file(self) -> Path:
+        """Which sources are switched on or off (``govarchive sources enable|disable``)."""
+        return self.home / "source-state.toml"
 
     @property
     def jobs_dir(self) -> Path:
