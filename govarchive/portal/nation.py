@@ -439,6 +439,22 @@ class NationServer:
         with self._lock:
             return [r.to_json(self.base_url(p), p.division) for p in self.portals for r in p.reports()]
 
+    def coverage(self, year: int) -> dict[str, dict[str, Any]]:
+        """What ``govarchive coverage --year Y`` should say of each portal's division, by code."""
+        out = {}
+        with self._lock:
+            for p in self.portals:
+                gov = sorted((r for r in p.reports() if r.kind == "government" and r.year == year),
+                             key=lambda r: r.pub_date)
+                departments = {r.publisher for r in p.reports() if r.kind == "department" and r.year == year}
+                out[p.division.code] = {
+                    "code": p.division.code, "government_report": bool(gov), "department_reports": len(departments),
+                    "status": "published" if gov else "missing",
+                    "published_on": gov[0].pub_date.isoformat() if gov else None,
+                    "on_time": gov[0].pub_date <= dt.date(year + 1, 3, 31) if gov else None,
+                }
+        return out
+
     def write_csv(self, path: Path) -> Path:
         """The import file: ``name,title,division_code,level,start_url`` (the home page)."""
         with path.open("w", encoding="utf-8", newline="") as fh:
