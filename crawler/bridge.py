@@ -97,6 +97,8 @@ def scrapy_settings(
             "GOVARCHIVE_RECHECK_HOURS": crawl.recheck_hours,
             "GOVARCHIVE_MAX_LIST_PAGES": crawl.max_list_pages,
             "GOVARCHIVE_DEPTH_LIMIT": crawl.depth_limit,
+            "GOVARCHIVE_SEEK_DEPTH": crawl.seek_depth,
+            "GOVARCHIVE_MAX_SEEK_PAGES": crawl.max_seek_pages,
             "GOVARCHIVE_MAX_ATTACHMENT_BYTES": crawl.max_attachment_bytes,
             "GOVARCHIVE_RETRY_BACKOFF": crawl.retry_backoff,
             "GOVARCHIVE_RETRY_MAX_DELAY": crawl.retry_max_delay,

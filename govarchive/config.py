@@ -87,6 +87,8 @@ class CrawlSettings(_Section):
     retry_backoff: float = Field(1.0, ge=0, description="first retry waits this many seconds, doubling after")
     retry_max_delay: float = Field(120.0, ge=0, description="longest wait before a retry (Retry-After included)")
     parallel_sources: int = Field(4, ge=1, le=4096, description="sources crawled at the same time in one run")
+    seek_depth: int = Field(4, ge=1, le=10, description="clicks from a home page to its report column, at most")
+    max_seek_pages: int = Field(40, ge=1, description="pages looked at per portal to find its report column")
 
     @field_validator("contact_url")
     @classmethod

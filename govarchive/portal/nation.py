@@ -566,3 +566,39 @@ def _raise_nofile(wanted: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(wanted, soft), hard), hard))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m govarchive.portal.nation --portals N [--csv FILE] [--province NAME]``: serve until Ctrl-C."""
+    import argparse
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m govarchive.portal.nation", description=main.__doc__)
+    parser.add_argument("--portals", type=int, default=200)
+    parser.add_argument("--province", action="append", default=[], help="only divisions of this province")
+    parser.add_argument("--csv", type=Path, help="write the import file here")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        nation = NationServer(nation_divisions(args.portals, args.province), port=args.port).start()
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.csv:
+        nation.write_csv(args.csv)
+    print(f"{len(nation.portals)} portals on port {nation.port}, {nation.home_url(nation.portals[0])} …"
+          + (f"; import file {args.csv}" if args.csv else ""), flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        nation.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
