@@ -93,14 +93,15 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def run(portals: int, parallel: int) -> dict[str, Any]:
+def run(portals: int, parallel: int, keep: Path | None = None) -> dict[str, Any]:
     from govarchive.portal.nation import NationServer, nation_divisions
 
     load = os.getloadavg()
     nation = NationServer(nation_divisions(portals)).start()
     try:
         with tempfile.TemporaryDirectory(prefix="govarchive-national-") as tmp:
-            home = Path(tmp)
+            home = keep or Path(tmp)
+            home.mkdir(parents=True, exist_ok=True)
             csv_path = nation.write_csv(home / "portals.csv")
             names = [p.source_name for p in nation.portals]
             how = _import(home, csv_path, names, nation)
@@ -168,8 +169,9 @@ def main() -> int:
     parser.add_argument("--portals", type=int, default=3000)
     parser.add_argument("--parallel", type=int, default=256, help="crawl.parallel_sources")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--keep", type=Path, help="crawl into this (new) home and keep it, logs included")
     args = parser.parse_args()
-    result = run(args.portals, args.parallel)
+    result = run(args.portals, args.parallel, args.keep)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     if not args.no_write:
         command = f"python bench/national.py --portals {args.portals} --parallel {args.parallel}"

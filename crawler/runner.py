@@ -96,7 +96,7 @@ def _setup_logging(settings: Settings, run_label: str, console: Any | None) -> P
 
 
 def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], *, run_id: int | None,
-                   trigger: str, check_only: bool, progress: bool) -> list[FinishedCrawl]:
+                   trigger: str, check_only: bool, progress: bool, ensured: bool = False) -> list[FinishedCrawl]:
     """Crawl every source (``crawl.parallel_sources`` at a time) in one CrawlerProcess.
 
     A crawler is made when its source's turn comes and dropped when it ends (only its stats and
@@ -108,6 +108,7 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
     from spiders.portal import GovPortalSpider
 
     base = scrapy_settings(settings, run_id=run_id, trigger=trigger, check_only=check_only)
+    base["GOVARCHIVE_SOURCES_ENSURED"] = ensured
     show = progress and sys.stderr.isatty()
     console = None
     if show:
@@ -229,7 +230,7 @@ def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str =
     run_id = archive.start_run([d.name for d in definitions], trigger=trigger, pid=os.getpid())
     try:
         crawlers = _crawl_process(settings, definitions, run_id=run_id, trigger=trigger, check_only=False,
-                                  progress=progress)
+                                  progress=progress, ensured=True)
     except BaseException as exc:
         archive.finish_run(run_id, status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
                            error=f"{type(exc).__name__}: {exc}")
