@@ -116,13 +116,13 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
 
         console = Console(stderr=True)
     _setup_logging(settings, str(run_id) if run_id is not None else f"check-{os.getpid()}", console)
-    if len(definitions) > QUIET_ABOVE:
-        for name in _CHATTY_LOGGERS:
-            logging.getLogger(name).setLevel(logging.WARNING)
     from scrapy.utils.reactor import install_reactor
 
     install_reactor(base["TWISTED_REACTOR"])  # before anything imports the default reactor
     process = CrawlerProcess({**base, "LOG_INSTALL_ROOT_HANDLER": False})
+    if len(definitions) > QUIET_ABOVE:  # after CrawlerProcess: its logging set-up resets Scrapy's loggers
+        for name in _CHATTY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
     from twisted.internet import defer, reactor, task
 
     # a crawler is made when its source's turn comes: thousands of sources cost memory only while crawled
