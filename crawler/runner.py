@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 CrawlSummary = dict[str, Any]
 QUIET_ABOVE = 50  # sources in one run beyond which Scrapy's per-crawler start/stop chatter is not logged
 _CHATTY_LOGGERS = ("scrapy.middleware", "scrapy.statscollectors", "scrapy.core.engine", "scrapy.core.scraper",
-                   "scrapy.extensions.logstats", "scrapy.crawler", "scrapy.addons", "scrapy.utils.log")
+                   "scrapy.extensions.logstats", "scrapy.crawler", "scrapy.addons", "scrapy.utils.log",
+                   "scrapy-playwright")
 
 
 @dataclass(slots=True)
