@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
 import socket
 import statistics
 import subprocess
@@ -30,12 +29,13 @@ from pathlib import Path
 
 import httpx
 
-from archive.divisions import registry
-from archive.recorder import open_archive
-from archive.records import ExtractedReport, FetchedPage
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
+from archive.divisions import registry  # noqa: E402
+from archive.recorder import open_archive  # noqa: E402
+from archive.records import ExtractedReport, FetchedPage  # noqa: E402
+from bench.docs_section import replace_section  # noqa: E402
+
 SECTION = "## UI with thousands of sources"
 GOVARCHIVE = [sys.executable, "-m", "govarchive"]
 
@@ -122,15 +122,6 @@ def web_times(home: Path, paths: Sequence[str], tries: int = 5) -> list[tuple[st
         server.wait(timeout=30)
 
 
-def write_section(body: str) -> None:
-    """Replace (or add) this benchmark's section of docs/benchmarks.md, leaving the rest alone."""
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    section = f"{SECTION}\n\n{body.strip()}\n\n"
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-    DOC.write_text(text.rstrip() + "\n")
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sources", type=int, default=3000)
@@ -172,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ])
     print(body)
     if not args.no_write:
-        write_section(body)
+        replace_section(SECTION, body)
 
 
 if __name__ == "__main__":
