@@ -441,14 +441,17 @@ def list_sources(engine: Engine) -> list[dict[str, Any]]:
         .group_by(col(Report.source_id))
         .subquery()
     )
+    # plain columns, not Source entities: thousands of sources, and no definition_json to load
     statement = (
-        select(Source, counts.c.reports, counts.c.removed)
+        select(Source.name, Source.title, Source.region, Source.level, Source.division_code, Source.health,
+               Source.last_run_at, Source.last_run_status, counts.c.reports, counts.c.removed)
         .join(counts, col(Source.id) == counts.c.source_id, isouter=True)
         .order_by(col(Source.name))
     )
     with Session(engine) as db:
         out = []
-        for source, reports, removed in db.exec(statement).all():
+        for source in db.exec(statement).all():
+            reports, removed = source.reports, source.removed
             total, gone = int(reports or 0), int(removed or 0)
             out.append(
                 {
@@ -456,6 +459,7 @@ def list_sources(engine: Engine) -> list[dict[str, Any]]:
                     "title": source.title,
                     "region": source.region,
                     "level": source.level,
+                    "division_code": source.division_code,
                     "health": source.health,
                     "last_run_at": iso(source.last_run_at),
                     "last_run_status": source.last_run_status,

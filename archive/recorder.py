@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from archive.attribution import attribute
+from archive.catalog.attribute import attribute_reports
 from archive.catalog.models import (
     Attachment,
     Capture,
@@ -306,8 +307,11 @@ class Archive:
     ) -> int:
         """The id of source ``name``, created or updated with the given description."""
 
+        moved: list[bool] = []
+
         def work(db: Session) -> int:
             source = self._source(db, name)
+            before = source.division_code
             if title:
                 source.title = title
             if region:
@@ -319,12 +323,18 @@ class Archive:
                     dict(definition), ensure_ascii=False, sort_keys=True, default=str
                 )
                 source.division_code = str(definition.get("division_code") or "") or None
+            moved[:] = [before != source.division_code]
             db.add(source)
             db.flush()
             assert source.id is not None
             return source.id
 
-        return self._transact(work)
+        source_id = self._transact(work)
+        if moved and moved[0]:
+            # the source now says another division: its reports are attributed again
+            with self.engine.begin() as connection:
+                attribute_reports(connection, registry(), source_id=source_id)
+        return source_id
 
     def start_run(self, sources: Iterable[str], *, trigger: str = "cli", pid: int | None = None) -> int:
         """Open a crawl run; return its id."""

@@ -27,6 +27,7 @@ REQUIRED = ("name", "title", "division_code", "level", "start_url")
 OPTIONAL = ("match", "render", "schedule", "allowed_domains")
 _COLUMN_OF = {"start_urls": "start_url", "allowed_domains": "allowed_domains"}
 _LIST_SPLIT = re.compile(r"[\s;,|]+")
+_URL_SPLIT = re.compile(r"[\s;|]+")  # not on commas: query strings may hold them
 
 
 class ImportError_(ValueError):  # noqa: N801 — "ImportError" is a builtin
@@ -79,7 +80,7 @@ def _definition(row: Mapping[str, str], registry: Registry) -> SourceDefinition:
         "region": registry.full_name(division.code),
         "level": level,
         "division_code": division.code,
-        "start_urls": [u for u in _LIST_SPLIT.split(row["start_url"].strip()) if u],
+        "start_urls": [u for u in _URL_SPLIT.split(row["start_url"].strip()) if u],
     }
     if not values["start_urls"]:
         raise ValueError("start_url: required")

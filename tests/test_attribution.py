@@ -138,3 +138,14 @@ def test_the_migration_attributes_an_archive_from_before(tmp_path: Path) -> None
         assert [(r.division_code, r.publisher_kind, r.department, r.attributed_by) for r in rows] == [
             ("620621", "government", None, "publisher"), ("620621", "department", "司法局", "source")]
     engine.dispose()
+
+
+def test_a_source_given_another_division_has_its_reports_attributed_again(any_archive: Archive, pages: Pages) -> None:
+    archive = any_archive
+    archive.ensure_source("minqin", title="", definition={"name": "minqin", "division_code": "620621"})
+    _record(archive, pages, "http://127.0.0.1/r.html", title="关于2023年法治政府建设情况的报告", publisher=None,
+            report_year=2023)
+    archive.ensure_source("minqin", definition={"name": "minqin", "division_code": "620602"})  # a corrected CSV line
+    with Session(archive.engine) as db:
+        [report] = db.exec(select(Report)).all()
+    assert (report.division_code, report.publisher_kind) == ("620602", "government")

@@ -118,3 +118,32 @@ def test_builtin_sources_are_offered_not_crawled_unasked(tmp_path: Path, capsys:
     (home / "govarchive.toml").write_text("builtin_sources = true\n", encoding="utf-8")
     (home / "source-state.toml").unlink()
     assert "cqjb" in {s.name for s in resolve_sources(load_settings(home), [], all_sources=True)}
+
+
+def test_the_sources_page_shows_a_page_of_many_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from archive.divisions import registry
+    from govarchive.web import create_app
+    from govarchive.web.app import open_backends
+
+    counties = [d for d in registry() if d.level == "county"][:150]
+    lines = [f"c{d.code},,{d.code},county,http://127.0.0.1:9/{d.code}/" for d in counties]
+    home = tmp_path / "home"
+    imported = run_cli(capsys, "--home", str(home), "sources", "import", str(_csv(tmp_path, HEADER + "\n".join(lines))))
+    assert imported.code == 0, imported.err
+    settings = load_settings(home)
+    engine, store = open_backends(settings)
+    try:
+        with TestClient(create_app(settings, engine=engine, store=store, background_sync=False)) as client:
+            first, second = client.get("/sources"), client.get("/sources", params={"page": 2})
+            dashboard = client.get("/")
+    finally:
+        engine.dispose()
+    assert first.status_code == second.status_code == dashboard.status_code == 200
+    total = len(load_sources([home / "sources"]))  # the built-in ones are listed too (switched off)
+    assert f"{total} sources, 100 on this page" in first.text and "page 1 of 2" in first.text
+    assert first.text.count('<td><a href="/sources/') == 100
+    assert second.text.count('<td><a href="/sources/') == total - 100
+    assert f"/sources/c{counties[-1].code}" in first.text + second.text
+    assert f"{total} more defined sources have never been crawled" in dashboard.text

@@ -14,13 +14,15 @@ from sqlalchemy.engine import Connection
 from archive.attribution import attribute
 from archive.divisions import Registry
 
-_ROWS = text(
+_SELECT = (
     "SELECT r.id, r.title, r.publisher, r.division_code, r.publisher_kind, r.department, r.attributed_by, "
     "s.division_code AS source_division, s.region, s.title AS source_title, v.metadata_json "
     "FROM reports r JOIN sources s ON s.id = r.source_id "
     "LEFT JOIN versions v ON v.report_id = r.id AND v.number = r.current_version "
-    "WHERE r.id > :after ORDER BY r.id LIMIT :batch"
+    "WHERE r.id > :after {only} ORDER BY r.id LIMIT :batch"
 )
+_ROWS = text(_SELECT.format(only=""))
+_SOURCE_ROWS = text(_SELECT.format(only="AND r.source_id = :source"))
 _UPDATE = text(
     "UPDATE reports SET division_code = :division_code, publisher_kind = :publisher_kind, "
     "department = :department, attributed_by = :attributed_by WHERE id = :id"
@@ -51,12 +53,17 @@ def sync_source_divisions(connection: Connection) -> int:
     return changed
 
 
-def attribute_reports(connection: Connection, registry: Registry, *, batch: int = 500) -> dict[str, Any]:
-    """Re-attribute every report; return ``{"reports": n, "changed": n, "attributed": n}``."""
+def attribute_reports(connection: Connection, registry: Registry, *, source_id: int | None = None,
+                      batch: int = 500) -> dict[str, Any]:
+    """Re-attribute every report (of one source when given); return ``{"reports": n, "changed": n,
+    "attributed": n}``."""
     sync_source_divisions(connection)
     after, seen, changed, attributed = 0, 0, 0, 0
     while True:
-        rows = connection.execute(_ROWS, {"after": after, "batch": batch}).all()
+        if source_id is None:
+            rows = connection.execute(_ROWS, {"after": after, "batch": batch}).all()
+        else:
+            rows = connection.execute(_SOURCE_ROWS, {"after": after, "batch": batch, "source": source_id}).all()
         if not rows:
             break
         for row in rows:
