@@ -64,6 +64,9 @@ def _report_row(report: Report, source: str) -> dict[str, Any]:
         "publisher": report.publisher,
         "pub_date": iso(report.pub_date),
         "report_year": report.report_year,
+        "division_code": report.division_code,
+        "publisher_kind": report.publisher_kind,
+        "department": report.department,
         "versions": report.current_version,
         "first_seen": iso(report.first_seen),
         "last_changed": iso(report.last_changed),
@@ -79,6 +82,9 @@ _LIST_COLUMNS = (
     Report.publisher,
     Report.pub_date,
     Report.report_year,
+    Report.division_code,
+    Report.publisher_kind,
+    Report.department,
     Report.current_version,
     Report.first_seen,
     Report.last_changed,
@@ -86,7 +92,10 @@ _LIST_COLUMNS = (
 )
 
 
-def _filtered(statement: Any, source: str | None, year: int | None, status: str | None) -> Any:
+def _filtered(statement: Any, source: str | None, year: int | None, status: str | None,
+              division: str | None = None) -> Any:
+    if division is not None:
+        statement = statement.where(Report.division_code == division)
     if source is not None:
         statement = statement.where(Source.name == source)
     if year is not None:
@@ -110,14 +119,15 @@ def list_reports(
     limit: int | None = None,
     offset: int = 0,
     order: str = "id",
+    division: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Reports (``{"id","source","url","title","publisher","pub_date","report_year","versions",
-    "first_seen","last_changed","status"}``), filtered and paginated; ``order`` is one of
-    REPORT_ORDERS (``-`` = newest first)."""
+    """Reports (``{"id","source","url","title","publisher","pub_date","report_year","division_code",
+    "publisher_kind","department","versions","first_seen","last_changed","status"}``), filtered and
+    paginated; ``order`` is one of REPORT_ORDERS (``-`` = newest first)."""
     if order not in REPORT_ORDERS:
         raise ValueError(f"order must be one of {', '.join(REPORT_ORDERS)}, not {order!r}")
     # Plain columns, not ORM entities: building 1,000 Report objects costs more than the query.
-    statement = _filtered(select(*_LIST_COLUMNS).join(Source), source, year, status)
+    statement = _filtered(select(*_LIST_COLUMNS).join(Source), source, year, status, division)
     if order == "id":
         statement = statement.order_by(col(Report.id))
     else:
@@ -136,6 +146,9 @@ def list_reports(
                 "publisher": row.publisher,
                 "pub_date": iso(row.pub_date),
                 "report_year": row.report_year,
+                "division_code": row.division_code,
+                "publisher_kind": row.publisher_kind,
+                "department": row.department,
                 "versions": row.current_version,
                 "first_seen": iso(row.first_seen),
                 "last_changed": iso(row.last_changed),
@@ -146,11 +159,12 @@ def list_reports(
 
 
 def count_reports(
-    engine: Engine, *, source: str | None = None, year: int | None = None, status: str | None = None
+    engine: Engine, *, source: str | None = None, year: int | None = None, status: str | None = None,
+    division: str | None = None,
 ) -> int:
     """How many reports ``list_reports`` would return without pagination."""
     statement = _filtered(
-        select(func.count(col(Report.id))).select_from(Report).join(Source), source, year, status
+        select(func.count(col(Report.id))).select_from(Report).join(Source), source, year, status, division
     )
     with Session(engine) as db:
         return int(db.exec(statement).one())
@@ -431,14 +445,17 @@ def list_sources(engine: Engine) -> list[dict[str, Any]]:
         .group_by(col(Report.source_id))
         .subquery()
     )
+    # plain columns, not Source entities: thousands of sources, and no definition_json to load
     statement = (
-        select(Source, counts.c.reports, counts.c.removed)
+        select(Source.name, Source.title, Source.region, Source.level, Source.division_code, Source.health,
+               Source.last_run_at, Source.last_run_status, counts.c.reports, counts.c.removed)
         .join(counts, col(Source.id) == counts.c.source_id, isouter=True)
         .order_by(col(Source.name))
     )
     with Session(engine) as db:
         out = []
-        for source, reports, removed in db.exec(statement).all():
+        for source in db.exec(statement).all():
+            reports, removed = source.reports, source.removed
             total, gone = int(reports or 0), int(removed or 0)
             out.append(
                 {
@@ -446,6 +463,7 @@ def list_sources(engine: Engine) -> list[dict[str, Any]]:
                     "title": source.title,
                     "region": source.region,
                     "level": source.level,
+                    "division_code": source.division_code,
                     "health": source.health,
                     "last_run_at": iso(source.last_run_at),
                     "last_run_status": source.last_run_status,

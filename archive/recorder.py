@@ -36,6 +36,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from archive.attribution import attribute
+from archive.catalog.attribute import attribute_reports
 from archive.catalog.models import (
     Attachment,
     Capture,
@@ -57,6 +59,7 @@ from archive.changes import (
     sha256_hex,
 )
 from archive.diffs import DiffSummary, diff_texts, summary_json
+from archive.divisions import registry
 from archive.errors import BlobNotFoundError, CatalogConflictError, CorruptObjectError, NotFoundError
 from archive.records import AttachmentRecord, ExtractedReport, FetchedPage
 from archive.storage import BlobStore
@@ -304,8 +307,11 @@ class Archive:
     ) -> int:
         """The id of source ``name``, created or updated with the given description."""
 
+        moved: list[bool] = []
+
         def work(db: Session) -> int:
             source = self._source(db, name)
+            before = source.division_code
             if title:
                 source.title = title
             if region:
@@ -316,12 +322,19 @@ class Archive:
                 source.definition_json = json.dumps(
                     dict(definition), ensure_ascii=False, sort_keys=True, default=str
                 )
+                source.division_code = str(definition.get("division_code") or "") or None
+            moved[:] = [before != source.division_code]
             db.add(source)
             db.flush()
             assert source.id is not None
             return source.id
 
-        return self._transact(work)
+        source_id = self._transact(work)
+        if moved and moved[0]:
+            # the source now says another division: its reports are attributed again
+            with self.engine.begin() as connection:
+                attribute_reports(connection, registry(), source_id=source_id)
+        return source_id
 
     def start_run(self, sources: Iterable[str], *, trigger: str = "cli", pid: int | None = None) -> int:
         """Open a crawl run; return its id."""
@@ -477,6 +490,7 @@ class Archive:
             version = self._new_version(
                 db, report, page, extracted, fp, text_key, objects, capture, previous, previous_text
             )
+            self._attribute(report, source, extracted)
             self._event(
                 db,
                 outcome,
@@ -583,6 +597,16 @@ class Archive:
         report.doc_no = metadata.get("doc_no")
         report.last_changed = now
         return version
+
+    @staticmethod
+    def _attribute(report: Report, source: Source, extracted: ExtractedReport) -> None:
+        """Whose report this is: division, publisher kind, department (archive/attribution.py)."""
+        found = attribute(
+            registry(), publisher=report.publisher, title=report.title, site_code=extracted.site_code,
+            source_division=source.division_code, source_names=(source.region, source.title),
+        )
+        report.division_code, report.publisher_kind = found.division_code, found.publisher_kind
+        report.department, report.attributed_by = found.department, found.basis
 
     @staticmethod
     def _add_attachments(

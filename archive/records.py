@@ -46,6 +46,7 @@ class ExtractedReport:
     report_year: int | None = None
     site_name: str | None = None
     column: str | None = None
+    site_code: str | None = None  # the portal's SiteIDCode (its first six digits: the division)
     attachments: tuple[AttachmentRecord, ...] = ()
     text_hash: str = ""  # sha256 hex of the normalised text
     text_source: str | None = "html"  # "html" | "text_layer" | "ocr" | "converter"; None: no text
@@ -53,7 +54,7 @@ class ExtractedReport:
 
     METADATA_FIELDS = (
         "title", "publisher", "pub_date", "written_date", "index_no", "doc_no",
-        "validity", "report_year", "site_name", "column",
+        "validity", "report_year", "site_name", "column", "site_code",
     )
 
     def metadata(self) -> dict[str, Any]:

@@ -54,3 +54,12 @@ class DiscoveredReport:
     url: str
     title: str
     known: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReportColumns:
+    """The report columns a home-page source was found to have (remembered for the next run)."""
+
+    source: str
+    columns: tuple[str, ...]
+    sitemap: bool = True

@@ -13,12 +13,13 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler.bridge import scrapy_settings, source_settings
 from crawler.extensions import source_counts
-from spiders.sources import SourceDefinition, SourceError, load_sources, source_dirs
+from spiders.sources import SourceDefinition, SourceError, load_enabled_sources, load_sources, source_dirs
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -26,6 +27,27 @@ if TYPE_CHECKING:
     from govarchive.config import Settings
 
 CrawlSummary = dict[str, Any]
+QUIET_ABOVE = 50  # sources in one run beyond which Scrapy's per-crawler start/stop chatter is not logged
+_CHATTY_LOGGERS = ("scrapy.middleware", "scrapy.statscollectors", "scrapy.core.engine", "scrapy.core.scraper",
+                   "scrapy.extensions.logstats", "scrapy.crawler", "scrapy.addons", "scrapy.utils.log",
+                   "scrapy-playwright")
+
+
+@dataclass(slots=True)
+class FinishedCrawl:
+    """What is kept of a source's crawler once it finished: its stats and session, not the crawler."""
+
+    stats: dict[str, Any] = field(default_factory=dict)
+    session: Any = None
+    failures: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> FinishedCrawl:
+        try:
+            stats = dict(crawler.stats.get_stats()) if crawler.stats is not None else {}
+        except RuntimeError:  # never started
+            stats = {}
+        return cls(stats, getattr(crawler, "_govarchive_session", None))
 SUMMARY_KEYS = ("name", "discovered", "fetched", "new", "changed", "unchanged", "removed", "errors")
 logger = logging.getLogger(__name__)
 
@@ -33,11 +55,15 @@ logger = logging.getLogger(__name__)
 def resolve_sources(settings: Settings, names: Iterable[str], *, all_sources: bool = False,
                     extra: Sequence[SourceDefinition] = ()) -> list[SourceDefinition]:
     """The definitions to crawl; SourceError (one line) for an unknown name or a bad file."""
-    known = load_sources(source_dirs(settings.sources_dir, settings.sources_dirs))
-    known.update({s.name: s for s in extra})
+    dirs = source_dirs(settings.sources_dir, settings.sources_dirs)
     wanted = list(dict.fromkeys(names))
     if all_sources:
+        # --all: the sources switched on (built-in ones are offered, not crawled unasked)
+        known = load_enabled_sources(dirs, settings.source_state_file, builtin_default=settings.builtin_sources)
+        known.update({s.name: s for s in extra})
         return list(known.values()) if not wanted else [known[n] for n in wanted if n in known]
+    known = load_sources(dirs)
+    known.update({s.name: s for s in extra})
     if not wanted:
         raise SourceError("name at least one source, or use --all")
     unknown = [n for n in wanted if n not in known]
@@ -71,14 +97,19 @@ def _setup_logging(settings: Settings, run_label: str, console: Any | None) -> P
 
 
 def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], *, run_id: int | None,
-                   trigger: str, check_only: bool, progress: bool) -> list[Crawler]:
-    """Crawl every source (a few at a time) in one CrawlerProcess; return the finished crawlers."""
+                   trigger: str, check_only: bool, progress: bool, ensured: bool = False) -> list[FinishedCrawl]:
+    """Crawl every source (``crawl.parallel_sources`` at a time) in one CrawlerProcess.
+
+    A crawler is made when its source's turn comes and dropped when it ends (only its stats and
+    session are kept), so memory follows the sources crawled at once, not the sources in the run.
+    """
     from scrapy.crawler import Crawler, CrawlerProcess
     from scrapy.settings import Settings as ScrapySettings
 
     from spiders.portal import GovPortalSpider
 
     base = scrapy_settings(settings, run_id=run_id, trigger=trigger, check_only=check_only)
+    base["GOVARCHIVE_SOURCES_ENSURED"] = ensured
     show = progress and sys.stderr.isatty()
     console = None
     if show:
@@ -90,36 +121,43 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
 
     install_reactor(base["TWISTED_REACTOR"])  # before anything imports the default reactor
     process = CrawlerProcess({**base, "LOG_INSTALL_ROOT_HANDLER": False})
+    if len(definitions) > QUIET_ABOVE:  # after CrawlerProcess: its logging set-up resets Scrapy's loggers
+        for name in _CHATTY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
     from twisted.internet import defer, reactor, task
 
-    crawlers: list[Crawler] = []
-    for definition in definitions:
-        crawler_settings = ScrapySettings()
-        crawler_settings.setdict(base, priority="project")
-        crawler_settings.setdict(source_settings(definition), priority="cmdline")
-        crawlers.append(Crawler(GovPortalSpider, crawler_settings))
+    # a crawler is made when its source's turn comes: thousands of sources cost memory only while crawled
+    crawlers: list[Crawler | FinishedCrawl | None] = [None] * len(definitions)
     semaphore = defer.DeferredSemaphore(settings.crawl.parallel_sources)
     failures: list[str] = []
 
-    def crawl_one(crawler: Crawler, definition: SourceDefinition) -> Any:
+    def crawl_one(index: int, definition: SourceDefinition) -> Any:
+        crawler_settings = ScrapySettings()
+        crawler_settings.setdict(base, priority="project")
+        crawler_settings.setdict(source_settings(definition), priority="cmdline")
+        crawler = crawlers[index] = Crawler(GovPortalSpider, crawler_settings)
         d = process.crawl(crawler, definition=definition)
 
         def failed(failure: Any) -> None:
             failures.append(f"{definition.name}: {failure.getErrorMessage()}")
             logger.error("%s: crawl failed: %s", definition.name, failure.getErrorMessage())
 
+        def finished(_: Any) -> None:
+            crawlers[index] = FinishedCrawl.of(crawler)
+
         d.addErrback(failed)
+        d.addBoth(finished)
         return d
 
     # Sources on the same host run one after another, so the per-domain limit holds across them.
-    by_host: dict[str, list[tuple[Crawler, SourceDefinition]]] = {}
-    for crawler, definition in zip(crawlers, definitions, strict=True):
-        by_host.setdefault(_host_of(definition), []).append((crawler, definition))
+    by_host: dict[str, list[tuple[int, SourceDefinition]]] = {}
+    for index, definition in enumerate(definitions):
+        by_host.setdefault(_host_of(definition), []).append((index, definition))
 
     @defer.inlineCallbacks
-    def crawl_group(group: list[tuple[Crawler, SourceDefinition]]) -> Any:
-        for crawler, definition in group:
-            yield crawl_one(crawler, definition)
+    def crawl_group(group: list[tuple[int, SourceDefinition]]) -> Any:
+        for index, definition in group:
+            yield crawl_one(index, definition)
 
     runs = [semaphore.run(crawl_group, group) for group in by_host.values()]
     done = defer.DeferredList(runs, consumeErrors=True)
@@ -130,14 +168,19 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
         live = Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=False)
-        tasks = {c: (live.add_task(f"{d.name}: waiting"), d.name) for c, d in zip(crawlers, definitions, strict=True)}
+        tasks = [(live.add_task(f"{d.name}: waiting"), d.name) for d in definitions]
 
         def refresh() -> None:
-            for crawler, (task_id, name) in tasks.items():
-                try:
-                    stats = crawler.stats.get_stats()
-                except RuntimeError:  # not started yet: Scrapy sets stats when the crawl starts
+            for crawler, (task_id, name) in zip(crawlers, tasks, strict=True):
+                if crawler is None:
                     continue
+                if isinstance(crawler, FinishedCrawl):
+                    stats = crawler.stats
+                else:
+                    try:
+                        stats = crawler.stats.get_stats()
+                    except RuntimeError:  # not started yet: Scrapy sets stats when the crawl starts
+                        continue
                 counts = source_counts(stats)
                 state = "done" if stats.get("finish_reason") else "crawling"
                 live.update(task_id, description=(
@@ -154,23 +197,17 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
         if live is not None:
             refresh()  # the final counts
             live.stop()
-    for crawler in crawlers:
-        crawler._govarchive_failures = failures  # type: ignore[attr-defined]
-    return crawlers
+    out = [c if isinstance(c, FinishedCrawl) else FinishedCrawl.of(c) if c is not None else FinishedCrawl()
+           for c in crawlers]
+    for finished in out:
+        finished.failures = failures
+    return out
 
 
 def _host_of(source: SourceDefinition) -> str:
     from urllib.parse import urlsplit
 
     return (urlsplit(source.start_urls[0]).hostname or "").lower()
-
-
-def _stats(crawler: Crawler) -> dict[str, Any]:
-    """A crawler's stats, empty when it never started."""
-    try:
-        return dict(crawler.stats.get_stats())
-    except RuntimeError:
-        return {}
 
 
 def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str = "cli", progress: bool = True,
@@ -194,14 +231,14 @@ def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str =
     run_id = archive.start_run([d.name for d in definitions], trigger=trigger, pid=os.getpid())
     try:
         crawlers = _crawl_process(settings, definitions, run_id=run_id, trigger=trigger, check_only=False,
-                                  progress=progress)
+                                  progress=progress, ensured=True)
     except BaseException as exc:
         archive.finish_run(run_id, status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
                            error=f"{type(exc).__name__}: {exc}")
         raise
     sources = []
     for definition, crawler in zip(definitions, crawlers, strict=True):
-        stats = _stats(crawler)
+        stats = crawler.stats
         counts = source_counts(stats)
         entry = {key: counts[key] for key in SUMMARY_KEYS if key != "name"}
         entry = {"name": definition.name, **entry, "blocked": counts["blocked"],
@@ -209,7 +246,7 @@ def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str =
                  "status": source_status(counts, stats), "error": None}
         if entry["status"] != "ok":
             entry["error"] = first_error(stats)
-        crashed = [f for f in getattr(crawler, "_govarchive_failures", []) if f.startswith(definition.name + ":")]
+        crashed = [f for f in crawler.failures if f.startswith(definition.name + ":")]
         if crashed:
             entry["status"] = "failed"
             entry["error"] = crashed[0].split(": ", 1)[1]
@@ -227,14 +264,12 @@ def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str =
 
 def check_source(settings: Settings, name: str, *, extra_sources: Sequence[SourceDefinition] = ()) -> dict[str, Any]:
     """Discovery only for one source: the report pages a crawl would fetch; nothing stored."""
-    from crawler.session import crawl_session
-
     definition = resolve_sources(settings, [name], extra=extra_sources)[0]
     crawlers = _crawl_process(settings, [definition], run_id=None, trigger="check", check_only=True,
                               progress=False)
     crawler = crawlers[0]
-    stats = _stats(crawler)
-    found = crawl_session(crawler).discovered if getattr(crawler, "_govarchive_session", None) else []
+    stats = crawler.stats
+    found = crawler.session.discovered if crawler.session is not None else []
     return {
         "name": definition.name,
         "reports": [{"url": d.url, "title": d.title} for d in sorted(found, key=lambda d: d.url)],

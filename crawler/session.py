@@ -66,8 +66,9 @@ def crawl_session(crawler: Crawler) -> CrawlSession:
     run_id = settings.get("GOVARCHIVE_RUN_ID")
     own_run = False
     if archive is not None:
-        archive.ensure_source(source.name, title=source.title, region=source.region, level=source.level,
-                              definition=source.model_dump(mode="json"))
+        if not settings.getbool("GOVARCHIVE_SOURCES_ENSURED"):  # run_crawl registers all its sources at once
+            archive.ensure_source(source.name, title=source.title, region=source.region, level=source.level,
+                                  definition=source.model_dump(mode="json"))
         if run_id is None:
             run_id = archive.start_run([source.name], trigger=settings.get("GOVARCHIVE_TRIGGER", "scrapy"),
                                        pid=os.getpid())

@@ -89,7 +89,9 @@ class CrawlSettings(_Section):
     resumable: bool = Field(True, description="keep a Scrapy JOBDIR so a killed crawl resumes")
     retry_backoff: float = Field(1.0, ge=0, description="first retry waits this many seconds, doubling after")
     retry_max_delay: float = Field(120.0, ge=0, description="longest wait before a retry (Retry-After included)")
-    parallel_sources: int = Field(4, ge=1, le=64, description="sources crawled at the same time in one run")
+    parallel_sources: int = Field(4, ge=1, le=4096, description="sources crawled at the same time in one run")
+    seek_depth: int = Field(4, ge=1, le=10, description="clicks from a home page to its report column, at most")
+    max_seek_pages: int = Field(40, ge=1, description="pages looked at per portal to find its report column")
 
     @field_validator("contact_url")
     @classmethod
@@ -172,6 +174,7 @@ class Settings(BaseSettings):
 
     home: Path = DEFAULT_HOME
     sources_dirs: list[Path] = Field(default_factory=list, description="extra folders of source TOML files")
+    builtin_sources: bool = Field(False, description="crawl and schedule the built-in sources unasked")
     catalog: CatalogSettings = CatalogSettings()
     store: StoreSettings = StoreSettings()
     crawl: CrawlSettings = CrawlSettings()
@@ -206,6 +209,11 @@ class Settings(BaseSettings):
     def sources_dir(self) -> Path:
         """The user's own source definitions."""
         return self.home / "sources"
+
+    @property
+    def source_state_file(self) -> Path:
+        """Which sources are switched on or off (``govarchive sources enable|disable``)."""
+        return self.home / "source-state.toml"
 
     @property
     def jobs_dir(self) -> Path:

@@ -182,12 +182,13 @@ class ArchiveScheduler:
                 misfire_grace_time=spec.misfire_grace_time, **extra,
             )
 
-    def jobs(self, now: dt.datetime | None = None) -> list[JobInfo]:
-        """Every job with its next run: the stored one, or what the current schedule gives."""
+    def jobs(self, now: dt.datetime | None = None, *, offset: int = 0, limit: int | None = None) -> list[JobInfo]:
+        """Every job (or a page of them) with its next run: the stored one, or what the current schedule gives."""
         now = now or dt.datetime.now(self.scheduler.timezone)
         infos = []
-        for spec in self.specs:
-            stored = self.scheduler.get_job(spec.id)
+        stored_jobs = {job.id: job for job in self.scheduler.get_jobs()}  # one read of the store, not one per job
+        for spec in self.specs[offset:None if limit is None else offset + limit]:
+            stored = stored_jobs.get(spec.id)
             if stored is not None and _same(stored, spec):
                 next_run = stored.next_run_time
             else:

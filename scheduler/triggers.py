@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from typing import Any
 
@@ -52,6 +53,7 @@ def crontab_days(field: str) -> str:
     return ",".join(_CRONTAB_DAYS[day] for day in sorted(days))
 
 
+@functools.lru_cache(maxsize=256)  # thousands of sources share two expressions; a CronTrigger is never changed
 def parse_cron(expression: str, timezone: str) -> CronTrigger:
     """A cron trigger from five crontab fields (``m h dom mon dow``) or six (seconds first)."""
     fields = expression.split()

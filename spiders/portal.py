@@ -22,6 +22,7 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import FormRequest, Request, Response, TextResponse
 
 from archive.records import FetchedPage
+from crawler.columns import ColumnMemory, RememberedColumns
 from crawler.discovery import (
     HanwebPlan,
     Link,
@@ -44,7 +45,8 @@ from crawler.discovery import (
     search_form,
     sitemap_urls,
 )
-from crawler.items import DiscoveredReport, Listing, PageOutcome, ReportPage
+from crawler.discovery.columns import is_home_page, link_role
+from crawler.items import DiscoveredReport, Listing, PageOutcome, ReportColumns, ReportPage
 from crawler.middlewares.render import BLOCKED, RENDERED, browser_request, render_meta
 from crawler.session import CrawlSession, crawl_session, recheck_due
 from spiders.sources import SourceDefinition, SourceError, get_source
@@ -57,7 +59,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-LISTING_KINDS = frozenset({"list", "hanweb", "json", "search", "sitemap"})
+LISTING_KINDS = frozenset({"list", "hanweb", "json", "search", "sitemap", "seek"})
 REPORT_STATUSES = [202, 304, 400, 403, 404, 410, 412, 429, 451, 500, 502, 503, 504, 521]
 SEARCH_KEYWORD = "法治政府建设"
 MAX_JSON_CANDIDATES = 4
@@ -101,13 +103,27 @@ class GovPortalSpider(scrapy.Spider):
         self.depth_limit = settings.getint("GOVARCHIVE_DEPTH_LIMIT", 8)
         self.recheck_hours = settings.getfloat("GOVARCHIVE_RECHECK_HOURS", 24.0)
         self.max_attachment_bytes = settings.getint("GOVARCHIVE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024)
-        self.starts = [canonical_url(u) for u in self.source.start_urls]
+        starts = [canonical_url(u) for u in self.source.start_urls]
+        # a portal's home page: the report column is sought from it (crawler.discovery.columns)
+        self.home_urls = [u for u in starts if is_home_page(u)]
+        self.base_starts = [u for u in starts if not is_home_page(u)]
+        self.max_seek_pages = settings.getint("GOVARCHIVE_MAX_SEEK_PAGES", 40)
+        self.seek_depth = settings.getint("GOVARCHIVE_SEEK_DEPTH", 4)
+        folder = settings.get("GOVARCHIVE_COLUMNS_DIR")
+        self.memory = ColumnMemory(Path(folder)) if folder else None
         self._reset_state()
         crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
 
     def _reset_state(self) -> None:
         """Forget what a listing found (a distributed worker lists one run after another)."""
         # listing state
+        self.starts = list(self.base_starts)  # list pages to walk: given, or found from the home page
+        self.columns: dict[str, int] = {}  # report column found from the home page → reports it listed
+        self.remembered = RememberedColumns()
+        self.sought = False
+        self.search_url: str | None = None  # the site search asked, remembered like a column
+        self.seek_count = 0
+        self.sitemap_seen = False
         self.list_seen: set[str] = set()
         self.list_pending = 0
         self.list_count = 0
@@ -144,6 +160,8 @@ class GovPortalSpider(scrapy.Spider):
         for url in self.starts:
             if request := self._list_request(url, depth=0):
                 yield request
+        if self.home_urls:
+            yield from self._begin_home()
         for url in self._sitemap_locations():
             if request := self._listing_request(url, kind="sitemap", depth=0, callback=self.parse_sitemap):
                 yield request
@@ -151,8 +169,87 @@ class GovPortalSpider(scrapy.Spider):
             yield from self._finish_listing()
 
     def _sitemap_locations(self) -> list[str]:
-        hosts = {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.starts}
+        if self.home_urls and self.remembered.columns and not self.remembered.sitemap:
+            return []  # the portal had no sitemap when its columns were found
+        hosts = {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.base_starts + self.home_urls}
         return [f"{h}/sitemap.xml" for h in sorted(hosts)]
+
+    # Home pages ------------------------------------------------------------------------
+    def _begin_home(self) -> Iterator[Request]:
+        """The remembered report columns, else the search for them from the home page."""
+        if self.memory is not None:
+            self.remembered = self.memory.read(self.source.name)
+        if not self.remembered.columns:
+            yield from self._seek_home()
+            return
+        self._inc("discovery/columns_remembered", len(self.remembered.columns))
+        for url in self.remembered.columns:
+            if request := self._column_request(url):
+                request.meta["govarchive_remembered"] = True
+                yield request
+
+    def _seek_home(self) -> Iterator[Request]:
+        self.sought = True
+        for url in self.home_urls:
+            if request := self._seek_request(url, 0):
+                yield request
+
+    def _seek_request(self, url: str, depth: int) -> Request | None:
+        if depth > self.seek_depth or self.seek_count >= self.max_seek_pages:
+            self._inc("discovery/seek_capped")
+            return None
+        request = self._listing_request(url, kind="seek", depth=depth, callback=self.parse_seek)
+        if request is not None:
+            self.seek_count += 1
+        return request
+
+    def _column_request(self, url: str) -> Request | None:
+        """A report column (found or remembered): walked like a given start page."""
+        url = canonical_url(url)
+        self.columns.setdefault(url, 0)
+        if url not in self.starts:
+            self.starts.append(url)
+        return self._list_request(url, depth=0)
+
+    def parse_seek(self, response: Response) -> Iterator[Any]:
+        """A home or navigation page: follow navigation, list the report columns it names."""
+        text = self._listing_answer(response)
+        if text is not None:
+            depth = response.meta.get("govarchive_depth", 0)
+            links = extract_links(text, response.url)
+            self._note_links(links)
+            yield from self._report_links(links)[1]  # a report linked straight from these pages
+            for link in links:
+                if not host_allowed(link.url, self.allowed_domains) or not is_page_url(link.url):
+                    continue
+                role = link_role(link)
+                if role == "column":
+                    self._inc("discovery/columns_found")
+                    if request := self._column_request(link.url):
+                        yield request
+                elif role == "nav" and (request := self._seek_request(link.url, depth + 1)):
+                    yield request
+            if (form := search_form(text, response.url)) is not None:
+                self.search_forms.append(form.url(SEARCH_KEYWORD))
+        yield from self._maybe_finish()
+
+    def _column_outcome(self) -> Iterator[Any]:
+        """After the listing of a home-page source: its status when no column was found; what to remember."""
+        found = tuple(url for url, count in self.columns.items() if count > 0)
+        stats = self.crawler.stats
+        if not self.listed and self.listing_ok and stats is not None:
+            if not set(self.columns) - {self.search_url}:
+                stats.set_value("govarchive/source_status", "no_report_column")
+                stats.set_value("govarchive/source_error",
+                                f"no report column found from the home page {self.home_urls[0]} "
+                                f"({self.seek_count} page(s) looked at, site search included)")
+            else:
+                logger.warning("%s: report column(s) %s list no report", self.source.name, ", ".join(self.columns))
+                self._inc("discovery/empty_columns")
+        if self.session.check_only or not self.listing_ok:
+            return
+        if found != self.remembered.columns or (found and self.sitemap_seen != self.remembered.sitemap):
+            yield ReportColumns(self.source.name, found, self.sitemap_seen)
 
     # Requests --------------------------------------------------------------------------
     @property
@@ -240,6 +337,12 @@ class GovPortalSpider(scrapy.Spider):
             self._listing_failure(response.url, "blocked by an anti-bot challenge")
             return None
         if response.status != 200 or not isinstance(response, TextResponse):
+            if response.meta.get("govarchive_remembered") or (
+                    response.meta.get("govarchive_kind") == "seek" and response.meta.get("govarchive_depth")):
+                # a remembered column gone, or a dead navigation link: seek (again), no listing failure
+                self._inc("discovery/column_gone" if response.meta.get("govarchive_remembered")
+                          else "discovery/seek_dead_link")
+                return None
             self._listing_failure(response.url, f"HTTP {response.status}")
             return None
         return response.text
@@ -264,11 +367,10 @@ class GovPortalSpider(scrapy.Spider):
         kind = response.meta.get("govarchive_kind", "list")
         links = extract_links(text, response.url)
         new_links = [link for link in links if link.url not in self.link_seen]
-        for link in links:
-            self.link_seen.add(link.url)
-            if len(link.title) > len(self.link_titles.get(link.url, "")):
-                self.link_titles[link.url] = link.title
+        self._note_links(links)
         matched, found = self._report_links(links)
+        if url in self.columns:
+            self.columns[url] += matched
         yield from found
         # pagination: follow a page's numbered/next links only while pages bring new links
         pages = list_pages(text, url, links, self.max_list_pages)
@@ -286,6 +388,12 @@ class GovPortalSpider(scrapy.Spider):
             self.search_forms.append(form.url(SEARCH_KEYWORD))
         if not matched and not pages and looks_js_only_list(text, links):
             yield from self._script_lists(response, text, url, depth)
+
+    def _note_links(self, links: Iterable[Link]) -> None:
+        for link in links:
+            self.link_seen.add(link.url)
+            if len(link.title) > len(self.link_titles.get(link.url, "")):
+                self.link_titles[link.url] = link.title
 
     def _report_links(self, links: Iterable[Link]) -> tuple[int, list[Any]]:
         """(how many links name a report, the requests or items for those not yet handled)."""
@@ -319,10 +427,7 @@ class GovPortalSpider(scrapy.Spider):
         text = self._listing_answer(response)
         if text is not None:
             links = extract_links(text, response.url)
-            for link in links:
-                self.link_seen.add(link.url)
-                if len(link.title) > len(self.link_titles.get(link.url, "")):
-                    self.link_titles[link.url] = link.title
+            self._note_links(links)
             yield from self._report_links(links)[1]
             plan, end = response.meta.get("govarchive_hanweb", (None, 0))
             if plan is not None and plan.total is None and hanweb_record_count(text):
@@ -399,6 +504,7 @@ class GovPortalSpider(scrapy.Spider):
         self._inc("discovery/sitemap_pages")
         if response.status == 200:
             pages, nested = sitemap_urls(response.body)
+            self.sitemap_seen = self.sitemap_seen or bool(pages or nested)
             prefixes = [column_prefix(u) for u in self.starts]
             for url in pages:
                 if any(url.startswith(p) for p in prefixes) and host_allowed(url, self.allowed_domains):
@@ -439,15 +545,27 @@ class GovPortalSpider(scrapy.Spider):
             yield from self._finish_listing()
 
     def _finish_listing(self) -> Iterator[Any]:
+        if self.home_urls and not self.sought and not self.listed and self.listing_ok:
+            # the remembered columns are gone (404, soft 404, no report any more): seek them again
+            self._inc("discovery/columns_reseek")
+            requests = list(self._seek_home())
+            if requests:
+                yield from requests
+                return
         wanted = self.source.search == "always" or (self.source.search == "auto" and not self.listed)
         if wanted and self.search_forms and self.listing_ok:
             # ask the portal's own search (once; its result pages are walked like a list)
             url = self.search_forms[0]
             self.search_forms = []
             if request := self._listing_request(url, kind="search", depth=1, callback=self.parse_search):
+                if self.home_urls:  # remembered like a column when it lists reports
+                    self.search_url = canonical_url(url)
+                    self.columns.setdefault(self.search_url, 0)
                 yield request
                 return
         self.listing_done = True
+        if self.home_urls:
+            yield from self._column_outcome()
         complete = self.listing_ok and not self.listing_truncated
         self.crawler.stats.set_value("discovery/listing_complete", complete)  # type: ignore[union-attr]
         list_pages = {key.split("#", 1)[0] for key in self.list_seen} | set(self.starts)

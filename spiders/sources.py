@@ -8,9 +8,11 @@ same name. A malformed file is rejected with one line naming the file, the line 
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -70,6 +72,7 @@ class SourceDefinition(BaseModel):
     title: str = ""
     region: str = ""
     level: Level = ""
+    division_code: str = ""  # GB/T 2260 code of the division whose government runs the portal
     start_urls: list[str] = Field(min_length=1)
     allowed_domains: list[str] = Field(default_factory=list)
     match: str = DEFAULT_MATCH
@@ -86,6 +89,14 @@ class SourceDefinition(BaseModel):
     def _valid_name(cls, value: str) -> str:
         if not SOURCE_NAME.match(value):
             raise ValueError(f"{value!r} is not a source name (lower-case letters, digits, - _ .)")
+        return value
+
+    @field_validator("division_code")
+    @classmethod
+    def _valid_division(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"\d{6}", value):
+            raise ValueError(f"{value!r} is not a six-digit division code (GB/T 2260)")
         return value
 
     @field_validator("start_urls")
@@ -239,12 +250,22 @@ def parse_source_file(path: Path) -> list[SourceDefinition]:
     return out
 
 
+@functools.lru_cache(maxsize=20_000)
+def _parse_unchanged(path: str, mtime_ns: int, size: int) -> tuple[SourceDefinition, ...]:
+    """A file's definitions, parsed once while it stays the same (thousands of sources per page view)."""
+    return tuple(parse_source_file(Path(path)))
+
+
 def _layer(folder: Path) -> dict[str, tuple[SourceDefinition, Path]]:
     found: dict[str, tuple[SourceDefinition, Path]] = {}
     if not folder.is_dir():
         return found
     for path in sorted(folder.glob("*.toml")):
-        for source in parse_source_file(path):
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            raise SourceError(f"{path}: cannot read: {exc}") from None
+        for source in _parse_unchanged(str(path), stat.st_mtime_ns, stat.st_size):
             if source.name in found:
                 other = found[source.name][1]
                 raise SourceError(f"{path}: name: source {source.name!r} is also defined in {other}")
@@ -266,6 +287,69 @@ def load_sources_with_paths(
     for folder in layers:
         merged.update(_layer(folder))
     return dict(sorted(merged.items()))
+
+
+# Which sources run unasked ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SourceSwitches:
+    """Which sources ``crawl --all`` and the scheduler take: the user's own unless disabled,
+    built-in ones only when enabled (one by one, or all through the ``builtin_sources`` setting)."""
+
+    enabled: frozenset[str] = frozenset()
+    disabled: frozenset[str] = frozenset()
+    builtin_default: bool = False
+
+    def is_enabled(self, name: str, *, builtin: bool) -> bool:
+        if name in self.disabled:
+            return False
+        return name in self.enabled or not builtin or self.builtin_default
+
+
+def read_switches(path: Path, *, builtin_default: bool = False) -> SourceSwitches:
+    """The switches kept in ``path`` (``enabled = [...]``, ``disabled = [...]``); none when absent."""
+    if not path.is_file():
+        return SourceSwitches(builtin_default=builtin_default)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SourceError(f"{path}: cannot read: {exc}") from None
+    lists = {key: data.get(key, []) for key in ("enabled", "disabled")}
+    for key, names in lists.items():
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise SourceError(f"{path}: {key}: a list of source names")
+    return SourceSwitches(frozenset(lists["enabled"]), frozenset(lists["disabled"]), builtin_default)
+
+
+def switch_sources(path: Path, names: Iterable[str], *, enabled: bool) -> SourceSwitches:
+    """Enable (or disable) ``names``, kept in ``path``; return the new switches."""
+    import tomli_w
+
+    current = read_switches(path)
+    names = set(names)
+    on = (current.enabled | names) if enabled else (current.enabled - names)
+    off = (current.disabled - names) if enabled else (current.disabled | names)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(tomli_w.dumps({"enabled": sorted(on), "disabled": sorted(off)}), encoding="utf-8")
+    tmp.replace(path)
+    return SourceSwitches(frozenset(on), frozenset(off), current.builtin_default)
+
+
+def enabled_sources(
+    loaded: Mapping[str, tuple[SourceDefinition, Path]], switches: SourceSwitches
+) -> dict[str, SourceDefinition]:
+    """The definitions of ``loaded`` (from :func:`load_sources_with_paths`) that are switched on."""
+    return {name: source for name, (source, path) in loaded.items()
+            if switches.is_enabled(name, builtin=path.parent == BUILTIN_DIR)}
+
+
+def load_enabled_sources(
+    dirs: Iterable[Path], state_file: Path, *, builtin_default: bool = False
+) -> dict[str, SourceDefinition]:
+    """The sources that run unasked (``crawl --all``, the scheduler)."""
+    loaded = load_sources_with_paths(dirs)
+    return enabled_sources(loaded, read_switches(state_file, builtin_default=builtin_default))
 
 
 def source_dirs(sources_dir: Path, sources_dirs: Iterable[Path]) -> list[Path]:

@@ -404,6 +404,7 @@ def _version_files(
         "title": meta.get("title") or v.title, "publisher": meta.get("publisher"),
         "pub_date": _date(meta.get("pub_date")), "written_date": _date(meta.get("written_date")),
         "report_year": meta.get("report_year") if isinstance(meta.get("report_year"), int) else None,
+        "division_code": v.division_code, "publisher_kind": v.publisher_kind, "department": v.department,
         "index_no": meta.get("index_no"), "doc_no": meta.get("doc_no"), "validity": meta.get("validity"),
         "site_name": meta.get("site_name"), "column": meta.get("column"),
         "url": v.url, "canonical_url": v.canonical_url, "status": v.status, "first_seen": v.first_seen,

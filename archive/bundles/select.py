@@ -220,6 +220,9 @@ class SelectedVersion:
     status: str  # active / removed, as of the cutoff
     capture: CaptureInfo | None = None
     attachments: tuple[AttachmentInfo, ...] = field(default_factory=tuple)
+    division_code: str | None = None  # whose report (archive/attribution.py)
+    publisher_kind: str | None = None
+    department: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +411,7 @@ def iter_selected(conn: Connection, resolved: ResolvedSelection) -> Iterator[lis
             VERSIONS.c.text_key, VERSIONS.c.text_hash, VERSIONS.c.raw_key, VERSIONS.c.metadata_json,
             VERSIONS.c.first_seen, VERSIONS.c.capture_id, REPORTS.c.source_id, REPORTS.c.canonical_url,
             SOURCES.c.name, SOURCES.c.title.label("source_title"), SOURCES.c.region, SOURCES.c.level,
+            REPORTS.c.division_code, REPORTS.c.publisher_kind, REPORTS.c.department,
         )
         .select_from(_joined())
         .where(*_version_window(resolved), *_filters(resolved))
@@ -463,6 +467,7 @@ def _complete(conn: Connection, resolved: ResolvedSelection, rows: Sequence[Any]
             status="removed" if row["report_id"] in removed else "active",
             capture=captures.get(row["capture_id"]) if row["capture_id"] is not None else None,
             attachments=tuple(attachments.get(row["id"], ())),
+            division_code=row["division_code"], publisher_kind=row["publisher_kind"], department=row["department"],
         )
         for row in rows
     ]

@@ -28,6 +28,7 @@ class Source(SQLModel, table=True):
     title: str = ""
     region: str = ""
     level: str = ""  # province / city / county / department
+    division_code: str | None = Field(default=None, max_length=6, index=True)  # GB/T 2260 code of its government
     definition_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     health: str = "ok"  # ok / failing / blocked
     consecutive_failures: int = 0
@@ -45,6 +46,8 @@ class Report(SQLModel, table=True):
         # a source's reports newest first, and per-source counts by status, without a table scan
         Index("ix_reports_source_last_changed", "source_id", "last_changed"),
         Index("ix_reports_source_status", "source_id", "status"),
+        # coverage: a division's reports of one year, by publisher kind
+        Index("ix_reports_division_year", "division_code", "report_year", "publisher_kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -54,6 +57,10 @@ class Report(SQLModel, table=True):
     publisher: str | None = None
     pub_date: dt.date | None = None
     report_year: int | None = Field(default=None, index=True)
+    division_code: str | None = Field(default=None, max_length=6)  # whose report (archive/attribution.py)
+    publisher_kind: str | None = Field(default=None, max_length=20)  # government / department
+    department: str | None = None  # the department's name when publisher_kind is department
+    attributed_by: str | None = Field(default=None, max_length=20)  # publisher / title / site_code / source
     index_no: str | None = None
     doc_no: str | None = None
     status: str = "active"  # active / removed

@@ -7,6 +7,7 @@ page is (content, a JavaScript challenge, a JS-only list, a soft 404).
 
 from __future__ import annotations
 
+from .columns import is_home_page, link_role
 from .links import Link, best_title, expand_cdata, extract_links
 from .pages import CHALLENGE, classify_challenge, is_soft_404, looks_challenged, looks_js_only_list
 from .pagination import (
@@ -37,7 +38,7 @@ from .urls import (
 
 __all__ = [
     "CHALLENGE", "FormPage", "HanwebPlan", "counted_pages", "hanweb_plan", "hanweb_total", "JsonList", "Link", "SearchForm", "best_title", "canonical_url",
-    "classify_challenge", "column_prefix", "expand_cdata", "extension", "extract_links",
+    "classify_challenge", "column_prefix", "expand_cdata", "extension", "is_home_page", "link_role", "extract_links",
     "hanweb_pages", "hanweb_record_count", "host_allowed", "is_attachment_url", "is_page_url",
     "is_soft_404", "is_trap", "looks_challenged", "json_endpoints", "link_pages", "list_pages", "looks_js_only_list",
     "looks_like_column", "looks_like_list", "parse_json_list", "robots_sitemaps", "script_pages", "search_form",

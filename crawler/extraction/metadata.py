@@ -120,6 +120,7 @@ class Metadata:
     report_year: int | None = None
     site_name: str | None = None
     column: str | None = None
+    site_code: str | None = None  # SiteIDCode meta: the portal's id, its first six digits the division
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -361,7 +362,14 @@ def read_page_metadata(root: HtmlElement, html: str, url: str, page_lines: list[
         validity=labels.get("validity"),
         site_name=site_name or None,
         column=metas.get("columnname") or metas.get("lanmu") or _breadcrumb_column(root, title),
+        site_code=_site_code(metas.get("siteidcode")),
     )
+
+
+def _site_code(value: str | None) -> str | None:
+    """The SiteIDCode of 政府网站 (GB/T 2260 code + site number, e.g. ``6206210001``); None if not one."""
+    value = re.sub(r"\s+", "", value or "")
+    return value if re.fullmatch(r"\d{6}\d{0,8}|bm\d{6,12}", value, re.IGNORECASE) else None
 
 
 def complete_from_text(meta: Metadata, lines: list[str]) -> Metadata:

@@ -165,5 +165,5 @@ def extract_page(body: bytes, url: str, headers: Mapping[str, str] | None = None
         title=title, text=text, publisher=meta.publisher, pub_date=meta.pub_date,
         written_date=meta.written_date, index_no=meta.index_no, doc_no=meta.doc_no,
         validity=meta.validity, report_year=meta.report_year, site_name=meta.site_name,
-        column=meta.column, attachments=attachments, text_hash=normalised_hash(text),
+        column=meta.column, site_code=meta.site_code, attachments=attachments, text_hash=normalised_hash(text),
     )

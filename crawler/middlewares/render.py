@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-HTML_KINDS = frozenset({"list", "report", "json", "hanweb", "search"})
+HTML_KINDS = frozenset({"list", "report", "json", "hanweb", "search", "seek"})
 BLOCKED = "govarchive_blocked"
 RENDERED = "govarchive_rendered"
 COOKIE_GEN = "govarchive_cookie_gen"

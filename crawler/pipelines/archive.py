@@ -121,6 +121,8 @@ class ArchivePipeline:
 
 def first_error(stats: dict[str, Any]) -> str | None:
     """A one-line description of what went wrong, from the error counters."""
+    if reason := stats.get("govarchive/source_error"):
+        return str(reason)  # the spider's own verdict on the source (e.g. no report column)
     parts = []
     for key in sorted(stats):
         if key.startswith(("errors/report/", "archive/error/", "extraction/error/")):
@@ -134,7 +136,9 @@ def first_error(stats: dict[str, Any]) -> str | None:
 
 
 def source_status(counts: dict[str, Any], stats: dict[str, Any]) -> str:
-    """ok / failing / blocked / failed for a source's run, from its counts."""
+    """ok / failing / blocked / failed (or the spider's own ``govarchive/source_status``) for a source's run."""
+    if own := stats.get("govarchive/source_status"):
+        return str(own)
     if counts["errors"] == 0 and counts["blocked"] == 0:
         return "ok"
     progress = counts["new"] + counts["changed"] + counts["unchanged"]

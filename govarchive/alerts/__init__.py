@@ -12,17 +12,19 @@ from .dispatcher import DispatchStats, dispatch, fan_out, retry_failed, send_due
 from .feeds import FeedNotFoundError, render_feed
 from .health import HealthChange, check_source_health
 from .options import AlertOptions
-from .overdue import OverdueSource, overdue_sources, raise_overdue_events
+from .overdue import OverdueDivision, OverdueSource, overdue_divisions, overdue_sources, raise_overdue_events
 
 __all__ = [
     "AlertOptions",
     "DispatchStats",
     "FeedNotFoundError",
     "HealthChange",
+    "OverdueDivision",
     "OverdueSource",
     "check_source_health",
     "dispatch",
     "fan_out",
+    "overdue_divisions",
     "overdue_sources",
     "raise_overdue_events",
     "render_feed",

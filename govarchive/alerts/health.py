@@ -21,7 +21,7 @@ from .timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
-FAILED_RUN_STATUSES = frozenset({"failing", "blocked", "failed"})
+FAILED_RUN_STATUSES = frozenset({"failing", "blocked", "failed", "no_report_column"})
 FINISHED_RUN_STATUSES = FAILED_RUN_STATUSES | {"ok"}
 _HISTORY = 50
 

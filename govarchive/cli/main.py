@@ -46,6 +46,8 @@ _COMMANDS: list[tuple[str, str, str, str]] = [
     ("govarchive.cli.home", "init", "init", "command"),
     ("govarchive.cli.home", "config_app", "config", "group"),
     ("govarchive.cli.sources", "app", "sources", "group"),
+    ("govarchive.cli.divisions", "app", "divisions", "group"),
+    ("govarchive.cli.coverage", "coverage", "coverage", "command"),
     ("govarchive.cli.crawl", "crawl", "crawl", "command"),
     ("govarchive.cli.reports", "app", "reports", "group"),
     ("govarchive.cli.diff", "diff", "diff", "command"),

@@ -44,19 +44,42 @@ def _day(value: str | None) -> str:
     return (value or "")[:10]
 
 
+def _division_code(query: str | None) -> str | None:
+    if query is None:
+        return None
+    from archive.divisions import DivisionError, registry
+
+    try:
+        return registry().lookup(query).code
+    except DivisionError as exc:
+        fail(f"--division: {exc}")
+
+
+def whose(row: dict[str, Any]) -> str:
+    """``民勤县`` / ``民勤县 司法局``: the division and, for a department, its name."""
+    from archive.divisions import registry
+
+    division = registry().get(row.get("division_code") or "")
+    if division is None:
+        return ""
+    return f"{division.name} {row['department']}" if row.get("department") else division.name
+
+
 @app.command("list")
 def list_reports(
     ctx: typer.Context,
     source: str | None = typer.Option(None, "--source", help="Only this source's reports."),
     year: int | None = typer.Option(None, "--year", help="Only reports about this year."),
+    division: str | None = typer.Option(None, "--division", help="Only this division's reports (code or name)."),
     json_: bool = JsonOption,
 ) -> None:
-    """Every archived report (id, source, year, title, versions)."""
+    """Every archived report (id, source, year, whose, title, versions)."""
+    code = _division_code(division)
     archive = open_for_command(ctx)
     with archive_errors():
         if source is not None and not queries.source_exists(archive.engine, source):
             fail(f"no source {source!r}")
-        rows = queries.list_reports(archive.engine, source=source, year=year)
+        rows = queries.list_reports(archive.engine, source=source, year=year, division=code)
     if json_:
         emit_json(rows)
         return
@@ -64,12 +87,13 @@ def list_reports(
         console.print("no reports")
         return
     print_table(
-        ["id", "source", "year", "published", "title", "versions", "last changed", "status"],
+        ["id", "source", "year", "whose", "published", "title", "versions", "last changed", "status"],
         (
             [
                 r["id"],
                 r["source"],
                 r["report_year"],
+                whose(r),
                 r["pub_date"],
                 r["title"],
                 r["versions"],
@@ -112,6 +136,12 @@ def show_report(
 
 
 def _print_report(document: dict[str, Any]) -> None:
+    if document.get("division_code"):
+        from archive.divisions import registry
+
+        kind = document.get("department") or document.get("publisher_kind") or ""
+        name = registry().full_name(document["division_code"])
+        document = {**document, "division": f"{document['division_code']} {name} ({kind})"}
     console.print(
         f"[bold]{escape(document['title'])}[/bold]  (report {document['id']}, {document['status']})"
     )
@@ -120,6 +150,7 @@ def _print_report(document: dict[str, Any]) -> None:
         ("publisher", "publisher"),
         ("published", "pub_date"),
         ("report year", "report_year"),
+        ("division", "division"),
         ("index no", "index_no"),
         ("doc no", "doc_no"),
         ("url", "url"),
@@ -160,3 +191,19 @@ def _print_version(version: dict[str, Any]) -> None:
             + (f", {attachment['text_source']}" if attachment.get("text_source") else "") + ")",
             markup=False,
         )
+
+
+@app.command("attribute")
+def attribute_reports(ctx: typer.Context, json_: bool = JsonOption) -> None:
+    """Attribute every report again (division, government or department) with the current rules."""
+    from archive.catalog.attribute import attribute_reports as run
+    from archive.divisions import registry
+
+    archive = open_for_command(ctx)
+    with archive_errors(), archive.engine.begin() as connection:
+        result = run(connection, registry())
+    if json_:
+        emit_json(result)
+        return
+    console.print(f"{result['reports']} reports: {result['attributed']} attributed to a division, "
+                  f"{result['changed']} changed", markup=False)

@@ -22,15 +22,18 @@ from .reports import archive_errors, open_for_command
 if TYPE_CHECKING:
     from govarchive.config import Settings
 
+TABLE_PAGE = 100  # rows a terminal table shows unless --limit says otherwise
+
 app = typer.Typer(help="The scheduler: crawls on their schedules, alerts, health checks.", no_args_is_help=True)
 
 
 def source_schedules(settings: Settings) -> list[SourceSchedule]:
-    """Every source's name and own schedule, from the source definitions."""
-    from spiders.sources import SourceError, load_sources, source_dirs
+    """Every enabled source's name and own schedule, from the source definitions."""
+    from spiders.sources import SourceError, load_enabled_sources, source_dirs
 
     try:
-        sources = load_sources(source_dirs(settings.sources_dir, settings.sources_dirs))
+        sources = load_enabled_sources(source_dirs(settings.sources_dir, settings.sources_dirs),
+                                       settings.source_state_file, builtin_default=settings.builtin_sources)
     except SourceError as exc:
         fail(str(exc))
     return [SourceSchedule(name, definition.schedule) for name, definition in sources.items()]
@@ -92,11 +95,17 @@ def run(
 
 
 @app.command("list")
-def list_(ctx: typer.Context, json_: bool = JsonOption) -> None:
-    """Every job with its next run time."""
+def list_(
+    ctx: typer.Context,
+    json_: bool = JsonOption,
+    limit: int | None = typer.Option(None, "--limit", min=1, help="At most this many jobs (table: 100)."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Skip this many jobs first."),
+) -> None:
+    """Every job with its next run time (a page of them with thousands of sources)."""
     service = _open(ctx, sync=False)
+    page = limit if limit is not None or json_ else TABLE_PAGE
     try:
-        jobs = service.jobs()
+        jobs = service.jobs(offset=offset, limit=page)
     finally:
         service.close()
     rows = [{"id": j.id, "name": j.name, "schedule": j.schedule, "next_run_time": j.next_run_time} for j in jobs]
@@ -106,3 +115,6 @@ def list_(ctx: typer.Context, json_: bool = JsonOption) -> None:
     print_table(["job", "next run", "schedule"],
                 ([escape(r["id"]), r["next_run_time"].isoformat(timespec="seconds") if r["next_run_time"] else "paused",
                   escape(r["schedule"])] for r in rows))
+    total = len(service.specs)
+    if len(rows) < total:
+        console.print(f"jobs {offset + 1}–{offset + len(rows)} of {total} (--limit, --offset for more)", markup=False)

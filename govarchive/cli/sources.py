@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -10,8 +11,11 @@ from spiders.sources import (
     BUILTIN_DIR,
     SourceDefinition,
     SourceError,
+    SourceSwitches,
     load_sources_with_paths,
+    read_switches,
     source_dirs,
+    switch_sources,
     write_source_file,
 )
 
@@ -19,8 +23,6 @@ from .context import get_settings
 from .output import JsonOption, console, emit_json, fail, print_table, usage_error
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from govarchive.config import Settings
 
 app = typer.Typer(help="Sources: the portal columns the archive follows.", no_args_is_help=True)
@@ -48,18 +50,29 @@ def _catalog_rows(settings: Settings) -> dict[str, dict[str, Any]]:
         return {}
 
 
-def _row(source: SourceDefinition, path: Path, catalog: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _switches(settings: Settings) -> SourceSwitches:
+    try:
+        return read_switches(settings.source_state_file, builtin_default=settings.builtin_sources)
+    except SourceError as exc:
+        fail(str(exc))
+
+
+def _row(source: SourceDefinition, path: Path, catalog: dict[str, dict[str, Any]],
+         switches: SourceSwitches) -> dict[str, Any]:
     known = catalog.get(source.name, {})
+    builtin = path.parent == BUILTIN_DIR
     return {
         "name": source.name,
         "title": source.title,
         "region": source.region,
         "level": source.level,
+        "division_code": source.division_code or None,
         "start_urls": list(source.start_urls),
         "render": source.render,
         "schedule": source.schedule,
         "verified": source.verified,
-        "builtin": path.parent == BUILTIN_DIR,
+        "builtin": builtin,
+        "enabled": switches.is_enabled(source.name, builtin=builtin),
         "file": str(path),
         "last_run_at": known.get("last_run_at"),
         "last_run_status": known.get("last_run_status"),
@@ -74,14 +87,15 @@ def list_sources(ctx: typer.Context, json_: bool = JsonOption) -> None:
     settings = get_settings(ctx)
     sources = _load(settings)
     catalog = _catalog_rows(settings)
-    rows = [_row(source, path, catalog) for source, path in sources.values()]
+    switches = _switches(settings)
+    rows = [_row(source, path, catalog, switches) for source, path in sources.values()]
     if json_:
         emit_json(rows)
         return
     print_table(
-        ["name", "title", "level", "render", "schedule", "last run", "start URL"],
+        ["name", "title", "level", "on", "render", "schedule", "last run", "start URL"],
         [
-            (r["name"], r["title"], r["level"], r["render"], r["schedule"] or "default",
+            (r["name"], r["title"], r["level"], "yes" if r["enabled"] else "no", r["render"], r["schedule"] or "default",
              r["last_run_status"] or "never", r["start_urls"][0] + (" …" if len(r["start_urls"]) > 1 else ""))
             for r in rows
         ],
@@ -100,7 +114,8 @@ def show(ctx: typer.Context, name: str = typer.Argument(..., help="Source name."
     """One source in full, with its last run when the catalog has one."""
     settings = get_settings(ctx)
     source, path = _one(settings, name)
-    doc = {**source.model_dump(mode="json"), **{k: v for k, v in _row(source, path, _catalog_rows(settings)).items()
+    row = _row(source, path, _catalog_rows(settings), _switches(settings))
+    doc = {**source.model_dump(mode="json"), **{k: v for k, v in row.items()
                                                 if k not in source.model_fields}}
     doc["last_run"] = _last_run(settings, name)
     if json_:
@@ -141,6 +156,7 @@ def add(
     title: str = typer.Option("", "--title", help="Portal name, e.g. 象山县人民政府."),
     region: str = typer.Option("", "--region", help="Region, e.g. 浙江省宁波市象山县."),
     level: str = typer.Option("", "--level", help="province | city | county | department."),
+    division: str = typer.Option("", "--division", help="Division code (GB/T 2260) or name of the portal's government."),
     replace: bool = typer.Option(False, "--replace", help="Overwrite the user's own file of this name."),
     json_: bool = JsonOption,
 ) -> None:
@@ -150,6 +166,16 @@ def add(
         usage_error(f"--render must be never, auto or always, not {render!r}")
     values: dict[str, Any] = {"name": name, "title": title, "region": region, "level": level,
                               "start_urls": start_url, "render": render, "schedule": schedule}
+    if division:
+        from archive.divisions import DivisionError, registry
+
+        reg = registry()
+        try:
+            found = reg.lookup(division)
+        except DivisionError as exc:
+            fail(f"--division: {exc}")
+        values["division_code"] = found.code
+        values["region"] = region or reg.full_name(found.code)
     if allowed_domain:
         from urllib.parse import urlsplit
 
@@ -183,7 +209,8 @@ def add(
 
 
 _OPTIONS = {"start_urls": "--start-url", "allowed_domains": "--allowed-domain", "match": "--match",
-            "render": "--render", "schedule": "--schedule", "name": "NAME", "level": "--level"}
+            "render": "--render", "schedule": "--schedule", "name": "NAME", "level": "--level",
+            "division_code": "--division"}
 
 
 def _option_error(exc: Exception) -> str:
@@ -216,3 +243,78 @@ def check(ctx: typer.Context, name: str = typer.Argument(..., help="Source name.
     console.print(f"{result['list_pages']} list pages read, listing {state}, {result['errors']} errors", markup=False)
     if result["errors"] and not result["reports"]:
         fail(f"{name}: discovery failed ({result['errors']} errors); see the log in {settings.home / 'logs'}")
+
+
+def _switch_command(enabled: bool, doc: str) -> Any:
+    def command(
+        ctx: typer.Context,
+        names: list[str] = typer.Argument(None, help="Source names."),
+        builtin: bool = typer.Option(False, "--builtin", help="All the built-in sources."),
+        json_: bool = JsonOption,
+    ) -> None:
+        _switch(ctx, names, builtin=builtin, enabled=enabled, json_=json_)
+
+    command.__doc__ = doc
+    return command
+
+
+app.command("enable")(_switch_command(
+    True, "Let `crawl --all` and the scheduler take these sources (built-in ones are off until enabled)."))
+app.command("disable")(_switch_command(
+    False, "Keep these sources out of `crawl --all` and the scheduler (their archive stays)."))
+
+
+def _switch(ctx: typer.Context, names: list[str] | None, *, builtin: bool, enabled: bool, json_: bool) -> None:
+    settings = get_settings(ctx)
+    names = list(names or [])
+    if not names and not builtin:
+        usage_error("name at least one source, or use --builtin")
+    sources = _load(settings)
+    unknown = [n for n in names if n not in sources]
+    if unknown:
+        fail(f"unknown source {unknown[0]!r} (see `govarchive sources list`)")
+    if builtin:
+        names += [name for name, (_, path) in sources.items() if path.parent == BUILTIN_DIR]
+    try:
+        switches = switch_sources(settings.source_state_file, names, enabled=enabled)
+    except (SourceError, OSError) as exc:
+        fail(f"cannot switch sources: {exc}")
+    switches = SourceSwitches(switches.enabled, switches.disabled, settings.builtin_sources)
+    changed = sorted(set(names))
+    if json_:
+        emit_json({"enabled" if enabled else "disabled": changed,
+                   "enabled_total": sum(1 for n, (_, p) in sources.items()
+                                        if switches.is_enabled(n, builtin=p.parent == BUILTIN_DIR))})
+        return
+    word = "enabled" if enabled else "disabled"
+    console.print(f"{word} {len(changed)} source(s): {', '.join(changed[:10])}{' …' if len(changed) > 10 else ''}",
+                  markup=False)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="CSV: name,title,division_code,level,start_url[,match,render,schedule,allowed_domains]."),
+    json_: bool = JsonOption,
+) -> None:
+    """Add (or update) many portals from a CSV file; nothing is imported when any line is bad."""
+    from archive.divisions import registry
+    from govarchive.source_import import ImportError_, apply_import, plan_import, read_source_csv
+
+    settings = get_settings(ctx)
+    try:
+        definitions = read_source_csv(file, registry())
+        plan = plan_import(definitions, _load(settings), settings.sources_dir)
+    except ImportError_ as exc:
+        fail(str(exc))
+    try:
+        apply_import(plan, settings.sources_dir)
+    except OSError as exc:
+        fail(f"cannot write sources in {settings.sources_dir}: {exc.strerror or exc}")
+    summary = plan.summary()
+    if json_:
+        emit_json(summary)
+        return
+    counts = summary["counts"]
+    console.print(f"{file}: {counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged",
+                  markup=False)

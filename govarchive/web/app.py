@@ -119,9 +119,9 @@ def create_app(
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
 
-    from .routes import actions, api, feeds, files, pages
+    from .routes import actions, api, coverage, feeds, files, pages
 
-    for module in (api, actions, feeds, files, pages):
+    for module in (api, actions, coverage, feeds, files, pages):
         app.include_router(module.router)
     return app
 

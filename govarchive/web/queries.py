@@ -53,8 +53,11 @@ def source_status(health: str | None, last_run_status: str | None, last_run_at: 
 def latest_source_runs(session: Session) -> dict[str, dict[str, Any]]:
     """Each source's most recent per-source run counts, by source name."""
     latest_ids = select(func.max(SourceRun.id)).group_by(SourceRun.source_id)
+    fields = (SourceRun.run_id, SourceRun.status, SourceRun.discovered, SourceRun.fetched, SourceRun.new,
+              SourceRun.changed, SourceRun.unchanged, SourceRun.removed, SourceRun.blocked, SourceRun.errors,
+              SourceRun.error)
     rows = session.exec(
-        select(SourceRun, Source.name)
+        select(*fields, Source.name)  # plain columns: thousands of sources
         .join(Source, col(Source.id) == SourceRun.source_id)
         .where(col(SourceRun.id).in_(latest_ids))
     ).all()
@@ -72,7 +75,7 @@ def latest_source_runs(session: Session) -> dict[str, dict[str, Any]]:
             "errors": row.errors,
             "error": row.error,
         }
-        for row, name in rows
+        for row, name in ((r, r.name) for r in rows)
     }
 
 
@@ -81,7 +84,7 @@ def sources_overview(session: Session) -> list[dict[str, Any]]:
     from archive.queries import list_sources
 
     runs = latest_source_runs(session)
-    definitions = {s.name: _json(s.definition_json) for s in session.exec(select(Source)).all()}
+    definitions = {name: _json(text) for name, text in session.exec(select(Source.name, Source.definition_json)).all()}
     out = []
     for row in list_sources(session.get_bind()):  # type: ignore[arg-type]
         definition = definitions.get(row["name"], {})

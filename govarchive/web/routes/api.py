@@ -134,16 +134,16 @@ def api_reports(
     year: int | None = None,
     status: Literal["active", "removed"] | None = None,
     order: Literal["id", "-last_changed", "-pub_date", "-first_seen"] = "-last_changed",
+    division: str | None = Query(None, pattern=r"^\d{6}$", description="division code (GB/T 2260)"),
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     engine = web_state(request).engine
     items = archive_queries.list_reports(
-        engine, source=source, year=year, status=status, limit=limit, offset=offset, order=order
+        engine, source=source, year=year, status=status, limit=limit, offset=offset, order=order, division=division
     )
-    return page(
-        items, archive_queries.count_reports(engine, source=source, year=year, status=status), limit, offset
-    )
+    total = archive_queries.count_reports(engine, source=source, year=year, status=status, division=division)
+    return page(items, total, limit, offset)
 
 
 @router.get("/reports/{report_id}", summary="One report with its metadata, URLs and versions")

@@ -23,6 +23,19 @@ from .common import answer, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
+SOURCES_PAGE = 100
+DASHBOARD_SOURCES = 20
+
+
+def _stamp(value: Any) -> float:
+    """A sortable number for a last-run time (ISO string or datetime); 0 when never run."""
+    if not value:
+        return 0.0
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return float(value.timestamp())
 
 
 def overdue(session: Session, settings: Any, today: dt.date) -> list[dict[str, Any]]:
@@ -77,10 +90,14 @@ def dashboard(request: Request, session: Session = Depends(db_session)) -> Respo
     known, uncrawled = all_sources(session, state.settings)
     per_month = queries.reports_per_month(session)
     per_year = queries.reports_per_year(session)
+    # thousands of sources: the dashboard shows those needing attention, then the latest run
+    attention = sorted(known, key=lambda s: (s["status"] in ("ok", "never run"), s["last_run_at"] is None,
+                                            -(_stamp(s["last_run_at"]))))
     return render(
         request,
         "dashboard.html",
-        sources=known,
+        sources=attention[:DASHBOARD_SOURCES],
+        more_sources=len(known) - min(len(known), DASHBOARD_SOURCES),
         uncrawled=uncrawled,
         totals=queries.totals(session),
         newest=archive_queries.list_reports(state.engine, limit=10, order="-first_seen"),
@@ -95,9 +112,12 @@ def dashboard(request: Request, session: Session = Depends(db_session)) -> Respo
 
 
 @router.get("/sources", response_class=HTMLResponse)
-def sources_page(request: Request, session: Session = Depends(db_session)) -> Response:
+def sources_page(request: Request, page: int = Query(1, ge=1), session: Session = Depends(db_session)) -> Response:
     known, uncrawled = all_sources(session, web_state(request).settings)
-    return render(request, "sources.html", sources=known, uncrawled=uncrawled, crawls=crawl_processes())
+    every = known + uncrawled
+    start = (page - 1) * SOURCES_PAGE
+    return render(request, "sources.html", rows=every[start:start + SOURCES_PAGE], total=len(every), page=page,
+                  pages=max(1, -(-len(every) // SOURCES_PAGE)), crawls=crawl_processes())
 
 
 @router.get("/sources/{name}", response_class=HTMLResponse)
