@@ -16,6 +16,7 @@ from crawler.extraction import (
     normalise_text,
     text_hash,
 )
+from crawler.extraction.readers import IMAGE_TYPES
 from crawler.extraction.scoring import load_corpus
 
 CORPUS = load_corpus(Path(__file__).parent / "extraction_corpus")
@@ -88,7 +89,8 @@ def _check(body: bytes) -> None:
     assert leaks(report.text) == []
     assert report.text == normalise_text(report.text)
     assert report.text_hash == text_hash(report.text)
-    assert all(a.type in ATTACHMENT_TYPES for a in report.attachments)
+    # linked documents, plus <img> page scans found in the body
+    assert all(a.type in ATTACHMENT_TYPES | IMAGE_TYPES for a in report.attachments)
     assert isinstance(report.title, str)
 
 
