@@ -7,10 +7,11 @@ at all the embedded mode works: a SQLite catalog and a folder of objects inside 
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -173,6 +174,10 @@ class Settings(BaseSettings):
     )
 
     home: Path = DEFAULT_HOME
+    language: Literal["zh", "en"] = Field(
+        "zh", description="web app default (a browser may choose the other) and alert messages: zh or en"
+    )
+    timezone: str = Field("Asia/Shanghai", description="dates and times in the web app, feeds and alerts")
     sources_dirs: list[Path] = Field(default_factory=list, description="extra folders of source TOML files")
     builtin_sources: bool = Field(False, description="crawl and schedule the built-in sources unasked")
     catalog: CatalogSettings = CatalogSettings()
@@ -183,6 +188,17 @@ class Settings(BaseSettings):
     alerts: AlertSettings = AlertSettings()
     web: WebSettings = WebSettings()
     worker: WorkerSettings = WorkerSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone (e.g. Asia/Shanghai)") from None
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -251,13 +267,39 @@ def resolve_home(home: str | Path | None = None) -> Path:
     return Path(os.environ.get(f"{ENV_PREFIX}HOME") or DEFAULT_HOME)
 
 
-def _format_error(error: ValidationError, origin: str) -> str:
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The settings model that holds the key at ``loc`` (its last part)."""
+    model: Any = Settings
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part)) if isinstance(model, type) else None
+        model = field.annotation if field is not None else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _origin(loc: tuple[Any, ...], file_values: dict[str, Any], config_file: Path) -> str:
+    """Where the value at ``loc`` came from: the file when it holds that key, else the environment."""
+    node: Any = file_values
+    for part in loc:
+        if not isinstance(node, dict) or str(part) not in node:
+            return f"the environment ({ENV_PREFIX}{'__'.join(str(p).upper() for p in loc)})"
+        node = node[str(part)]
+    return str(config_file)
+
+
+def _format_error(error: ValidationError, file_values: dict[str, Any], config_file: Path) -> str:
     first = error.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "(settings)"
+    loc = tuple(first["loc"])
+    key = ".".join(str(part) for part in loc) or "(settings)"
     message = first["msg"]
     if first["type"] == "extra_forbidden":
-        message = "unknown key"
-    return f"bad configuration in {origin}: {key}: {message}"
+        model = _model_at(loc)
+        known = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6) if loc else []
+        prefix = ".".join(str(part) for part in loc[:-1])
+        message = "unknown key" + (f" (did you mean {prefix + '.' if prefix else ''}{close[0]}?)" if close else "")
+    return f"bad configuration in {_origin(loc, file_values, config_file)}: {key}: {message}"
 
 
 def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
@@ -265,7 +307,6 @@ def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
     home_path = resolve_home(home)
     config_file = home_path / CONFIG_FILE
     file_values: dict[str, Any] = {}
-    origin = f"{ENV_PREFIX}* environment"
     if config_file.is_file():
         try:
             file_values = tomllib.loads(config_file.read_text(encoding="utf-8"))
@@ -275,12 +316,11 @@ def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
             raise ConfigError(f"cannot read {config_file}: {exc}") from None
         if "home" in file_values:
             raise ConfigError(f"bad configuration in {config_file}: home: set it with --home or GOVARCHIVE_HOME")
-        origin = f"{config_file} or {origin}"
     values = {**file_values, **overrides, "home": home_path}
     try:
         return Settings(**values)
     except ValidationError as exc:
-        raise ConfigError(_format_error(exc, origin)) from None
+        raise ConfigError(_format_error(exc, file_values, config_file)) from None
 
 
 def ensure_home_writable(settings: Settings) -> None:
@@ -298,6 +338,9 @@ def ensure_home_writable(settings: Settings) -> None:
 DEFAULT_CONFIG_TOML = """\
 # govarchive configuration. Every key is optional; environment variables GOVARCHIVE_<SECTION>__<KEY>
 # override this file (e.g. GOVARCHIVE_STORE__URL=s3://bucket/prefix).
+
+# language = "zh"                         # web app default (browsers may pick English) and alert messages: zh / en
+# timezone = "Asia/Shanghai"              # dates and times in the web app, feeds and alerts
 
 [catalog]
 # url = "postgresql+psycopg://user:password@127.0.0.1:5432/govarchive"   # default: SQLite in the home
@@ -319,7 +362,11 @@ DEFAULT_CONFIG_TOML = """\
 # max_memory_mb = 2048
 
 [web]
-# public_read = true
-# tokens = ["change-me"]
+# public_read = true                      # false: reading needs a login or a token too
+# tokens = ["change-me"]                  # API tokens: Authorization: Bearer change-me (may change state)
+# Logins: prefer `govarchive users add NAME --admin` (hashed, in the catalog). Here: name = password,
+# plain or a pbkdf2_sha256$ROUNDS$SALT$HEX hash; these users are administrators.
+# [web.users]
+# archivist = "pbkdf2_sha256$200000$…"
 """
 

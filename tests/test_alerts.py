@@ -66,7 +66,7 @@ def test_new_report_reaches_email_with_chinese_subject_and_body_intact(
     body = message.get_content()
     assert f"标题：{TITLE}" in body
     assert "发布机构：弥勒市人民政府" in body
-    assert "发布日期：2022-03-29" in body
+    assert "发布日期：2022年3月29日" in body
     assert "来源：弥勒市人民政府（mile）" in body
     assert f"原文：{URL}" in body
     assert f"存档：{BASE}/reports/1" in body
@@ -219,7 +219,7 @@ def test_daily_digest_collects_the_day_into_one_message(archive: Archive, pages:
 
     assert (today.deliveries_created, today.sent, before.sent, digest.sent) == (2, 0, 0, 2)
     [message] = mailbox.wait_for(1)
-    assert message["Subject"] == "govarchive 每日摘要 2025-03-04：2 条"
+    assert message["Subject"] == "govarchive 每日摘要 2025年3月4日：2 条"
     body = message.get_content()
     assert f"1. 【新报告】{TITLE}" in body
     assert "2. 【新报告】弥勒市司法局2021年法治政府建设年度报告" in body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -58,10 +59,33 @@ def test_add_list_test_dispatch_remove(
     assert run_cli(capsys, "--home", home, "alerts", "list", "--all", "--json").json()[2]["active"] is False
 
 
+def test_an_english_speaking_team_gets_english_alerts(
+    home: str, capsys: pytest.CaptureFixture[str], webhook: Webhook, pages: Pages
+) -> None:
+    (Path(home) / "govarchive.toml").write_text('language = "en"\n', encoding="utf-8")
+    assert run_cli(capsys, "--home", home, "alerts", "add", webhook.url(), "--json").code == 0
+    assert run_cli(capsys, "--home", home, "alerts", "test", "1").code == 0
+    assert webhook.receipts[-1].body["title"] == "govarchive test message: the subscription is connected"
+    archive = open_archive(load_settings(home))
+    archive.ensure_source("mile", title="弥勒市人民政府")
+    archive.record_report("mile", pages.page("http://gov.test/2.html", html("正文")),
+                          pages.report(text="正文", publisher="弥勒市人民政府", pub_date=dt.date(2022, 3, 29)))
+    assert run_cli(capsys, "--home", home, "alerts", "dispatch").code == 0
+    alert = webhook.receipts[-1].body
+    assert alert["title"].startswith("New report: ")
+    assert "Issuing body: 弥勒市人民政府" in alert["message"] and "Published: Mar 29, 2022" in alert["message"]
+    feed = run_cli(capsys, "--home", home, "feed").out
+    assert "<title>New report: " in feed and 'xml:lang="en"' in feed
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["bogus://nothing"], "error: 'bogus://…' is not an Apprise URL Apprise can use (mailto://, json://, dingtalk:// …)"),
+        (["bogus://nothing"], "error: 'bogus://nothing' is not an Apprise URL Apprise can use (mailto://, json://, dingtalk:// …)"),
+        (["notaurl"], "error: 'notaurl' is not an Apprise URL Apprise can use (mailto://, json://, dingtalk:// …)"),
+        # a mistyped scheme in front of a password: the input is named, the secret is not echoed
+        (["mailt://me:s3cret@example.org"],
+         "error: 'mailt://me:…' is not an Apprise URL Apprise can use (mailto://, json://, dingtalk:// …)"),
         (["json://127.0.0.1/", "--events", "new,sometimes"],
          "error: unknown event kind 'sometimes' (one or more of new, changed, removed, restored, source_failing, "
          "source_recovered, overdue)"),

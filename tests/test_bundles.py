@@ -24,6 +24,8 @@ from archive.bundles import (
     list_bundles,
     verify_bundle,
 )
+from archive.bundles.create import attachment_file_names
+from archive.bundles.select import AttachmentInfo
 from archive.errors import NotFoundError
 from archive.recorder import Archive
 from tests.fixtures.archive import REPORT_TEXT, Pages, html
@@ -163,8 +165,9 @@ def test_bag_is_valid_bagit_with_raw_attachments_and_warc(bundle_archive: Bundle
         base = folder / "data" / "reports" / "gd-gz" / str(r["r1"])
         assert (base / "v2.raw.html").read_bytes().startswith(b"<html>")
         pdfs = list((base / "v2-attachments").glob("*.pdf"))
-        assert len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF-1.4")
-        assert list((base / "v2-attachments").glob("*.text.txt"))[0].read_text("utf-8").startswith("附件正文")
+        assert [p.name for p in pdfs] == ["report.pdf"], "attachments are named by their file names, not ids"
+        assert pdfs[0].read_bytes().startswith(b"%PDF-1.4")
+        assert (base / "v2-attachments" / "report.text.txt").read_text("utf-8").startswith("附件正文")
         with (folder / "data" / "warc" / "captures.warc.gz").open("rb") as warc:
             records = [(rec.rec_type, rec.rec_headers.get_header("WARC-Target-URI")) for rec in ArchiveIterator(warc)]
         responses = sorted(uri for kind, uri in records if kind == "response")
@@ -260,3 +263,25 @@ def test_delta_since_bundle_catches_versions_recorded_out_of_order(archive: Arch
     create_bundle(archive.engine, archive.store, BundleSelection(since_bundle=base.bundle_id), tmp_path / "d.zip")
     assert {row["title"] for row in metadata_rows(tmp_path / "a.zip")} == {"一", "三"}
     assert {row["title"] for row in metadata_rows(tmp_path / "d.zip")} == {"二", "四"}
+
+
+def test_attachment_file_names_are_safe_and_unique() -> None:
+    def info(i: int, name: str, url: str = "http://x.gov.cn/a", kind: str = "pdf") -> AttachmentInfo:
+        return AttachmentInfo(id=i, url=url, name=name, type=kind, blob_key="k", size=1, sha256=None,
+                              text_key=None, text_status="")
+
+    names = attachment_file_names([
+        info(1, "附件1：统计表.pdf"), info(2, "附件1：统计表.pdf"), info(3, "../../etc/passwd", kind="txt"),
+        info(4, "", url="http://x.gov.cn/files/P020250320.pdf"), info(5, "CON.pdf"), info(6, "???", kind="doc"),
+    ])
+    assert names == {1: "附件1：统计表.pdf", 2: "附件1：统计表-2.pdf", 3: "etc_passwd.txt", 4: "P020250320.pdf",
+                     5: "_CON.pdf", 6: "6.doc"}
+
+
+def test_a_text_only_bag_counts_no_attachments(bundle_archive: BundleArchive, tmp_path: Path) -> None:
+    result = make_bundle(bundle_archive, tmp_path / "t.zip")  # texts only
+    assert result.attachment_count == 0
+    with zipfile.ZipFile(tmp_path / "t.zip") as bundle:
+        assert not [n for n in bundle.namelist() if "-attachments/" in n]
+        assert "Attachment-Count: 0" in bundle.read(next(n for n in bundle.namelist()
+                                                          if n.endswith("bag-info.txt"))).decode("utf-8")

@@ -60,6 +60,8 @@ def test_file_values_are_read_and_environment_wins(tmp_path: Path, monkeypatch: 
         ('[crawl]\nremoval_checks = "many"\n', "crawl.removal_checks"),
         ("[crawl\n", "govarchive.toml"),
         ('home = "/tmp"\n', "home"),
+        ('timezone = "Mars/Olympus"\n', "timezone: Value error, 'Mars/Olympus' is not a time zone"),
+        ('language = "fr"\n', "language"),
     ],
 )
 def test_bad_values_stop_with_one_line_naming_the_key(tmp_path: Path, toml: str, expected: str) -> None:
@@ -75,6 +77,24 @@ def test_bad_environment_value_names_the_variable_key(tmp_path: Path, monkeypatc
     monkeypatch.setenv("GOVARCHIVE_WEB__PORT", "99999")
     with pytest.raises(ConfigError, match=r"environment.*web\.port"):
         load_settings(tmp_path)
+
+
+def test_a_mistyped_key_gets_a_suggestion_and_its_origin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "govarchive.toml").write_text("[web]\npublik_read = false\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_settings(tmp_path)
+    assert str(error.value) == (
+        f"bad configuration in {tmp_path / 'govarchive.toml'}: web.publik_read: unknown key (did you mean web.public_read?)"
+    )
+    (tmp_path / "govarchive.toml").write_text('[web]\npublic_read = false\ntimezone = "UTC"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"web\.timezone: unknown key$"):  # no close match, no guess
+        load_settings(tmp_path)
+    (tmp_path / "govarchive.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("GOVARCHIVE_CRAWL__OBEY_ROBOT", "false")
+    with pytest.raises(ConfigError) as from_env:
+        load_settings(tmp_path)
+    assert str(from_env.value) == ("bad configuration in the environment (GOVARCHIVE_CRAWL__OBEY_ROBOT): "
+                                   "crawl.obey_robot: unknown key (did you mean crawl.obey_robots?)")
 
 
 def test_unwritable_home_is_a_clear_error(tmp_path: Path) -> None:

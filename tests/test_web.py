@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zipfile
 from io import BytesIO
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -54,7 +55,7 @@ def test_dashboard_shows_sources_charts_and_changes(web_site: WebSite) -> None:
 
 def test_report_page_shows_metadata_versions_and_text(web_site: WebSite) -> None:
     page = web_site.client.get(f"/reports/{web_site.ids.jianghan_id}").text
-    for expected in ["弥政报〔2022〕12号", "000014348/2022-01024", "武汉市江汉区人民政府", "2023", "version 2",
+    for expected in ["弥政报〔2022〕12号", "000014348/2022-01024", "武汉市江汉区人民政府", "2023", "第 2 版",
                      "全年共受理办件7012件", "/reports/1/diff?from=1&amp;to=2", "/reports/1/versions/1/raw"]:
         assert expected in page, expected
     older = web_site.client.get(f"/reports/{web_site.ids.jianghan_id}?version=1").text
@@ -111,7 +112,7 @@ def test_attachment_download(web_site: WebSite) -> None:
 def test_forms_refuse_anonymous_and_missing_csrf(web_site: WebSite) -> None:
     client = TestClient(web_site.client.app)
     refused = client.post("/alerts", data={"url": "json://127.0.0.1:9/x"})
-    assert refused.status_code == 401 and "Log in" in refused.text
+    assert refused.status_code == 401 and "登录" in refused.text
     token = login(client)
     no_csrf = client.post("/alerts", data={"url": "json://127.0.0.1:9/x"})
     assert no_csrf.status_code == 403
@@ -121,7 +122,7 @@ def test_forms_refuse_anonymous_and_missing_csrf(web_site: WebSite) -> None:
         "/alerts", data={"url": "json://127.0.0.1:9/x", "keyword": "复议", "events": ["new", "changed"], "csrf_token": token},
         follow_redirects=False,
     )
-    assert made.status_code == 303 and "added" in made.headers["location"]
+    assert made.status_code == 303 and "已添加" in unquote(made.headers["location"])
     page = client.get("/alerts").text
     assert "复议" in page and "json://127.0.0.1:9/" in page
     # A session cookie is no API token: JSON writes with it also need the CSRF header.
@@ -135,14 +136,14 @@ def test_login_rejects_bad_password_and_tampered_cookie(web_site: WebSite) -> No
     client = TestClient(web_site.client.app)
     token = csrf_of(client.get("/login").text)
     bad = client.post("/login", data={"username": WEB_USER, "password": "wrong", "csrf_token": token})
-    assert bad.status_code == 401 and "wrong name or password" in bad.text
+    assert bad.status_code == 401 and "用户名或密码错误" in bad.text
     login(client)
     cookie = client.cookies.get("govarchive_session")
     assert cookie
     payload, _, signature = cookie.rpartition(".")
     forged = TestClient(web_site.client.app, cookies={"govarchive_session": payload + "." + signature[::-1]})
     assert forged.post("/alerts/1/remove", data={"csrf_token": token}).status_code == 401
-    assert "Log out" not in forged.get("/").text
+    assert "退出" not in forged.get("/").text
     open_redirect = client.post(
         "/login", data={"username": WEB_USER, "password": WEB_PASSWORD, "next": "//evil.example/", "csrf_token":
                         csrf_of(client.get("/login").text)}, follow_redirects=False,

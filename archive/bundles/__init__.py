@@ -12,8 +12,8 @@ Bag layout (BagIt 1.0, SHA-256 manifests; zip or tar)::
     bagit.txt
     data/reports/<source>/<report id>/v<N>.txt                      the version's text (UTF-8)
     data/reports/<source>/<report id>/v<N>.raw.<html|pdf|…>          --include raw
-    data/reports/<source>/<report id>/v<N>-attachments/<id>.<ext>    --include attachments
-    data/reports/<source>/<report id>/v<N>-attachments/<id>.text.txt (its extracted text)
+    data/reports/<source>/<report id>/v<N>-attachments/<file name>.<ext>  --include attachments (its own name, made safe and unique)
+    data/reports/<source>/<report id>/v<N>-attachments/<file name>.text.txt (its extracted text)
     data/metadata/reports.{csv,jsonl,parquet}                        one row per version
     data/metadata/removed.jsonl                                      deltas: reports removed since the base
     data/warc/captures.warc.gz                                       --include warc

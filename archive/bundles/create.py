@@ -15,11 +15,12 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import urlsplit
 
 import zstandard
 from sqlalchemy import insert, select
@@ -35,6 +36,7 @@ from .metadata import MetadataTables, write_removed
 from .select import (
     BUNDLES,
     CAPTURES,
+    AttachmentInfo,
     BundleSelection,
     CaptureInfo,
     ResolvedSelection,
@@ -153,6 +155,34 @@ def _content_ext(content_type: str | None) -> str:
 def _attachment_ext(kind: str) -> str:
     kind = kind.lower().lstrip(".")
     return kind if _SAFE_EXT.fullmatch(kind) else "bin"
+
+
+_UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*%]+')
+
+
+def attachment_file_names(attachments: Iterable[AttachmentInfo]) -> dict[int, str]:
+    """A file name per attachment: its own name (``报告.pdf``; else the URL's last part), without
+    characters unsafe on common file systems, with the extension of its type, unique within the
+    version (``附件-2.pdf``). The id is the fallback for a name with nothing left in it."""
+    names: dict[int, str] = {}
+    taken: set[str] = set()
+    for a in attachments:
+        ext = _attachment_ext(a.type)
+        raw = a.name or urlsplit(a.url).path.rsplit("/", 1)[-1]
+        stem = _UNSAFE_IN_NAME.sub("_", raw).strip(" ._")
+        if stem.lower().endswith(f".{ext}"):
+            stem = stem[: -len(ext) - 1].rstrip(" ._")
+        stem = stem[:80] or str(a.id)
+        if stem.split(".", 1)[0].lower() in _WINDOWS_RESERVED:
+            stem = f"_{stem}"
+        name, number = f"{stem}.{ext}", 1
+        while name.lower() in taken:
+            number += 1
+            name = f"{stem}-{number}.{ext}"
+        taken.add(name.lower())
+        taken.add(f"{stem}.text.txt".lower())
+        names[a.id] = name
+    return names
 
 
 def create_bundle(
@@ -383,6 +413,7 @@ def _version_files(
         raw_path = f"{base}.raw.{ext}"
         _copy_object(bag, store, v.raw_key, raw_path, compress=ext not in _STORED_EXT)
     attachments: list[dict[str, Any]] = []
+    file_names = attachment_file_names(v.attachments)
     for a in v.attachments:
         item: dict[str, Any] = {
             "id": a.id, "name": a.name, "type": a.type, "url": a.url, "size": a.size,
@@ -391,10 +422,10 @@ def _version_files(
         }
         if "attachments" in include and a.blob_key:
             ext = _attachment_ext(a.type)
-            item["path"] = f"data/{base}-attachments/{a.id}.{ext}"
+            item["path"] = f"data/{base}-attachments/{file_names[a.id]}"
             _copy_object(bag, store, a.blob_key, item["path"][5:], compress=ext not in _STORED_EXT)
         if "attachments" in include and a.text_key:
-            item["text_path"] = f"data/{base}-attachments/{a.id}.text.txt"
+            item["text_path"] = f"data/{base}-attachments/{file_names[a.id].rsplit('.', 1)[0]}.text.txt"
             _copy_object(bag, store, a.text_key, item["text_path"][5:])
         attachments.append(item)
     meta = v.metadata
@@ -447,7 +478,8 @@ def _write_bag(
             for version in batch:
                 row, attachments = _version_files(bag, store, version, include)
                 tables.add(row, attachments)
-                counts.attachments += len(version.attachments)
+                if "attachments" in include:  # a bag without their files does not count them
+                    counts.attachments += sum(1 for a in version.attachments if a.blob_key)
                 if warcs is not None:
                     warcs.add(version)
                 done += 1

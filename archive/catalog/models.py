@@ -285,3 +285,15 @@ class Bundle(SQLModel, table=True):
     report_count: int = 0
     version_count: int = 0
     max_version_id: int = 0  # what a delta bundle on top of this one starts after
+
+
+class WebUser(SQLModel, table=True):
+    """Someone who may log in to the web app; ``admin`` may change state (sources, alerts, bundles)."""
+
+    __tablename__ = "web_users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True, max_length=100)
+    password_hash: str  # pbkdf2_sha256$ROUNDS$SALT$HEXDIGEST, never the password
+    admin: bool = False
+    created_at: dt.datetime = Field(default_factory=utcnow)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import Delivery, DispatchCursor, Event, Subscription
+from govarchive.i18n import use_language
 
 from .channels import AppriseNotifier, Notifier
 from .messages import EventView, Message, compose, compose_digest, load_views
@@ -352,9 +353,10 @@ def _message_for(
     with Session(engine) as db:
         events = list(db.exec(select(Event).where(col(Event.id).in_([d.event_id for d in deliveries])).order_by(col(Event.id))))
         views = load_views(db, events)
-    if subscription.digest == "daily":
-        return compose_digest(views, options.base_url, now.astimezone(options.zone).date())
-    return compose(views[0], options.base_url)
+    with use_language(options.language, options.timezone):
+        if subscription.digest == "daily":
+            return compose_digest(views, options.base_url, now.astimezone(options.zone).date())
+        return compose(views[0], options.base_url)
 
 
 def _mark(engine: Engine, ids: Sequence[int], **values: object) -> None:

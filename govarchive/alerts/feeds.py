@@ -9,8 +9,9 @@ from xml.etree import ElementTree as ET
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import Event, Report, Source, Subscription
+from govarchive.i18n import current_language, gettext
 
-from .messages import KIND_LABELS, EventView, archived_url, body_lines, load_views
+from .messages import EventView, archived_url, body_lines, headed, kind_label, load_views
 from .subscriptions import REPORT_KINDS, keyword_matches, subscribed_kinds
 from .timeutil import as_utc
 
@@ -111,20 +112,23 @@ def _wanted(subscription: Subscription, view: EventView, text_loader: Callable[[
 def _feed_meta(base_url: str, source: str | None, subscription: Subscription | None) -> tuple[str, str, str]:
     if subscription is not None:
         path = f"/feeds/subscriptions/{subscription.id}.atom"
-        title = f"govarchive：订阅 {subscription.id}{'（' + subscription.label + '）' if subscription.label else ''}"
+        name = gettext("subscription %(id)s", id=subscription.id)
+        if subscription.label:
+            name = gettext("%(title)s (%(name)s)", title=name, name=subscription.label)
+        title = headed("govarchive", name)
     elif source is not None:
         path = f"/feeds/sources/{source}.atom"
-        title = f"govarchive：{source}"
+        title = headed("govarchive", source)
     else:
         path = "/feeds/all.atom"
-        title = "govarchive：全部报告"
+        title = headed("govarchive", gettext("all reports"))
     return base_url + path, title, path
 
 
 def _document(views: list[EventView], base_url: str, meta: tuple[str, str, str]) -> bytes:
     self_url, title, _ = meta
     ET.register_namespace("", ATOM_NS)
-    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"xml:lang": "zh-CN" if current_language() == "zh" else "en"})
     _text(feed, "id", self_url)
     _text(feed, "title", title)
     updated = max((as_utc(v.created_at) for v in views), default=_EPOCH)
@@ -143,7 +147,7 @@ def _document(views: list[EventView], base_url: str, meta: tuple[str, str, str])
 def _entry(view: EventView, base_url: str) -> ET.Element:
     entry = ET.Element(f"{{{ATOM_NS}}}entry")
     _text(entry, "id", f"{base_url}/events/{view.event_id}")
-    _text(entry, "title", f"{KIND_LABELS.get(view.kind, view.kind)}：{view.headline}")
+    _text(entry, "title", headed(kind_label(view.kind), view.headline))
     _text(entry, "updated", _stamp(view.created_at))
     if view.pub_date:
         published = dt.datetime.combine(view.pub_date, dt.time(), tzinfo=dt.UTC)
@@ -152,11 +156,11 @@ def _entry(view: EventView, base_url: str) -> ET.Element:
         ET.SubElement(entry, f"{{{ATOM_NS}}}link", rel="alternate", type="text/html", href=view.url)
     if view.report_id is not None:
         ET.SubElement(entry, f"{{{ATOM_NS}}}link", rel="related", type="text/html",
-                      href=archived_url(base_url, view.report_id), title="存档")
+                      href=archived_url(base_url, view.report_id), title=gettext("Archived copy"))
     if view.publisher or view.source_title:
         author = ET.SubElement(entry, f"{{{ATOM_NS}}}author")
         _text(author, "name", view.publisher or view.source_title)
-    ET.SubElement(entry, f"{{{ATOM_NS}}}category", term=view.kind, label=KIND_LABELS.get(view.kind, view.kind))
+    ET.SubElement(entry, f"{{{ATOM_NS}}}category", term=view.kind, label=kind_label(view.kind))
     summary = ET.SubElement(entry, f"{{{ATOM_NS}}}summary", type="text")
     summary.text = "\n".join(body_lines(view, base_url))
     return entry

@@ -11,17 +11,30 @@ from typing import Any
 from sqlmodel import Session, select
 
 from archive.catalog.models import Event, Report, Source, Version
+from govarchive.i18n import N_, format_when, ngettext
+from govarchive.i18n import gettext as _
 
+# Messages are gettext msgids (English); they speak the language set around them (``use_language``).
 KIND_LABELS = {
-    "new": "新报告",
-    "changed": "报告有变更",
-    "removed": "报告已撤下",
-    "restored": "报告已恢复",
-    "source_failing": "来源异常",
-    "source_recovered": "来源已恢复",
-    "overdue": "报告逾期未发布",
-    "test": "测试消息",
+    "new": N_("New report"),
+    "changed": N_("Report changed"),
+    "removed": N_("Report taken down"),
+    "restored": N_("Report restored"),
+    "source_failing": N_("Source failing"),
+    "source_recovered": N_("Source recovered"),
+    "overdue": N_("Report overdue"),
+    "test": N_("Test message"),
 }
+
+
+def kind_label(kind: str) -> str:
+    """What an event kind is called in the current language."""
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def headed(label: str, text: str) -> str:
+    """``label：text`` in Chinese, ``label: text`` in English."""
+    return _("%(label)s: %(text)s", label=label, text=text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,15 +142,16 @@ def archived_url(base_url: str, report_id: int) -> str:
 
 def change_summary(view: EventView) -> str:
     """A short line on what changed: characters added and removed, paragraphs touched."""
-    parts = [f"+{view.chars_added} / -{view.chars_removed} 字"]
+    parts = [_("+%(added)s / -%(removed)s characters", added=view.chars_added, removed=view.chars_removed)]
     if view.paragraphs_changed:
-        parts.append(f"{view.paragraphs_changed} 段")
+        parts.append(ngettext("%(num)s paragraph", "%(num)s paragraphs", view.paragraphs_changed))
     summary = _summary_detail(view.diff_summary)
     if summary.get("metadata_changed"):
-        parts.append("元数据变更：" + "、".join(str(f) for f in summary["metadata_changed"]))
+        fields = _("、").join(str(f) for f in summary["metadata_changed"])
+        parts.append(headed(_("metadata changed"), fields))
     elif summary.get("text"):
         parts.append(str(summary["text"])[:300])
-    return "，".join(parts)
+    return _("，").join(parts)
 
 
 def _summary_detail(diff_summary: str | None) -> dict[str, Any]:
@@ -156,53 +170,56 @@ def body_lines(view: EventView, base_url: str) -> list[str]:
     lines: list[str] = []
     source = view.source_title or view.source_name
     if view.source_title and view.source_name and view.source_title != view.source_name:
-        source = f"{view.source_title}（{view.source_name}）"
+        source = _("%(title)s (%(name)s)", title=view.source_title, name=view.source_name)
     if view.report_id is not None:
-        lines.append(f"标题：{view.headline}")
+        lines.append(headed(_("Title"), view.headline))
         if view.publisher:
-            lines.append(f"发布机构：{view.publisher}")
+            lines.append(headed(_("Issuing body"), view.publisher))
         if view.pub_date:
-            lines.append(f"发布日期：{view.pub_date.isoformat()}")
+            lines.append(headed(_("Published"), format_when(view.pub_date)))
         if source:
-            lines.append(f"来源：{source}")
+            lines.append(headed(_("Source"), source))
         if view.kind == "changed":
-            version = f"第 {view.version_number} 版：" if view.version_number else ""
-            lines.append(f"变更：{version}{change_summary(view)}")
+            version = _("version %(number)s: ", number=view.version_number) if view.version_number else ""
+            lines.append(headed(_("Change"), version + change_summary(view)))
         if view.url:
-            lines.append(f"原文：{view.url}")
-        lines.append(f"存档：{archived_url(base_url, view.report_id)}")
+            lines.append(headed(_("Original"), view.url))
+        lines.append(headed(_("Archived copy"), archived_url(base_url, view.report_id)))
     else:
         if source:
-            lines.append(f"来源：{source}")
+            lines.append(headed(_("Source"), source))
         reason = view.detail.get("reason")
         if reason:
-            lines.append(f"原因：{reason}")
+            lines.append(headed(_("Reason"), str(reason)))
         if view.kind == "overdue" and view.detail.get("year"):
-            lines.append(f"年度：{view.detail['year']}（应于 {view.detail.get('due', '')} 前发布）")
+            lines.append(headed(_("Report year"), _("%(year)s (due by %(due)s)", year=view.detail["year"],
+                                                     due=view.detail.get("due", ""))))
         if view.source_name:
-            lines.append(f"来源页面：{base_url.rstrip('/')}/sources/{view.source_name}")
+            lines.append(headed(_("Source page"), f"{base_url.rstrip('/')}/sources/{view.source_name}"))
     return lines
 
 
 def compose(view: EventView, base_url: str) -> Message:
     """The alert for one event."""
-    label = KIND_LABELS.get(view.kind, view.kind)
-    return Message(title=f"{label}：{view.headline}", body="\n".join(body_lines(view, base_url)))
+    return Message(title=headed(kind_label(view.kind), view.headline), body="\n".join(body_lines(view, base_url)))
 
 
 def compose_digest(views: Sequence[EventView], base_url: str, day: dt.date) -> Message:
     """One message carrying several events (a daily digest)."""
     blocks = []
     for number, view in enumerate(views, start=1):
-        label = KIND_LABELS.get(view.kind, view.kind)
-        blocks.append("\n".join([f"{number}. 【{label}】{view.headline}", *body_lines(view, base_url)]))
-    title = f"govarchive 每日摘要 {day.isoformat()}：{len(views)} 条"
+        first = _("%(number)s. [%(label)s] %(headline)s", number=number, label=kind_label(view.kind),
+                  headline=view.headline)
+        blocks.append("\n".join([first, *body_lines(view, base_url)]))
+    title = headed(_("govarchive daily digest %(day)s", day=format_when(day)),
+                   ngettext("%(num)s item", "%(num)s items", len(views)))
     return Message(title=title, body="\n\n".join(blocks))
 
 
 def connectivity_message(base_url: str) -> Message:
     """What ``govarchive alerts test`` sends."""
     return Message(
-        title="govarchive 测试消息：订阅已连通",
-        body=f"这是一条测试消息。收到即表示此订阅渠道可用。\n存档：{base_url.rstrip('/')}/",
+        title=headed(_("govarchive test message"), _("the subscription is connected")),
+        body=_("This is a test message. Receiving it means this subscription's channel works.") + "\n"
+        + headed(_("Archive"), f"{base_url.rstrip('/')}/"),
     )

@@ -28,6 +28,7 @@ class AlertOptions:
     failing_after_runs: int = 3
     drop_ratio: float = 0.5
     overdue_month_day: str = "04-01"
+    language: str = "zh"  # what messages speak (settings.language)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlertOptions:
@@ -44,6 +45,7 @@ class AlertOptions:
             failing_after_runs=alerts.failing_after_runs,
             drop_ratio=alerts.drop_ratio,
             overdue_month_day=alerts.overdue_month_day,
+            language=settings.language,
         )
 
     @property

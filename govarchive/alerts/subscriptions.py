@@ -59,7 +59,21 @@ def subscribed_kinds(subscription: Subscription) -> frozenset[str]:
 def validate_channel(url: str) -> None:
     """Raise SubscriptionError unless Apprise can parse ``url`` into a notification service."""
     if apprise.Apprise.instantiate(url, asset=asset()) is None:
-        raise SubscriptionError(f"{mask_channel(url)!r} is not an Apprise URL Apprise can use (mailto://, json://, dingtalk:// …)")
+        raise SubscriptionError(
+            f"{rejected_input(url)!r} is not an Apprise URL Apprise can use (mailto://, json://, dingtalk:// …)"
+        )
+
+
+def rejected_input(url: str) -> str:
+    """What to echo of a URL Apprise refused: all of it unless it may carry a secret (``://`` with
+    a user part or a long token), then its scheme and first characters."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url if len(url) <= 80 else url[:77] + "…"
+    host = rest.split("/", 1)[0]
+    if "@" not in host and len(host) < 20:
+        return url if len(url) <= 80 else url[:77] + "…"
+    return f"{scheme}://{rest[:3]}…"
 
 
 def mask_channel(url: str) -> str:
@@ -69,6 +83,8 @@ def mask_channel(url: str) -> str:
         scheme, sep, _ = url.partition("://")
         return f"{scheme}://…" if sep else "…"
     parts = urlsplit(plugin.url(privacy=True))
+    # Some plugins (DingTalk) end their private form with "//"; one slash is what the user wrote.
+    parts = parts._replace(path=re.sub(r"/{2,}", "/", parts.path))
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _NOISE_PARAMS]
     return urlunsplit(parts._replace(query=urlencode(query, safe="@:/")))
 

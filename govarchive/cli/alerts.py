@@ -22,9 +22,10 @@ from govarchive.alerts.subscriptions import (
     mask_channel,
     remove_subscription,
 )
+from govarchive.i18n import use_language
 
 from .context import get_settings
-from .output import JsonOption, console, emit_json, fail, print_table
+from .output import JsonOption, console, counted, emit_json, fail, print_table
 from .reports import archive_errors, open_for_command
 
 if TYPE_CHECKING:
@@ -183,7 +184,8 @@ def test(
             if one is None or not one.active:
                 fail(f"no subscription {subscription_id}")
             targets = [one]
-    message = connectivity_message(AlertOptions.from_settings(settings).base_url)
+    with use_language(settings.language, settings.timezone):
+        message = connectivity_message(AlertOptions.from_settings(settings).base_url)
     notifier = AppriseNotifier()
     results = []
     for target in targets:
@@ -220,7 +222,8 @@ def dispatch_(
         emit_json(document)
         return
     console.print(
-        f"{stats.events_read} events read, {stats.deliveries_created} deliveries queued, {stats.sent} sent, "
+        f"{counted(stats.events_read, 'event')} read, {counted(stats.deliveries_created, 'delivery', 'deliveries')} "
+        f"queued, {stats.sent} sent, "
         f"{stats.failed_attempts} failed attempts ({stats.gave_up} given up)",
         markup=False,
     )

@@ -19,10 +19,10 @@ from archive.bundles import (
     list_bundles,
     verify_bundle,
 )
-from archive.bundles.bag import human_size
+from archive.sizes import human_size
 
 from .context import get_settings
-from .output import JsonOption, console, emit_json, err_console, fail, print_table, usage_error
+from .output import JsonOption, console, counted, emit_json, err_console, fail, print_table, usage_error
 from .reports import archive_errors, open_for_command
 
 app = typer.Typer(
@@ -130,12 +130,14 @@ def create(
     where = str(result.path) if result.path else f"object {result.key}"
     base = f"bundle {result.base_bundle_id}" if result.base_bundle_id else (selection.since and str(since))
     window = f" since {base}" if result.kind == "delta" else ""
-    counts = f"reports: {result.report_count}, versions: {result.version_count}, attachments: {result.attachment_count}"
+    counts = f"reports: {result.report_count}, versions: {result.version_count}"
+    if result.attachment_count:  # only a bag that carries attachment files reports them
+        counts += f", attachments: {result.attachment_count}"
     if result.kind == "delta":
         counts += f", removed: {result.removed_count}"
     lines = [
         f"bundle {result.bundle_id}: {result.kind}{window} as of {result.as_of_label} → {where}",
-        f"{result.format}, {human_size(result.size)}, {result.file_count} files; {counts}",
+        f"{result.format}, {human_size(result.size)}, {counted(result.file_count, 'file')}; {counts}",
         f"sha256 {result.sha256}",
     ]
     if result.key and result.path:

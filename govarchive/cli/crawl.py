@@ -7,18 +7,18 @@ import typer
 from spiders.sources import SourceError
 
 from .context import get_settings
-from .output import EXIT_FAILURE, CommandError, JsonOption, emit_json, err_console, usage_error
+from .output import EXIT_FAILURE, CommandError, JsonOption, console, emit_json, err_console, usage_error
 
 
 def crawl(
     ctx: typer.Context,
     names: list[str] = typer.Argument(None, help="Sources to crawl (see `govarchive sources list`)."),
-    all_sources: bool = typer.Option(False, "--all", help="Crawl every source."),
+    all_sources: bool = typer.Option(False, "--all", help="Crawl every enabled source (see `sources disable`)."),
     json_: bool = JsonOption,
     distributed: bool = typer.Option(
         False, "--distributed", help="Queue the run for `govarchive worker` processes (Redis) instead."),
 ) -> None:
-    """Discover, fetch, extract and archive the named sources (or all of them)."""
+    """Discover, fetch, extract and archive the named sources, or every enabled source with --all."""
     settings = get_settings(ctx)
     names = list(names or [])
     if not names and not all_sources:
@@ -40,7 +40,7 @@ def crawl(
             if source.get("error"):
                 err_console.print(f"{source['name']}: {source['error']}", markup=False)
     else:
-        print_summary(summary)
+        print_summary(summary, console)
     if summary["status"] == "failed":
         failed = [s["name"] for s in summary["sources"] if s["status"] == "failed"]
         raise CommandError(f"crawl failed for {', '.join(failed)}", EXIT_FAILURE)

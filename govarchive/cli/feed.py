@@ -8,6 +8,7 @@ import typer
 from sqlmodel import Session
 
 from govarchive.alerts import AlertOptions, FeedNotFoundError, render_feed
+from govarchive.i18n import use_language
 
 from .alerts import text_loader
 from .context import get_settings
@@ -24,7 +25,7 @@ def feed(
     """Print an Atom feed: every report event, one source's, or one subscription's."""
     settings = get_settings(ctx)
     archive = open_for_command(ctx)
-    with archive_errors(), Session(archive.engine) as db:
+    with archive_errors(), Session(archive.engine) as db, use_language(settings.language, settings.timezone):
         try:
             document = render_feed(
                 db, base_url=AlertOptions.from_settings(settings).base_url, source=source,

@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from pathlib import Path
 
+import click
 import typer
+from typer.core import TyperArgument, TyperOption
 
 from archive.errors import ArchiveError
 from govarchive import __version__
 from govarchive.config import ConfigError
 
-from .output import CommandError, err_console, fail
+from .output import CommandError, err_console, fail, prepare_streams
+
+
+def _shown_type(self: TyperOption | TyperArgument, ctx: click.Context) -> str | None:
+    # typer 0.29 shows "<bool>" after plain flags (--all <bool>), as if they took a value,
+    # and "<list[str]>" after repeatable ones: "<str> …" says what to type.
+    if getattr(self, "is_flag", False):
+        return None
+    shown = _typer_display_types[type(self)](self, ctx)
+    match = re.fullmatch(r"<list\[(\w+)\]>", shown or "")
+    if match is None:
+        return shown
+    return f"<{match.group(1)}>" + (" …" if isinstance(self, TyperOption) else "")  # arguments say "NAME..."
+
+
+_typer_display_types = {kind: kind.display_type_rich for kind in (TyperOption, TyperArgument)}
+TyperOption.display_type_rich = _shown_type  # type: ignore[method-assign]
+TyperArgument.display_type_rich = _shown_type  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="govarchive",
@@ -58,6 +78,7 @@ _COMMANDS: list[tuple[str, str, str, str]] = [
     ("govarchive.cli.schedule", "app", "schedule", "group"),
     ("govarchive.cli.bundle", "app", "bundle", "group"),
     ("govarchive.cli.serve", "serve", "serve", "command"),
+    ("govarchive.cli.users", "app", "users", "group"),
     ("govarchive.cli.worker", "worker", "worker", "command"),
     ("govarchive.cli.demo", "demo", "demo", "command"),
 ]
@@ -90,6 +111,7 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; exit 0 on success, 1 on an explained failure, 2 on bad usage."""
+    prepare_streams()
     try:
         # Standalone mode lets typer turn usage errors into exit 2 with its own message.
         app(args=argv, prog_name="govarchive")

@@ -6,6 +6,7 @@ Contract (docs/cli.md): exit 0 on success, 1 on a failure explained in one line 
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import json
 import sys
@@ -13,8 +14,37 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NoReturn
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+
+
+def can_encode_chinese(stream: Any) -> bool:
+    """Whether ``stream``'s encoding can carry Chinese (not so under PYTHONIOENCODING=ascii, latin-1 …)."""
+    try:
+        "中文".encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _question_marks(error: UnicodeError) -> tuple[str, int]:
+    """A ``?`` per terminal cell (two for a Chinese character), so tables stay aligned."""
+    assert isinstance(error, UnicodeEncodeError)
+    text = error.object[error.start : error.end]
+    return "?" * cell_len(text), error.end
+
+
+codecs.register_error("govarchive-cells", _question_marks)
+
+
+def prepare_streams() -> None:
+    """On a terminal that cannot show Chinese, print ``?`` for what it cannot show instead of
+    dying with UnicodeEncodeError; ``--json`` then escapes (``\\u4e2d``) so no data is lost."""
+    for stream in (sys.stdout, sys.stderr):
+        if not can_encode_chinese(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="govarchive-cells")
+
 
 # Piped output (grep, less, a log) gets a wide page instead of rich's default 80 columns.
 console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -54,8 +84,8 @@ def _default(value: Any) -> Any:
 
 
 def dumps(document: Any) -> str:
-    """Serialise for ``--json``: UTF-8 Chinese kept readable, dates ISO 8601."""
-    return json.dumps(document, ensure_ascii=False, indent=2, default=_default)
+    """Serialise for ``--json``: Chinese kept readable (escaped when stdout cannot carry it), dates ISO 8601."""
+    return json.dumps(document, ensure_ascii=not can_encode_chinese(sys.stdout), indent=2, default=_default)
 
 
 def emit_json(document: Any) -> None:
@@ -72,6 +102,11 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: st
     for row in rows:
         table.add_row(*("" if cell is None else str(cell) for cell in row))
     console.print(table)
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """``1 error``, ``2 errors``: English plurals for the command line's summaries."""
+    return f"{number} {singular if number == 1 else (plural or singular + 's')}"
 
 
 def not_available(capability: str, issue: str) -> NoReturn:

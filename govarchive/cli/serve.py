@@ -28,10 +28,13 @@ def serve(
         fail(str(exc))
     bind_host = host or settings.web.host
     bind_port = settings.web.port if port is None else port
-    if bind_host not in ("127.0.0.1", "localhost", "::1") and not (settings.web.tokens or settings.web.users):
+    console.print(f"govarchive serving {settings.home.resolve()} on http://{bind_host}:{bind_port}/", markup=False)
+    setup_token = app.state.web.setup_token
+    if setup_token:
         console.print(
-            "warning: listening beyond loopback with no web.tokens or web.users: nothing can be changed from the web",
+            "no web users yet: create the first administrator at "
+            f"http://{bind_host}:{bind_port}/setup?token={setup_token} (one time), "
+            "or with `govarchive users add NAME --admin`",
             markup=False,
         )
-    console.print(f"govarchive serving {settings.home.resolve()} on http://{bind_host}:{bind_port}/", markup=False)
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False, proxy_headers=False)

@@ -1,4 +1,4 @@
-"""``govarchive sources list|show|add|check``: the portals the archive follows."""
+"""``govarchive sources list|show|add|remove|enable|disable|import|check``: the portals the archive follows."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from govarchive import sources_admin
+from govarchive.sources_admin import RENDER_MODES, SourceChangeError, source_values
 from spiders.sources import (
     BUILTIN_DIR,
     SourceDefinition,
@@ -16,11 +18,10 @@ from spiders.sources import (
     read_switches,
     source_dirs,
     switch_sources,
-    write_source_file,
 )
 
 from .context import get_settings
-from .output import JsonOption, console, emit_json, fail, print_table, usage_error
+from .output import JsonOption, console, counted, emit_json, fail, print_table, usage_error
 
 if TYPE_CHECKING:
     from govarchive.config import Settings
@@ -162,10 +163,10 @@ def add(
 ) -> None:
     """Add a portal by its column/list URL(s); pagination and report links are found automatically."""
     settings = get_settings(ctx)
-    if render not in ("never", "auto", "always"):
+    if render not in RENDER_MODES:
         usage_error(f"--render must be never, auto or always, not {render!r}")
-    values: dict[str, Any] = {"name": name, "title": title, "region": region, "level": level,
-                              "start_urls": start_url, "render": render, "schedule": schedule}
+    values = source_values(name, start_url, title=title, region=region, level=level, match=match,
+                           render=render, schedule=schedule, allowed_domains=allowed_domain)
     if division:
         from archive.divisions import DivisionError, registry
 
@@ -176,51 +177,29 @@ def add(
             fail(f"--division: {exc}")
         values["division_code"] = found.code
         values["region"] = region or reg.full_name(found.code)
-    if allowed_domain:
-        from urllib.parse import urlsplit
-
-        hosts = [urlsplit(u).hostname or "" for u in start_url]
-        values["allowed_domains"] = list(dict.fromkeys([*hosts, *allowed_domain]))
-    if match is not None:
-        values["match"] = match
     try:
-        source = SourceDefinition.model_validate(values)
-    except Exception as exc:  # pydantic ValidationError: one line naming the option
-        fail(_option_error(exc))
-    existing = _load(settings)
-    target = settings.sources_dir / f"{name}.toml"
-    if name in existing and existing[name][1].parent != BUILTIN_DIR and not replace:
-        fail(f"source {name!r} already exists in {existing[name][1]} (use --replace to overwrite it)")
-    previous = target.read_bytes() if target.is_file() else None
-    path = write_source_file(source, settings.sources_dir)
-    try:
-        load_sources_with_paths(source_dirs(settings.sources_dir, settings.sources_dirs))
-    except SourceError as exc:
-        if previous is None:
-            path.unlink()
-        else:
-            path.write_bytes(previous)
+        saved = sources_admin.save(settings, sources_admin.validate(values), replace=replace)
+    except SourceChangeError as exc:
         fail(str(exc))
     if json_:
-        emit_json({**source.model_dump(mode="json"), "file": str(path)})
+        emit_json({**saved.definition.model_dump(mode="json"), "file": str(saved.path)})
     else:
-        note = " (replaces the built-in source of this name)" if name in existing and existing[name][1].parent == BUILTIN_DIR else ""
-        console.print(f"added source {name} in {path}{note}", markup=False)
+        note = " (replaces the built-in source of this name)" if saved.replaced_builtin else ""
+        console.print(f"added source {name} in {saved.path}{note}", markup=False)
 
 
-_OPTIONS = {"start_urls": "--start-url", "allowed_domains": "--allowed-domain", "match": "--match",
-            "render": "--render", "schedule": "--schedule", "name": "NAME", "level": "--level",
-            "division_code": "--division"}
-
-
-def _option_error(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if not callable(errors):
-        return str(exc)
-    first = errors()[0]
-    key = next((str(p) for p in first["loc"] if isinstance(p, str)), "")
-    message = str(first["msg"]).removeprefix("Value error, ")
-    return f"{_OPTIONS.get(key, key)}: {message}"
+@app.command("remove")
+def remove(ctx: typer.Context, name: str = typer.Argument(..., help="Source name."), json_: bool = JsonOption) -> None:
+    """Delete your own source's definition file; its archived reports stay (built-ins: use disable)."""
+    settings = get_settings(ctx)
+    try:
+        path = sources_admin.remove(settings, name)
+    except SourceChangeError as exc:
+        fail(str(exc))
+    if json_:
+        emit_json({"name": name, "removed": True, "file": str(path)})
+    else:
+        console.print(f"removed source {name} ({path} deleted; its archived reports stay)", markup=False)
 
 
 @app.command("check")
@@ -238,11 +217,12 @@ def check(ctx: typer.Context, name: str = typer.Argument(..., help="Source name.
         emit_json(result)
         return
     print_table(["title", "url"], [(r["title"], r["url"]) for r in result["reports"]],
-                title=f"{name}: {len(result['reports'])} report pages")
+                title=f"{name}: {counted(len(result['reports']), 'report page')}")
     state = "complete" if result["listing_complete"] else "INCOMPLETE"
-    console.print(f"{result['list_pages']} list pages read, listing {state}, {result['errors']} errors", markup=False)
+    console.print(f"{counted(result['list_pages'], 'list page')} read, listing {state}, "
+                  f"{counted(result['errors'], 'error')}", markup=False)
     if result["errors"] and not result["reports"]:
-        fail(f"{name}: discovery failed ({result['errors']} errors); see the log in {settings.home / 'logs'}")
+        fail(f"{name}: discovery failed ({counted(result['errors'], 'error')}); see the log in {settings.home / 'logs'}")
 
 
 def _switch_command(enabled: bool, doc: str) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,10 +17,14 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from govarchive.i18n import gettext as _
+from govarchive.i18n import negotiate, normalise_language, set_language
+
 from .auth import SESSION_COOKIE, Identity, SessionSigner, load_secret_key, new_session, token_identity
 from .search import open_search_index
-from .state import WebState, csrf_token, current_identity
+from .state import LANGUAGE_COOKIE, WebState, can_change, csrf_token, current_identity
 from .templating import install_filters
+from .users import find_account, has_users
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -35,7 +40,7 @@ PAGE_CSP = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 )
 # Paths reachable without a login even when reading is private.
-OPEN_PREFIXES = ("/login", "/static/", "/healthz")
+OPEN_PREFIXES = ("/login", "/static/", "/healthz", "/setup", "/language/")
 SEARCH_SYNC_SECONDS = 5.0
 
 
@@ -89,6 +94,8 @@ def create_app(
         tokens=[t.get_secret_value() for t in settings.web.tokens],
         users={name: pw.get_secret_value() for name, pw in settings.web.users.items()},
     )
+    if not has_users(engine, state.users):
+        state.setup_token = secrets.token_urlsafe(18)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -113,6 +120,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["current_identity"] = current_identity
+    templates.env.globals["can_change"] = can_change
+    templates.env.globals["default_match"] = _default_match()
     templates.env.globals["public_read"] = settings.web.public_read
 
     app.middleware("http")(_session_middleware)
@@ -124,6 +133,12 @@ def create_app(
     for module in (api, actions, coverage, feeds, files, pages):
         app.include_router(module.router)
     return app
+
+
+def _default_match() -> str:
+    from spiders.sources import DEFAULT_MATCH
+
+    return DEFAULT_MATCH
 
 
 def _version() -> str:
@@ -154,6 +169,13 @@ async def _session_middleware(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     state: WebState = request.app.state.web
+    # The JSON API speaks English unless asked otherwise; pages and feeds the configured language.
+    default = "en" if request.url.path.startswith(("/api/", "/openapi.json")) else state.settings.language
+    language = normalise_language(request.cookies.get(LANGUAGE_COOKIE)) or negotiate(
+        request.headers.get("accept-language"), default
+    )
+    set_language(language, state.settings.timezone)
+    request.state.language = language
     session = state.signer.loads(request.cookies.get(SESSION_COOKIE))
     request.state.session_fresh = session is None
     request.state.session_dirty = False
@@ -161,8 +183,10 @@ async def _session_middleware(
         session = new_session()
     request.state.session = session
     identity = token_identity(request.headers.get("authorization"), state.tokens)
-    if identity is None and session.user and session.user in state.users:
-        identity = Identity(name=session.user, method="session")
+    if identity is None and session.user:
+        account = find_account(state.engine, state.users, session.user)
+        if account is not None:
+            identity = Identity(name=account.name, method="session", admin=account.admin)
     request.state.identity = identity
 
     path = request.url.path
@@ -186,6 +210,9 @@ async def _session_middleware(
             secure=request.url.scheme == "https",
         )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.headers.get("content-type", "").startswith(("text/html", "application/atom+xml")):
+        response.headers.setdefault("Content-Language", "zh-CN" if language == "zh" else language)
+        response.headers.setdefault("Vary", "Accept-Language, Cookie")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if response.headers.get("content-type", "").startswith("text/html"):
         response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
@@ -210,4 +237,6 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
     detail = (
         f"{where}: {first.get('msg', 'invalid value')}" if where else str(first.get("msg", "invalid request"))
     )
+    if not _wants_json(request):
+        detail = _("This address has a wrong value: %(detail)s", detail=detail)
     return await _http_error(request, HTTPException(status_code=422, detail=detail))

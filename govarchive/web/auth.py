@@ -33,6 +33,7 @@ class Identity:
 
     name: str
     method: str  # "token" / "session"
+    admin: bool = True  # may change state; tokens and web.users always may
 
 
 @dataclass(slots=True)

@@ -9,10 +9,13 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from archive.divisions import Registry
+from govarchive.i18n import N_
+from govarchive.i18n import gettext as _
+from govarchive.web.templating import COVERAGE_STATUS
 
 COLOURS = {"on_time": "#2e7d32", "late": "#f9a825", "missing": "#c62828", "unwatched": "#c9c9c9"}
-LEGEND = (("on_time", "published on time 按时发布"), ("late", "published late 逾期发布"),
-          ("missing", "missing 未发布"), ("unwatched", "unwatched 未关注"))
+LEGEND = (("on_time", N_("published on time")), ("late", N_("published late")),
+          ("missing", N_("missing")), ("unwatched", N_("unwatched")))
 _RADIUS = {"province": 5.0, "city": 3.5, "county": 2.2}
 
 
@@ -44,7 +47,7 @@ def coverage_map(rows: Sequence[dict[str, Any]], reg: Registry, *, width: int = 
     for row, (lon, lat) in sorted(points, key=lambda p: order.get(p[0]["level"], 0)):
         x = (lon - west) * squeeze * scale
         y = (north - lat) * scale
-        label = f"{row['name']} {row['code']}: {row['status']}"
+        label = f"{row['name']} {row['code']}: {_(COVERAGE_STATUS.get(row['status'], row['status']))}"
         if row.get("published_on"):
             label += f" {row['published_on']}"
         parts.append(
@@ -52,7 +55,8 @@ def coverage_map(rows: Sequence[dict[str, Any]], reg: Registry, *, width: int = 
             f'fill="{COLOURS[colour_key(row)]}" stroke="#fff" stroke-width="0.4" data-code="{row["code"]}">'
             f"<title>{escape(label)}</title></circle>")
     x = 8
-    for key, text in LEGEND:
+    for key, message in LEGEND:
+        text = _(message)
         parts.append(f'<circle cx="{x + 5}" cy="{height - 12}" r="5" fill="{COLOURS[key]}"/>'
                      f'<text x="{x + 14}" y="{height - 8}" font-size="11" fill="#333">{escape(text)}</text>')
         x += 24 + sum(11 if ord(c) > 0x2e80 else 6 for c in text)

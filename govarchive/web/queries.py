@@ -210,14 +210,17 @@ def list_subscriptions(session: Session) -> list[dict[str, Any]]:
 
 
 def reports_per_month(session: Session, months: int = 24) -> list[tuple[str, int]]:
-    """Reports first found per calendar month (``YYYY-MM``), the last ``months`` months with any."""
+    """Reports by the month the portal published them (``YYYY-MM``; the crawl date would put a first
+    crawl's whole backlog in one bar), the last ``months`` months with any. Undated reports are left out."""
     dialect = session.get_bind().dialect.name
     month = (
-        func.to_char(Report.first_seen, "YYYY-MM")
+        func.to_char(Report.pub_date, "YYYY-MM")
         if dialect == "postgresql"
-        else func.strftime("%Y-%m", Report.first_seen)
+        else func.strftime("%Y-%m", Report.pub_date)
     )
-    rows = session.exec(select(month, func.count()).group_by(month)).all()
+    rows = session.exec(
+        select(month, func.count()).where(col(Report.pub_date).is_not(None)).group_by(month)
+    ).all()
     return sorted((str(key), count) for key, count in rows if key)[-months:]
 
 

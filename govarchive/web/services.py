@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, select
 
 from archive.catalog.models import Source, Subscription
+from govarchive.i18n import gettext as _
 
 if TYPE_CHECKING:
     from archive.bundles import BundleRecord
@@ -35,7 +36,26 @@ class ActionError(ValueError):
 # Sources -------------------------------------------------------------------------------------
 
 
-def add_source(
+def _field_names() -> dict[str, str]:
+    """The form's labels, for errors that name a field (the CLI names its options instead)."""
+    return {"name": _("Name"), "title": _("Title"), "region": _("Region"), "level": _("Level"),
+            "start_urls": _("Start URLs"), "match": _("Title pattern"), "render": _("Render"),
+            "schedule": _("Schedule (cron)")}
+
+
+def _mirror(session: Session, definition: Any) -> None:
+    row = session.exec(select(Source).where(Source.name == definition.name)).first()
+    if row is None:
+        row = Source(name=definition.name)
+    row.title = definition.title
+    row.region = definition.region
+    row.level = definition.level
+    row.definition_json = json.dumps(definition.model_dump(mode="json"), ensure_ascii=False)
+    session.add(row)
+    session.commit()
+
+
+def save_source(
     settings: Settings,
     session: Session,
     *,
@@ -47,43 +67,86 @@ def add_source(
     match: str | None = None,
     render: str = "auto",
     schedule: str | None = None,
+    replace: bool = False,
 ) -> dict[str, Any]:
-    """Write the source's TOML into the home's ``sources/`` (as ``govarchive sources add``) and mirror it."""
-    from pydantic import ValidationError
+    """Write the source's TOML into the home's ``sources/`` (``govarchive.sources_admin``, as
+    ``govarchive sources add`` does) and mirror it into the catalog. ``replace`` edits."""
+    from govarchive.sources_admin import SourceChangeError, edited, loaded, save, source_values, validate
 
-    from spiders.sources import SourceDefinition, load_sources, source_dirs, write_source_file
-
-    values: dict[str, Any] = {
-        "name": name.strip(),
-        "title": title.strip(),
-        "region": region.strip(),
-        "level": level.strip(),
-        "start_urls": [u.strip() for u in start_urls if u.strip()],
-        "render": render or "auto",
-        "schedule": (schedule or "").strip() or None,
-    }
-    if match and match.strip():
-        values["match"] = match.strip()
+    values = source_values(name, start_urls, title=title, region=region, level=level, match=match,
+                           render=render, schedule=schedule)
     try:
-        definition = SourceDefinition(**values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "source"
-        raise ActionError(f"{where}: {first['msg']}") from None
-    existing = load_sources(source_dirs(settings.sources_dir, settings.sources_dirs))
-    if definition.name in existing:
-        raise ActionError(f"a source named {definition.name!r} already exists")
-    path = write_source_file(definition, settings.sources_dir)
-    row = session.exec(select(Source).where(Source.name == definition.name)).first()
-    if row is None:
-        row = Source(name=definition.name)
-    row.title = definition.title
-    row.region = definition.region
-    row.level = definition.level
-    row.definition_json = json.dumps(definition.model_dump(mode="json"), ensure_ascii=False)
-    session.add(row)
-    session.commit()
-    return {"name": definition.name, "path": str(path)}
+        current = loaded(settings).get(values["name"]) if replace else None
+        if current is not None:
+            values = edited(current[0], values)
+        saved = save(settings, validate(values, _field_names()), replace=replace)
+    except SourceChangeError as exc:
+        raise ActionError(str(exc).replace(" (use --replace to overwrite it)", "")) from None
+    _mirror(session, saved.definition)
+    return {"name": saved.definition.name, "path": str(saved.path)}
+
+
+def add_source(settings: Settings, session: Session, **fields: Any) -> dict[str, Any]:
+    """A new source (refused when one of that name exists in the home)."""
+    return save_source(settings, session, **fields, replace=False)
+
+
+def change_source(settings: Settings, action: str, name: str) -> bool:
+    """``enable`` / ``disable`` / ``remove`` a source, as the CLI's commands of those names do."""
+    from govarchive import sources_admin
+
+    try:
+        if action == "remove":
+            sources_admin.remove(settings, name)
+            return True
+        return sources_admin.switch(settings, name, action == "enable")
+    except sources_admin.SourceChangeError as exc:
+        raise ActionError(str(exc)) from None
+
+
+def disabled_names(settings: Settings) -> set[str]:
+    """The defined sources that ``crawl --all`` and the scheduler leave out."""
+    from govarchive.sources_admin import SourceChangeError, is_builtin, loaded, switches
+
+    try:
+        on = switches(settings)
+        return {name for name, (_, path) in loaded(settings).items()
+                if not on.is_enabled(name, builtin=is_builtin(path))}
+    except SourceChangeError:
+        return set()
+
+
+def is_builtin_source(settings: Settings, name: str) -> bool:
+    from govarchive.sources_admin import SourceChangeError, is_builtin, loaded
+
+    try:
+        found = loaded(settings).get(name)
+    except SourceChangeError:
+        return False
+    return found is not None and is_builtin(found[1])
+
+
+CHECK_TIMEOUT_SECONDS = 300
+
+
+def check_source(settings: Settings, name: str) -> dict[str, Any]:
+    """Discovery only, as ``govarchive sources check NAME --json`` (run as a child process: a
+    crawl's reactor cannot run inside the web server): the report pages a crawl would archive."""
+    command = [sys.executable, "-m", "govarchive", "--home", str(settings.home.resolve()),
+               "sources", "check", name, "--json"]
+    try:
+        done = subprocess.run(  # noqa: S603 — fixed argv; the name is checked by the command itself
+            command, capture_output=True, stdin=subprocess.DEVNULL, timeout=CHECK_TIMEOUT_SECONDS, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise ActionError(f"{name}: discovery took longer than {CHECK_TIMEOUT_SECONDS} s") from None
+    try:
+        result: dict[str, Any] = json.loads(done.stdout)
+    except ValueError:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ActionError((lines[-1] if lines else f"check failed (exit {done.returncode})").removeprefix(
+            "error: ")) from None
+    return result
 
 
 def defined_sources(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -202,6 +265,25 @@ def add_subscription(
         return add(session, url, wanted, label=label.strip())
     except SubscriptionError as exc:
         raise ActionError(str(exc)) from None
+
+
+def test_subscription(session: Session, settings: Settings, sub_id: int) -> str:
+    """Send the connectivity message (``govarchive alerts test ID``); the masked URL, or ActionError."""
+    from govarchive.alerts import AlertOptions
+    from govarchive.alerts.channels import AppriseNotifier
+    from govarchive.alerts.messages import connectivity_message
+    from govarchive.alerts.subscriptions import mask_channel
+    from govarchive.i18n import use_language
+
+    sub = session.get(Subscription, sub_id)
+    if sub is None or not sub.active:
+        raise ActionError(f"no subscription {sub_id}")
+    with use_language(settings.language, settings.timezone):
+        message = connectivity_message(AlertOptions.from_settings(settings).base_url)
+    outcome = AppriseNotifier().send(sub.url, message)
+    if not outcome.ok:
+        raise ActionError(f"{mask_channel(sub.url)}: FAILED: {outcome.error}")
+    return mask_channel(sub.url)
 
 
 def remove_subscription(session: Session, sub_id: int) -> bool:

@@ -10,7 +10,11 @@ from typing import TYPE_CHECKING
 from fastapi import HTTPException, Request
 from sqlmodel import Session
 
+from govarchive.i18n import gettext as _
+
 from .auth import CSRF_FIELD, CSRF_HEADER, Identity, SessionSigner
+
+LANGUAGE_COOKIE = "govarchive_lang"
 
 if TYPE_CHECKING:
     from fastapi.templating import Jinja2Templates
@@ -32,6 +36,7 @@ class WebState:
     templates: Jinja2Templates
     tokens: list[str] = field(default_factory=list)
     users: dict[str, str] = field(default_factory=dict)
+    setup_token: str | None = None  # while no one can log in: the one-time first-run link's secret
 
     @property
     def bundles_dir(self) -> Path:
@@ -53,15 +58,23 @@ def current_identity(request: Request) -> Identity | None:
     return getattr(request.state, "identity", None)
 
 
+def can_change(request: Request) -> bool:
+    """Whether the caller may change state (an administrator or an API token)."""
+    identity = current_identity(request)
+    return identity is not None and identity.admin
+
+
 def require_user(request: Request) -> Identity:
-    """The caller, who must be logged in or carry an API token (401 otherwise)."""
+    """The caller, who must be an administrator logged in or carry an API token (401/403 otherwise)."""
     identity = current_identity(request)
     if identity is None:
         raise HTTPException(
             status_code=401,
-            detail="login or an API token (Authorization: Bearer …) is needed to change anything",
+            detail=_("Log in, or send an API token (Authorization: Bearer …), to change anything."),
             headers={"WWW-Authenticate": "Bearer"},
         )
+    if not identity.admin:
+        raise HTTPException(status_code=403, detail=_("Your account may read but not change anything."))
     return identity
 
 
@@ -73,7 +86,8 @@ def check_csrf(request: Request, identity: Identity, submitted: str | None) -> N
     given = submitted or request.headers.get(CSRF_HEADER)
     if not given or given != expected:
         raise HTTPException(
-            status_code=403, detail=f"missing or wrong {CSRF_FIELD}: reload the page and retry"
+            status_code=403, detail=_("The form expired (missing or wrong %(field)s): reload the page and retry.",
+                                      field=CSRF_FIELD)
         )
 
 

@@ -9,9 +9,13 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from archive.errors import ArchiveError, NotFoundError
+from govarchive.i18n import N_
+from govarchive.i18n import gettext as _
 from govarchive.web.state import web_state
 
 T = TypeVar("T")
+NOT_FOUND = {"report": N_("There is no report %(ident)s."), "version": N_("There is no version %(ident)s."),
+             "source": N_("There is no source %(ident)s."), "bundle": N_("There is no bundle %(ident)s.")}
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -26,7 +30,8 @@ def answer(call: Callable[[], T]) -> T:
     try:
         return call()
     except NotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        message = NOT_FOUND.get(exc.kind)
+        raise HTTPException(status_code=404, detail=_(message, ident=exc.ident) if message else str(exc)) from None
     except NothingToCompareError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     except ArchiveError as exc:

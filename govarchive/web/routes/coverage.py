@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from archive.coverage import coverage, csv_rows, summary
 from archive.divisions import LEVELS, DivisionError, registry
+from govarchive.i18n import gettext as _
 from govarchive.watching import enabled_source_facts
 from govarchive.web.coveragemap import COLOURS, LEGEND, colour_key, coverage_map
 from govarchive.web.state import web_state
@@ -83,5 +84,5 @@ def coverage_page(request: Request, year: int | None = Query(None, ge=2000, le=2
         years=list(range(this_year - 1, this_year - 9, -1)), levels=LEVELS, legend=LEGEND, colours=COLOURS,
         totals=summary(rows), groups=groups, csv_query=query,
         provinces=[d.name for d in reg if d.level == "province"],
-        map=coverage_map(rows, reg, title=f"{document['year']} 年度法治政府建设年度报告 coverage"),
+        map=coverage_map(rows, reg, title=_("Coverage of the reports on %(year)s", year=document["year"])),
     )

@@ -12,11 +12,12 @@ from sqlmodel import Session
 
 from archive import queries as archive_queries
 from archive.diffs import DiffOp, Part, TextDiff
+from govarchive.i18n import gettext as _
 from govarchive.web import queries
 from govarchive.web.charts import bar_chart
 from govarchive.web.diffview import diff_rows
 from govarchive.web.search import SearchFilters
-from govarchive.web.services import crawl_processes, defined_sources
+from govarchive.web.services import crawl_processes, defined_sources, disabled_names, is_builtin_source
 from govarchive.web.state import db_session, web_state
 
 from .common import answer, render
@@ -104,31 +105,40 @@ def dashboard(request: Request, session: Session = Depends(db_session)) -> Respo
         changes=queries.latest_events(session, limit=10),
         overdue=overdue(session, state.settings, dt.date.today()),
         month_chart=bar_chart(
-            per_month, title="报告 reports found per month", label_every=max(1, len(per_month) // 12)
+            per_month, title=_("Reports published per month"), label_every=max(1, -(-len(per_month) // 8))
         ),
-        year_chart=bar_chart(per_year, title="报告 reports per report year", width=320),
+        year_chart=bar_chart(per_year, title=_("Reports per report year"), width=320),
         runs=archive_queries.list_runs(state.engine, limit=5),
     )
 
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request, page: int = Query(1, ge=1), session: Session = Depends(db_session)) -> Response:
-    known, uncrawled = all_sources(session, web_state(request).settings)
+    settings = web_state(request).settings
+    known, uncrawled = all_sources(session, settings)
     every = known + uncrawled
     start = (page - 1) * SOURCES_PAGE
     return render(request, "sources.html", rows=every[start:start + SOURCES_PAGE], total=len(every), page=page,
-                  pages=max(1, -(-len(every) // SOURCES_PAGE)), crawls=crawl_processes())
+                  pages=max(1, -(-len(every) // SOURCES_PAGE)), crawls=crawl_processes(),
+                  disabled=disabled_names(settings))
 
 
 @router.get("/sources/{name}", response_class=HTMLResponse)
-def source_page(
+def source_route(
     request: Request, name: str, page: int = Query(1, ge=1), session: Session = Depends(db_session)
 ) -> Response:
+    return source_page(request, name, page, session)
+
+
+def source_page(
+    request: Request, name: str, page: int, session: Session, check: dict[str, Any] | None = None
+) -> Response:
+    """A source's page; ``check`` is a discovery result to show with it."""
     state = web_state(request)
     definitions = defined_sources(state.settings)
     overview = next((s for s in queries.sources_overview(session) if s["name"] == name), None)
     if overview is None and name not in definitions:
-        raise HTTPException(status_code=404, detail=f"no source {name!r}")
+        raise HTTPException(status_code=404, detail=_("There is no source %(name)s.", name=repr(name)))
     definition = definitions.get(name) or {}
     detail = overview or {
         "name": name,
@@ -151,6 +161,10 @@ def source_page(
         pages=max(1, -(-total // PAGE_SIZE)),
         runs=archive_queries.list_runs(state.engine, source=name, limit=20),
         crawls=[c for c in crawl_processes() if name in c["sources"]],
+        enabled=name not in disabled_names(state.settings),
+        builtin=is_builtin_source(state.settings, name),
+        check=check,
+        edit_open=False,
     )
 
 
@@ -191,7 +205,9 @@ def report_page(
     number = version if version is not None else (versions[-1]["number"] if versions else None)
     shown = next((v for v in versions if v["number"] == number), None)
     if version is not None and shown is None:
-        raise HTTPException(status_code=404, detail=f"report {report_id} has no version {version}")
+        raise HTTPException(
+            status_code=404, detail=_("Report %(id)s has no version %(number)s.", id=report_id, number=version)
+        )
     text = (
         answer(lambda: archive_queries.version_text(state.engine, state.store, report_id, number))
         if shown
@@ -235,7 +251,7 @@ def raw_page(request: Request, report_id: int, number: int) -> Response:
     report = answer(lambda: archive_queries.get_report(state.engine, report_id))
     version = answer(lambda: archive_queries.get_version(state.engine, report_id, number))
     if not version["raw_key"]:
-        raise HTTPException(status_code=404, detail=f"version {number} has no raw capture")
+        raise HTTPException(status_code=404, detail=_("Version %(number)s has no raw capture.", number=number))
     return render(request, "raw.html", report=report, version=version, raw_url=f"/raw/{version['raw_key']}")
 
 
@@ -288,11 +304,14 @@ def runs_page(request: Request, limit: int = Query(100, ge=1, le=1000)) -> Respo
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, session: Session = Depends(db_session)) -> Response:
+    from govarchive.alerts.subscriptions import EVENT_KINDS
+
     return render(
         request,
         "alerts.html",
         subscriptions=queries.list_subscriptions(session),
         sources=queries.sources_overview(session),
+        event_kinds=EVENT_KINDS,
     )
 
 

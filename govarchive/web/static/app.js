@@ -5,10 +5,10 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const select of document.querySelectorAll("form.filters select")) {
     select.addEventListener("change", () => select.form.requestSubmit());
   }
-  // Ask before removing a subscription.
-  for (const form of document.querySelectorAll('form[action$="/remove"]')) {
+  // Ask before removing something; the question comes translated in data-confirm.
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
     form.addEventListener("submit", (event) => {
-      if (!window.confirm("Remove this subscription?")) event.preventDefault();
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   }
 });
