@@ -399,4 +399,8 @@ ZH: dict[str | tuple[str, str], str] = {
     "the file's text layer": "文件的文字层",
     "OCR": "文字识别",
     "a converted copy": "转换后的副本",
+    "prefecture": "地级",
+    "district": "区级",
+    "township": "乡镇级",
+    "central": "中央",
 }

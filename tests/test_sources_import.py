@@ -142,8 +142,8 @@ def test_the_sources_page_shows_a_page_of_many_sources(tmp_path: Path, capsys: p
         engine.dispose()
     assert first.status_code == second.status_code == dashboard.status_code == 200
     total = len(load_sources([home / "sources"]))  # the built-in ones are listed too (switched off)
-    assert f"{total} sources, 100 on this page" in first.text and "page 1 of 2" in first.text
+    assert f"共 {total} 个来源、本页 100 个" in first.text and "第 1 页，共 2 页" in first.text
     assert first.text.count('<td><a href="/sources/') == 100
     assert second.text.count('<td><a href="/sources/') == total - 100
     assert f"/sources/c{counties[-1].code}" in first.text + second.text
-    assert f"{total} more defined sources have never been crawled" in dashboard.text
+    assert f"另有 {total} 个已定义的来源尚未抓取。" in dashboard.text

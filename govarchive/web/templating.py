@@ -57,7 +57,8 @@ STATUS_LABELS = {
     "no_report_column": N_("no report column"), "died": N_("crawl died"), "not_checked": N_("not checked"),
 }
 LEVEL_LABELS = {"province": N_("province"), "city": N_("city"), "county": N_("county"),
-                "department": N_("department")}
+                "department": N_("department"), "prefecture": N_("prefecture"), "district": N_("district"),
+                "township": N_("township"), "central": N_("central")}
 EVENT_LABELS = {"new": N_("new"), "changed": N_("changed"), "removed": N_("removed"), "restored": N_("restored"),
                 "source_failing": N_("source failing"), "source_recovered": N_("source recovered"),
                 "overdue": N_("report overdue")}
