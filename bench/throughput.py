@@ -41,9 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from crawl import write_section  # noqa: E402
 from static_portal import COLUMN, Nginx, generate  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Throughput"
 SOURCE = "bench-static"
 
@@ -99,7 +99,7 @@ def run_child(command: Sequence[str], env: dict[str, str], profile: Path | None 
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     spy = None
     if profile is not None:
-        spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--idle",
+        spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--idle", "--threads",
                                 "--rate", "50", "--format", "raw", "-o", str(profile), "--pid", str(process.pid)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
@@ -204,15 +204,6 @@ def _bare_child(start_url: str, concurrency: int) -> None:
                       "elapsed": stats.get("elapsed_time_seconds", 0.0)}))
 
 
-def write_section(body: str) -> None:
-    """Replace (or add) this benchmark's section of docs/benchmarks.md, leaving the rest alone."""
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    section = f"{SECTION}\n\n{body.strip()}\n\n"
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-    DOC.write_text(text.rstrip() + "\n")
-
-
 def _row(run: Run, bare: Run) -> str:
     return (f"| {run.name} | {run.requests:,} | {run.rate:,.0f} | {run.wall:.1f} | {run.cpu_ms:.1f} | "
             f"{run.peak_rss / 1e6:,.0f} MB | **{run.rate / bare.rate:.2f}×** |")
@@ -276,7 +267,7 @@ Goals: first crawl and re-check each ≥ 0.7× the bare crawl, ≤ 6 CPU-ms per 
 """
     print(body)
     if not args.no_write:
-        write_section(body)
+        write_section(body, SECTION)
 
 
 if __name__ == "__main__":

@@ -108,6 +108,7 @@ def scrapy_settings(
             "GOVARCHIVE_OCR_IMAGES": settings.documents.ocr_images,
             "GOVARCHIVE_RETRY_BACKOFF": crawl.retry_backoff,
             "GOVARCHIVE_RETRY_MAX_DELAY": crawl.retry_max_delay,
+            "GOVARCHIVE_PAGE_WORKERS": crawl.page_workers,
             "GOVARCHIVE_RUN_ID": run_id,
             "GOVARCHIVE_TRIGGER": trigger,
             "GOVARCHIVE_CHECK_ONLY": check_only,

@@ -78,6 +78,7 @@ class FilesystemBlobStore:
         self._objects = self.root / "sha256"
         self._staging = self.root / "tmp"
         self._local = threading.local()
+        self._folders: set[Path] = set()  # object folders known to exist (mkdir per object is costly)
 
     def __repr__(self) -> str:
         return f"FilesystemBlobStore({self.location!r})"
@@ -93,7 +94,9 @@ class FilesystemBlobStore:
         target = self._path(key, compressed=packed is not None)
         pending = self._pending()
         with self._writes(f"writing object {key!r}"):
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in self._folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(target.parent)
             fd, tmp = self._temp_file(target.parent)
             try:
                 _FdWriter(fd).write(data if packed is None else packed)
