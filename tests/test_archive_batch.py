@@ -15,18 +15,10 @@ from archive.catalog.database import create_catalog_engine, init_catalog
 from archive.recorder import Archive
 from archive.storage import FilesystemBlobStore
 from archive.verify import verify_archive
-from tests.fixtures.archive import REPORT_TEXT, Pages, catalog_snapshot, html, make_store
+from tests.fixtures.archive import Pages, catalog_snapshot, make_store, report_recordings
 
 REPO = Path(__file__).resolve().parent.parent
 
-
-def _recordings(pages: Pages, count: int, start: int = 0) -> list[Recording]:
-    out = []
-    for n in range(start, start + count):
-        text = REPORT_TEXT.replace("6837", str(8000 + n))
-        out.append(Recording("report", "mile", pages.page(f"http://gov.test/r{n}.html", html(text)),
-                             Pages.report(text)))
-    return out
 
 
 def test_deferred_objects_get_their_name_only_when_flushed(tmp_path: Path) -> None:
@@ -50,7 +42,7 @@ def test_a_batch_records_like_one_by_one(tmp_path: Path) -> None:
         init_catalog(engine)
         archives.append(Archive(engine, make_store(tmp_path / name)))
     single, batched = archives
-    stream = _recordings(Pages(), 6)
+    stream = report_recordings(Pages(), 6)
     stream.append(Recording("not_modified", "mile", Pages().page(stream[0].page.url, b"", status=304)))
     stream.append(Recording("missing", "mile", Pages().page(stream[1].page.url, "<h1>404</h1>", status=404)))
     for item in stream:
@@ -67,17 +59,16 @@ from pathlib import Path
 from archive.batch import record_batch, record_one
 from archive.catalog.database import create_catalog_engine, init_catalog
 from archive.recorder import Archive
-from tests.fixtures.archive import Pages, make_store
-from tests.test_archive_batch import _recordings
+from tests.fixtures.archive import Pages, make_store, report_recordings
 
 engine = create_catalog_engine(sys.argv[1])
 init_catalog(engine)
 archive = Archive(engine, make_store(Path(sys.argv[2])))
 pages = Pages()
-first = _recordings(pages, 4)
+first = report_recordings(pages, 4)
 assert all(r.outcome == "new" for r in record_batch(archive, first))
 with archive.batch():
-    for item in _recordings(pages, 4, start=10):
+    for item in report_recordings(pages, 4, start=10):
         record_one(archive, item)
     os.kill(os.getpid(), signal.SIGKILL)  # objects written, nothing synced or committed
 """
@@ -97,6 +88,6 @@ def test_a_kill_inside_a_batch_keeps_every_committed_batch(tmp_path: Path) -> No
     check = verify_archive(engine, archive.store)
     assert check.passed and check.orphans == []  # nothing of the killed batch got a name
     # the killed batch's pages, fetched again, are recorded in full
-    results = record_batch(archive, _recordings(Pages(), 4, start=10))
+    results = record_batch(archive, report_recordings(Pages(), 4, start=10))
     assert [getattr(r, "outcome", r) for r in results] == ["new"] * 4
     assert verify_archive(engine, archive.store).passed

@@ -18,7 +18,7 @@ from crawler.extraction.scoring import load_corpus
 from crawler.workers.pagework import PageJob, extract_bytes
 from crawler.workers.pool import PagePool
 from crawler.workers.writer import BatchWriter, WriterConfig
-from tests.fixtures.archive import REPORT_TEXT, Pages, html
+from tests.fixtures.archive import Pages, html, report_recordings
 
 CORPUS = Path(__file__).parent / "extraction_corpus"
 
@@ -49,14 +49,6 @@ def test_page_pool_extracts_in_worker_processes_like_inline() -> None:
     assert results[-1] == extract_bytes(jobs[-1])
 
 
-def _recordings(pages: Pages, count: int, start: int = 0) -> list[Recording]:
-    out = []
-    for n in range(start, start + count):
-        text = REPORT_TEXT.replace("6837", str(7000 + n))
-        out.append(Recording("report", "mile", pages.page(f"http://gov.test/r{n}.html", html(text)),
-                             Pages.report(text)))
-    return out
-
 
 def _versions(archive: Archive) -> int:
     with Session(archive.engine) as db:
@@ -68,7 +60,7 @@ def test_writer_commits_a_full_batch_at_once(archive: Archive, pages: Pages) -> 
 
     async def run() -> list[str]:
         results = await asyncio.wait_for(
-            asyncio.gather(*(writer.record(r) for r in _recordings(pages, 3))), timeout=20)
+            asyncio.gather(*(writer.record(r) for r in report_recordings(pages, 3))), timeout=20)
         return [r.outcome for r in results]
 
     assert asyncio.run(run()) == ["new", "new", "new"]  # long before max_wait: the batch was full
@@ -82,7 +74,7 @@ def test_writer_commits_a_partial_batch_after_its_wait(archive: Archive, pages: 
 
     async def run() -> str:
         result = await asyncio.wait_for(
-            writer.record(_recordings(pages, 1)[0], after=lambda r: marked.append(r.outcome)), timeout=20)
+            writer.record(report_recordings(pages, 1)[0], after=lambda r: marked.append(r.outcome)), timeout=20)
         return result.outcome
 
     assert asyncio.run(run()) == "new"
@@ -96,7 +88,7 @@ def test_writer_queue_is_bounded(archive: Archive, pages: Pages) -> None:
 
     async def run() -> list[str]:
         blocker = asyncio.ensure_future(writer.call(lambda: gate.wait(20)))  # holds the writer thread
-        tasks = [asyncio.ensure_future(writer.record(r)) for r in _recordings(pages, 10)]
+        tasks = [asyncio.ensure_future(writer.record(r)) for r in report_recordings(pages, 10)]
         for _ in range(50):
             await asyncio.sleep(0)
         assert sum(not t.done() for t in tasks) == 10  # nobody got through while the writer was held
@@ -114,7 +106,7 @@ def test_writer_queue_is_bounded(archive: Archive, pages: Pages) -> None:
 
 def test_writer_isolates_a_failing_recording(archive: Archive, pages: Pages) -> None:
     writer = BatchWriter(archive, WriterConfig(max_batch=3, max_wait=30.0, max_queued=3))
-    good = _recordings(pages, 2)
+    good = report_recordings(pages, 2)
     broken = Recording("report", "mile", pages.page("http://gov.test/bad.html", html("x")),
                        Pages.report("x", pub_date="not a date"))  # type: ignore[arg-type]
 
@@ -129,7 +121,7 @@ def test_writer_isolates_a_failing_recording(archive: Archive, pages: Pages) -> 
 
 def test_not_modified_through_the_writer_adds_a_capture_not_a_version(archive: Archive, pages: Pages) -> None:
     writer = BatchWriter(archive, WriterConfig(max_batch=8, max_wait=0.05, max_queued=8))
-    first = _recordings(pages, 1)[0]
+    first = report_recordings(pages, 1)[0]
     again = Recording("not_modified", "mile", pages.page(first.page.url, b"", status=304))
 
     async def run() -> tuple[str, str]:
