@@ -160,6 +160,7 @@ class Archive:
         self.store = store
         self.removal_checks = removal_checks
         self._batch = threading.local()
+        self._source_ids: dict[str, int] = {}  # checked against the name on use (a rolled-back id)
 
     # -- plumbing --------------------------------------------------------------------------
     def _session(self) -> Session:
@@ -209,13 +210,20 @@ class Archive:
                         raise CatalogConflictError(str(exc.orig).splitlines()[0]) from exc
         raise AssertionError("unreachable")
 
-    @staticmethod
-    def _source(db: Session, name: str) -> Source:
+    def _source(self, db: Session, name: str) -> Source:
+        known = self._source_ids.get(name)
+        if known is not None:
+            # by primary key: a batch's session answers from its identity map, without SQL
+            cached = db.get(Source, known)
+            if cached is not None and cached.name == name:
+                return cached
         source = db.exec(select(Source).where(Source.name == name)).first()
         if source is None:
             source = Source(name=name)
             db.add(source)
             db.flush()
+        assert source.id is not None
+        self._source_ids[name] = source.id
         return source
 
     @staticmethod

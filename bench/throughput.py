@@ -131,7 +131,7 @@ def _env(home: Path, concurrency: int, **crawl: Any) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVARCHIVE_")}
     env["GOVARCHIVE_HOME"] = str(home)
     values = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE": "false", "CONCURRENT_PER_DOMAIN": str(concurrency),
-              "RESUMABLE": "false", **{k.upper(): str(v) for k, v in crawl.items()}}
+              **{k.upper(): str(v) for k, v in crawl.items()}}
     for key, value in values.items():
         env[f"GOVARCHIVE_CRAWL__{key}"] = value
     return env
@@ -259,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     body = f"""
 Measured {now} on {platform.machine()}, {os.cpu_count()} cores shared with other engineers, Python {platform.python_version()}. Command: `.venv/bin/python bench/throughput.py --reports {args.reports} --concurrency {args.concurrency} --rounds {args.rounds}`.
 
-Static TRS-style portal (`bench/static_portal.py`): {args.reports:,} reports, list pages of 20 links with a TRS pager, two thirds modern TRS pages and one third old table layout, every fifth page GBK; served by Debian's nginx (one worker) on loopback, which answers conditional requests with 304. {args.concurrency} requests per host, no delay, AutoThrottle off, robots.txt obeyed, resumable job folder off. The three crawls of a round run back to back; the ratio compares each with the bare crawl of its own round (the machine is shared, so absolute rates move between rounds). CPU-ms per request counts the whole child (start-up included) and every process it waited for (the page-work pool); peak RSS is the sum over the process tree.
+Static TRS-style portal (`bench/static_portal.py`): {args.reports:,} reports, list pages of 20 links with a TRS pager, two thirds modern TRS pages and one third old table layout, every fifth page GBK; served by Debian's nginx (one worker) on loopback, which answers conditional requests with 304. {args.concurrency} requests per host, no delay, AutoThrottle off, robots.txt obeyed, everything else as shipped. The three crawls of a round run back to back; the ratio compares each with the bare crawl of its own round (the machine is shared, so absolute rates move between rounds). CPU-ms per request counts the whole child (start-up included) and every process it waited for (the page-work pool); peak RSS is the sum over the process tree.
 
 {chr(10).join(tables)}
 
