@@ -179,7 +179,7 @@ class Archive:
             raise RuntimeError("batches do not nest")
         deferred = getattr(self.store, "deferred", None)
         with deferred() if callable(deferred) else contextlib.nullcontext(), self._session() as db:
-            self._batch.db = db
+            self._batch.db, self._batch.sources = db, {}
             try:
                 yield
                 db.flush()
@@ -188,7 +188,7 @@ class Archive:
                     flush()  # objects durable before any row that names them is committed
                 db.commit()
             finally:
-                self._batch.db = None
+                self._batch.db = self._batch.sources = None
 
     def _transact(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction; retry when a concurrent writer won a unique race.
@@ -211,6 +211,15 @@ class Archive:
         raise AssertionError("unreachable")
 
     def _source(self, db: Session, name: str) -> Source:
+        in_batch: dict[str, Source] | None = getattr(self._batch, "sources", None)
+        if in_batch is not None and db is getattr(self._batch, "db", None) and name in in_batch:
+            return in_batch[name]
+        source = self._lookup_source(db, name)
+        if in_batch is not None and db is getattr(self._batch, "db", None):
+            in_batch[name] = source
+        return source
+
+    def _lookup_source(self, db: Session, name: str) -> Source:
         known = self._source_ids.get(name)
         if known is not None:
             # by primary key: a batch's session answers from its identity map, without SQL

@@ -99,7 +99,7 @@ def run_child(command: Sequence[str], env: dict[str, str], profile: Path | None 
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     spy = None
     if profile is not None:
-        spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--idle", "--threads",
+        spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--threads",
                                 "--rate", "50", "--format", "raw", "-o", str(profile), "--pid", str(process.pid)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
