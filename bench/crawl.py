@@ -186,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     load = os.getloadavg()[0]
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = f"""
-Measured {now} on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load average {load:.1f} at the end (shared machine: absolute rates vary; the ratio is what to compare). Command: `.venv/bin/python bench/crawl.py --scale {args.scale}`.
+Measured {now} on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load average {load:.1f} at the end (shared machine: absolute rates vary; the ratio is what to compare). Command: `.venv/bin/python bench/crawl.py --scale {args.scale} --concurrency {" ".join(map(str, args.concurrency))}`.
 
 Simulated portal (`govarchive.portal`, served from the benchmark process on loopback): {len(FAMILIES)} template families ({", ".join(FAMILIES)}), {reports:,} reports and {non_reports:,} non-report items in their columns. Politeness as shipped except the delay: N concurrent requests per host (2 is the default), no download delay, AutoThrottle off, robots.txt obeyed; the five sources share one host, so they run one after another. Full pipeline: discovery, fetch, extraction (with PDF/DOCX attachments), archive into a SQLite catalog and a folder object store (WARC captures, texts, diffs). Bare spider: a plain Scrapy spider (same asyncio reactor) that requests the same URLs the full crawl fetched (list pages, report pages, attachments) and keeps nothing.
 
@@ -204,7 +204,7 @@ Goal: full / bare ≥ 0.7, and no repeated request (a retry after a timeout or a
 
 Requests as the portal logged them (robots.txt and sitemap included). The Ucap family sends no ETag or Last-Modified (its pages carry a view counter), so its reports can only be re-checked with full GETs; the archive then finds their text unchanged. Re-crawls at {args.concurrency[0]} per host; wall time {again_wall:.1f} s and {recheck_wall:.1f} s.
 
-Where the full pipeline's time goes at 8 per host (profiled once with py-spy on 300 TRS reports, not by this script): archiving (`Archive.record_report`: WARC capture, objects, catalog transaction) about a quarter of all samples, page extraction about a fifth, attachment text (pypdf) a tenth; the spider's own discovery and the middlewares a few per cent. Extraction runs in Twisted's thread pool and the archive in one writer thread, so both overlap with fetching, but they share the interpreter lock and the machine's two cores with the portal server.
+Repeated requests are the same request (method, path, validators) logged twice by the portal; the few seen are the same number at every setting, 2 per host included, so concurrency adds none. At 16 per host the portal's server used to stall (timeouts and retries with the CPU idle: its listen backlog of 5 overflowed and the kernel dropped connection attempts); it now listens with a backlog of 128. Where the pipeline's time goes: see "Throughput" (page extraction runs in a worker process, the archive group-commits on a writer thread).
 """
     print(body)
     if not args.no_write:

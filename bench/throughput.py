@@ -261,7 +261,7 @@ Measured {now} on {platform.machine()}, {os.cpu_count()} cores shared with other
 
 Static TRS-style portal (`bench/static_portal.py`): {args.reports:,} reports, list pages of 20 links with a TRS pager, two thirds modern TRS pages and one third old table layout, every fifth page GBK; served by Debian's nginx (one worker) on loopback, which answers conditional requests with 304. {args.concurrency} requests per host, no delay, AutoThrottle off, robots.txt obeyed, everything else as shipped. The three crawls of a round run back to back; the ratio compares each with the bare crawl of its own round (the machine is shared, so absolute rates move between rounds). CPU-ms per request counts the whole child (start-up included) and every process it waited for (the page-work pool); peak RSS is the sum over the process tree.
 
-{chr(10).join(tables)}
+{(chr(10) * 2).join(tables)}
 
 Goals: first crawl and re-check each ≥ 0.7× the bare crawl, ≤ 6 CPU-ms per page, peak RSS ≤ 300 MB.
 """
