@@ -50,6 +50,33 @@ def test_page_pool_extracts_in_worker_processes_like_inline() -> None:
 
 
 
+_KILLED_PARENT = """
+import asyncio, os, sys
+from crawler.workers.pagework import PageJob
+from crawler.workers.pool import PagePool
+
+pool = PagePool(workers=1)
+asyncio.run(pool.run(PageJob("document", b"text", "http://gov.test/a.txt", name="a.txt")))
+print(pool.worker_pids()[0], flush=True)
+os.kill(os.getpid(), 9)
+"""
+
+
+def test_pool_workers_die_with_a_killed_crawl() -> None:
+    import subprocess
+    import sys
+    import time
+
+    child = subprocess.run([sys.executable, "-c", _KILLED_PARENT], capture_output=True, text=True, timeout=120,
+                           check=False, cwd=Path(__file__).resolve().parent.parent)  # returns: no pipe left open
+    worker = int(child.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    status = Path(f"/proc/{worker}/stat")
+    assert not status.exists() or status.read_text().split(")")[1].split()[0] == "Z"
+
+
 def _versions(archive: Archive) -> int:
     with Session(archive.engine) as db:
         return int(db.exec(select(func.count()).select_from(Version)).one())
