@@ -44,7 +44,8 @@ class ArchivePipeline:
         config = WriterConfig(max_batch=settings.getint("GOVARCHIVE_WRITER_BATCH", 64),
                               max_wait=settings.getfloat("GOVARCHIVE_WRITER_WAIT", 0.25),
                               max_queued=settings.getint("GOVARCHIVE_WRITER_QUEUE", 256))
-        pipeline = cls(crawler, config)
+        pipeline = cls(crawler)
+        pipeline.writer_config = config
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -54,6 +55,16 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.session = crawl_session(self.crawler)
+
+    async def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run one archive call on the writer thread, in order with its batches."""
+        session = self.session or crawl_session(self.crawler)
+        return await self._writer(session).call(lambda: function(*args, **kwargs))
+
+    async def _record(self, writer: BatchWriter, recording: Recording,
+                      after: Callable[[RecordResult], None] | None) -> RecordResult:
+        """Record a page in the writer's next batch (subclasses may record it alone)."""
+        return await writer.record(recording, after=after)
 
     def _writer(self, session: CrawlSession) -> BatchWriter:
         assert session.archive is not None
@@ -71,11 +82,11 @@ class ArchivePipeline:
                 recording = (Recording("report", item.source, item.page, item.report, run_id)
                              if isinstance(item, ExtractedPage) else
                              Recording(item.kind, item.source, item.page, None, run_id))
-                result = await writer.record(recording, after=self._journal(session, item.page.url))
+                result = await self._record(writer, recording, self._journal(session, item.page.url))
                 self._inc(f"archive/{result.outcome}")
             elif isinstance(item, Listing):
-                results = await writer.call(lambda: archive.record_listing(item.source, item.urls,
-                                                                           complete=item.complete, run_id=run_id))
+                results = await self._call(archive.record_listing, item.source, item.urls, complete=item.complete,
+                                           run_id=run_id)
                 for result in results:
                     self._inc(f"archive/listing_{result.outcome}")
                     if result.outcome == "removed":
