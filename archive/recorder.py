@@ -25,10 +25,12 @@ Rules (see archive/changes.py for the fingerprint):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -157,13 +159,45 @@ class Archive:
         self.engine = engine
         self.store = store
         self.removal_checks = removal_checks
+        self._batch = threading.local()
+        self._source_ids: dict[str, int] = {}  # checked against the name on use (a rolled-back id)
 
     # -- plumbing --------------------------------------------------------------------------
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Recordings made inside (in this thread) share one catalog transaction and one store sync.
+
+        On a clean exit every object written is made durable first (a folder store syncs once
+        for all of them), then the rows naming them are committed; on an error nothing is
+        committed and the unsynced objects are dropped. ``record_listing`` reads committed
+        state and does not belong in a batch. See ``archive.batch.record_batch``.
+        """
+        if getattr(self._batch, "db", None) is not None:
+            raise RuntimeError("batches do not nest")
+        deferred = getattr(self.store, "deferred", None)
+        with deferred() if callable(deferred) else contextlib.nullcontext(), self._session() as db:
+            self._batch.db, self._batch.sources = db, {}
+            try:
+                yield
+                db.flush()
+                flush = getattr(self.store, "flush", None)
+                if callable(flush):
+                    flush()  # objects durable before any row that names them is committed
+                db.commit()
+            finally:
+                self._batch.db = self._batch.sources = None
+
     def _transact(self, work: Callable[[Session], T]) -> T:
-        """Run ``work`` in one transaction; retry when a concurrent writer won a unique race."""
+        """Run ``work`` in one transaction; retry when a concurrent writer won a unique race.
+
+        Inside ``batch()`` the work joins the batch's transaction (no retry: the batch fails whole).
+        """
+        batch_db: Session | None = getattr(self._batch, "db", None)
+        if batch_db is not None:
+            return work(batch_db)
         for attempt in range(_ATTEMPTS):
             with self._session() as db:
                 try:
@@ -176,13 +210,29 @@ class Archive:
                         raise CatalogConflictError(str(exc.orig).splitlines()[0]) from exc
         raise AssertionError("unreachable")
 
-    @staticmethod
-    def _source(db: Session, name: str) -> Source:
+    def _source(self, db: Session, name: str) -> Source:
+        in_batch: dict[str, Source] | None = getattr(self._batch, "sources", None)
+        if in_batch is not None and db is getattr(self._batch, "db", None) and name in in_batch:
+            return in_batch[name]
+        source = self._lookup_source(db, name)
+        if in_batch is not None and db is getattr(self._batch, "db", None):
+            in_batch[name] = source
+        return source
+
+    def _lookup_source(self, db: Session, name: str) -> Source:
+        known = self._source_ids.get(name)
+        if known is not None:
+            # by primary key: a batch's session answers from its identity map, without SQL
+            cached = db.get(Source, known)
+            if cached is not None and cached.name == name:
+                return cached
         source = db.exec(select(Source).where(Source.name == name)).first()
         if source is None:
             source = Source(name=name)
             db.add(source)
             db.flush()
+        assert source.id is not None
+        self._source_ids[name] = source.id
         return source
 
     @staticmethod

@@ -33,11 +33,16 @@ class CrawlJournal:
                     continue
         return done
 
-    def mark(self, url: str, outcome: str) -> None:
-        """Note that ``url`` is recorded; in the OS's hands before it returns."""
+    def open(self) -> None:
+        """Create the journal now: a crawl killed before its first mark still leaves one behind."""
         if self._file is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("a", encoding="utf-8")
+
+    def mark(self, url: str, outcome: str) -> None:
+        """Note that ``url`` is recorded; in the OS's hands before it returns."""
+        self.open()
+        assert self._file is not None
         self._file.write(json.dumps({"url": url, "outcome": outcome}, ensure_ascii=False) + "\n")
         self._file.flush()
 

@@ -78,6 +78,7 @@ def crawl_session(crawler: Crawler) -> CrawlSession:
     if not check_only and settings.getbool("GOVARCHIVE_RESUMABLE", True) and settings.get("GOVARCHIVE_JOBS_DIR"):
         journal = CrawlJournal(Path(settings["GOVARCHIVE_JOBS_DIR"]) / source.name)
         done = journal.load()
+        journal.open()
     session = CrawlSession(source, archive, int(run_id) if run_id is not None else None, own_run, journal,
                            check_only, done=done)
     setattr(crawler, SESSION_ATTR, session)

@@ -93,6 +93,8 @@ class CrawlSettings(_Section):
     parallel_sources: int = Field(4, ge=1, le=4096, description="sources crawled at the same time in one run")
     seek_depth: int = Field(4, ge=1, le=10, description="clicks from a home page to its report column, at most")
     max_seek_pages: int = Field(40, ge=1, description="pages looked at per portal to find its report column")
+    page_workers: int | None = Field(None, ge=0, le=64, description=(
+        "processes extracting pages; 0 = threads of the crawl process; default: cores - 1, at least 1"))
 
     @field_validator("contact_url")
     @classmethod

@@ -36,6 +36,7 @@ if [ "$MODE" = "test" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need postgresql
   fc-list 2>/dev/null | grep -qi "noto.*cjk" || need fonts-noto-cjk  # also draws the test scans
   command -v zip >/dev/null 2>&1 || need zip
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need nginx-light  # bench/throughput.py
 fi
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${apt_packages[*]}"

@@ -48,12 +48,15 @@ def assert_same_archive(reference: Archive, other: Archive) -> None:
     assert check.passed and check.orphans == []
 
 
-def test_sigkill_at_random_points_then_rerun_equals_uninterrupted(tmp_path: Path, reference: Archive) -> None:
+@pytest.mark.parametrize("batch", [None, 5], ids=["one-by-one", "batches-of-5"])
+def test_sigkill_at_random_points_then_rerun_equals_uninterrupted(
+    tmp_path: Path, reference: Archive, batch: int | None
+) -> None:
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     steps = len(crash_stream())
     archive, url, root = fresh(tmp_path, "killed")
-    command = [sys.executable, "-m", "tests.fixtures.archive", url, str(root)]
+    command = [sys.executable, "-m", "tests.fixtures.archive", url, str(root), *([str(batch)] if batch else [])]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     kills = []
     for target in sorted(rng.sample(range(steps - 1), 4)):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -34,6 +36,16 @@ _UNAVAILABLE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES,
 _OBJECT_MODE = 0o444  # objects never change once written
 
 
+def _syncfs_function() -> object | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _syncfs_function()
+
+
 class _FdWriter:
     """A file-like writer over a raw descriptor (zstd's copy_stream writes through it)."""
 
@@ -52,6 +64,11 @@ class FilesystemBlobStore:
 
     Objects are written to a temporary file, fsynced and renamed into place, so a reader never
     sees a partial object and a crash leaves at most a stray ``.tmp-*`` file behind.
+
+    Inside ``deferred()`` (per thread) ``put_bytes`` writes the temporary file only; ``flush()``
+    then makes every object of the batch durable at once: one sync of the file system for the
+    data, the renames, one more sync for the folder entries. An object reaches its final name
+    only with its bytes on disk, so a crash never leaves a short object under a key.
     """
 
     def __init__(self, root: Path | str, *, compress: bool = True) -> None:
@@ -60,6 +77,8 @@ class FilesystemBlobStore:
         self.location = self.root.as_uri()
         self._objects = self.root / "sha256"
         self._staging = self.root / "tmp"
+        self._local = threading.local()
+        self._folders: set[Path] = set()  # object folders known to exist (mkdir per object is costly)
 
     def __repr__(self) -> str:
         return f"FilesystemBlobStore({self.location!r})"
@@ -73,15 +92,65 @@ class FilesystemBlobStore:
             return key
         packed = compress_bytes(data) if self.compress else None
         target = self._path(key, compressed=packed is not None)
+        pending = self._pending()
         with self._writes(f"writing object {key!r}"):
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in self._folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(target.parent)
             fd, tmp = self._temp_file(target.parent)
             try:
                 _FdWriter(fd).write(data if packed is None else packed)
+                if pending is not None:
+                    os.fchmod(fd, _OBJECT_MODE)
+                    pending[key] = (tmp, target)
+                    os.close(fd)
+                    return key
                 self._commit(fd, tmp, target)
             finally:
-                _discard(fd, tmp)
+                if pending is None or key not in pending:
+                    _discard(fd, tmp)
         return key
+
+    # batches: many objects, one sync
+
+    def _pending(self) -> dict[str, tuple[Path, Path]] | None:
+        return getattr(self._local, "pending", None)
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Within (this thread): writes wait for ``flush()``; what is not flushed is discarded."""
+        if self._pending() is not None:
+            raise RuntimeError("deferred() does not nest")
+        self._local.pending = {}
+        try:
+            yield
+        finally:
+            for tmp, _target in self._local.pending.values():
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            self._local.pending = None
+
+    def flush(self) -> int:
+        """Make the objects written since ``deferred()`` began durable under their keys; return how many."""
+        pending = self._pending()
+        if not pending:
+            return 0
+        with self._writes("syncing objects"):
+            self._sync()  # the bytes, before any of them gets its name
+            for tmp, target in pending.values():
+                os.replace(tmp, target)
+            self._sync()  # the names
+        count = len(pending)
+        pending.clear()
+        return count
+
+    def _sync(self) -> None:
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            if _SYNCFS is None or _SYNCFS(fd) != 0:  # type: ignore[operator]
+                os.sync()
+        finally:
+            os.close(fd)
 
     def put_stream(self, stream: BinaryIO) -> str:
         """Store a stream of any size, hashing while it is copied to a staging file; return its key."""
@@ -207,6 +276,10 @@ class FilesystemBlobStore:
         return path.with_name(path.name + COMPRESSED_SUFFIX) if compressed else path
 
     def _stored_path(self, key: str) -> tuple[Path, bool] | None:
+        pending = self._pending()
+        if pending and key in pending:
+            tmp, target = pending[key]
+            return tmp, target.name.endswith(COMPRESSED_SUFFIX)
         for compressed in (True, False):
             path = self._path(key, compressed=compressed)
             if path.is_file():

@@ -24,7 +24,13 @@ from crawler.distributed.frontier import PREFIX, Frontier
 from crawler.pipelines.archive import ArchivePipeline
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy.crawler import Crawler
+
+    from archive.batch import Recording
+    from archive.recorder import RecordResult
+    from crawler.workers.writer import BatchWriter
 
 
 class DistributedArchivePipeline(ArchivePipeline):
@@ -54,6 +60,17 @@ class DistributedArchivePipeline(ArchivePipeline):
                 return function(*a, **k)
 
         return await super()._call(locked, *args, **kwargs)
+
+    async def _record(self, writer: BatchWriter, recording: Recording,
+                      after: Callable[[RecordResult], None] | None) -> RecordResult:
+        """Reports are recorded alone, inside their text's lock (a batch would commit after the lock)."""
+        if recording.kind != "report":
+            return await super()._record(writer, recording, after)
+        result: RecordResult = await self._call(writer.archive.record_report, recording.source, recording.page,
+                                                recording.report, run_id=recording.run_id)
+        if after is not None:
+            after(result)
+        return result
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Nothing to record here: the finishing worker writes the run's summed counts."""

@@ -2,42 +2,50 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from archive.batch import Recording
 from crawler.extensions import source_counts
 from crawler.items import ExtractedPage, Listing, PageOutcome
 from crawler.session import CrawlSession, crawl_session
+from crawler.workers.writer import BatchWriter, WriterConfig, writer_for
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy.crawler import Crawler
 
     from archive.recorder import RecordResult
 
 logger = logging.getLogger(__name__)
 
-# One writer thread for the whole process: the catalog sees one transaction at a time, and the
-# reactor keeps downloading while it writes.
-_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govarchive-archive")
-
 
 class ArchivePipeline:
-    """Record items with ``archive.recorder.Archive``; count outcomes as ``archive/<outcome>``."""
+    """Record items with ``archive.recorder.Archive``; count outcomes as ``archive/<outcome>``.
 
-    def __init__(self, crawler: Crawler) -> None:
+    Pages go to the archive's writer thread (``crawler.workers.writer``), which commits them in
+    batches; the reactor keeps downloading meanwhile, and waits only when the writer's queue is full.
+    """
+
+    def __init__(self, crawler: Crawler, writer_config: WriterConfig | None = None) -> None:
         self.crawler = crawler
+        self.writer_config = writer_config
         self.session: CrawlSession | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if crawler.settings.getbool("GOVARCHIVE_CHECK_ONLY"):
             raise NotConfigured
+        settings = crawler.settings
+        config = WriterConfig(max_batch=settings.getint("GOVARCHIVE_WRITER_BATCH", 64),
+                              max_wait=settings.getfloat("GOVARCHIVE_WRITER_WAIT", 0.25),
+                              max_queued=settings.getint("GOVARCHIVE_WRITER_QUEUE", 256))
         pipeline = cls(crawler)
+        pipeline.writer_config = config
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -45,12 +53,22 @@ class ArchivePipeline:
         if self.crawler.stats:
             self.crawler.stats.inc_value(key, count)
 
-    async def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_WRITER, lambda: function(*args, **kwargs))
-
     def open_spider(self) -> None:
         self.session = crawl_session(self.crawler)
+
+    async def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run one archive call on the writer thread, in order with its batches."""
+        session = self.session or crawl_session(self.crawler)
+        return await self._writer(session).call(lambda: function(*args, **kwargs))
+
+    async def _record(self, writer: BatchWriter, recording: Recording,
+                      after: Callable[[RecordResult], None] | None) -> RecordResult:
+        """Record a page in the writer's next batch (subclasses may record it alone)."""
+        return await writer.record(recording, after=after)
+
+    def _writer(self, session: CrawlSession) -> BatchWriter:
+        assert session.archive is not None
+        return writer_for(session.archive, self.writer_config)
 
     async def process_item(self, item: Any) -> Any:
         session = self.session or crawl_session(self.crawler)
@@ -58,18 +76,14 @@ class ArchivePipeline:
         if archive is None:
             return item
         run_id = session.run_id
+        writer = self._writer(session)
         try:
-            if isinstance(item, ExtractedPage):
-                result = await self._call(archive.record_report, item.source, item.page, item.report, run_id=run_id)
-                self._done(session, item.page.url, result)
-            elif isinstance(item, PageOutcome):
-                method = {
-                    "not_modified": archive.record_not_modified,
-                    "missing": archive.record_missing,
-                    "blocked": archive.record_blocked,
-                }[item.kind]
-                result = await self._call(method, item.source, item.page, run_id=run_id)
-                self._done(session, item.page.url, result)
+            if isinstance(item, ExtractedPage | PageOutcome):
+                recording = (Recording("report", item.source, item.page, item.report, run_id)
+                             if isinstance(item, ExtractedPage) else
+                             Recording(item.kind, item.source, item.page, None, run_id))
+                result = await self._record(writer, recording, self._journal(session, item.page.url))
+                self._inc(f"archive/{result.outcome}")
             elif isinstance(item, Listing):
                 results = await self._call(archive.record_listing, item.source, item.urls, complete=item.complete,
                                            run_id=run_id)
@@ -84,10 +98,13 @@ class ArchivePipeline:
             logger.exception("archive failed for %s: %s", getattr(getattr(item, "page", None), "url", item), exc)
         return item
 
-    def _done(self, session: CrawlSession, url: str, result: RecordResult) -> None:
-        self._inc(f"archive/{result.outcome}")
-        if session.journal is not None:
-            session.journal.mark(url, result.outcome)
+    @staticmethod
+    def _journal(session: CrawlSession, url: str) -> Callable[[RecordResult], None] | None:
+        """Mark ``url`` in the crawl's journal once recorded (on the writer thread, after the commit)."""
+        journal = session.journal
+        if journal is None:
+            return None
+        return lambda result: journal.mark(url, result.outcome)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Record the source's counts in its run; forget the journal after a clean finish."""

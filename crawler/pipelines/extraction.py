@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.threads import deferToThread, deferToThreadPool
+from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
 from archive.records import AttachmentRecord, ExtractedReport
@@ -23,12 +23,13 @@ from crawler.extraction import (
     NoReportText,
     decode_html,
     extract_attachment,
-    extract_page,
     text_hash,
 )
 from crawler.extraction.combine import with_document_text
 from crawler.extraction.readers import IMAGE_TYPES, READABLE_TYPES, ReadLimits
 from crawler.items import ExtractedPage, PageOutcome, ReportPage
+from crawler.workers.pagework import PageJob
+from crawler.workers.pool import PagePool, default_workers, page_pool
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -38,14 +39,16 @@ logger = logging.getLogger(__name__)
 class ExtractionPipeline:
     """ReportPage → ExtractedPage (clean text, metadata, attachment texts), or a soft-404 outcome.
 
-    Documents (PDF, DOC, scans …) are read in a thread pool of their own, one thread per core,
-    never on the reactor thread: OCR and LibreOffice take seconds, and must not hold up the
-    reactor's pool, where pages are extracted.
+    Pages are extracted in the page-work process pool (``crawler.workers.pool``), off the
+    reactor's interpreter. Documents (PDF, DOC, scans …) are read in a thread pool of their own,
+    one thread per core, never on the reactor thread: OCR and LibreOffice take seconds (in
+    child processes of their own), and must not hold up page extraction.
     """
 
     def __init__(self, crawler: Crawler, max_attachment_bytes: int, limits: ReadLimits | None = None,
-                 ocr_images: bool = True) -> None:
+                 ocr_images: bool = True, workers: int | None = None) -> None:
         self.crawler = crawler
+        self.workers = default_workers() if workers is None else workers
         self.max_attachment_bytes = max_attachment_bytes
         self.limits = limits or ReadLimits()
         self.fetched_types = READABLE_TYPES if ocr_images else READABLE_TYPES - IMAGE_TYPES
@@ -55,8 +58,14 @@ class ExtractionPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         limits = settings.getdict("GOVARCHIVE_DOCUMENT_LIMITS")
+        workers = settings.get("GOVARCHIVE_PAGE_WORKERS")
         return cls(crawler, settings.getint("GOVARCHIVE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024),
-                   ReadLimits(**limits) if limits else None, settings.getbool("GOVARCHIVE_OCR_IMAGES", True))
+                   ReadLimits(**limits) if limits else None, settings.getbool("GOVARCHIVE_OCR_IMAGES", True),
+                   None if workers is None else int(workers))
+
+    @property
+    def pool(self) -> PagePool:
+        return page_pool(self.workers)
 
     def open_spider(self) -> None:
         self.documents.start()
@@ -81,9 +90,8 @@ class ExtractionPipeline:
         if _is_file(page.headers, page.final_url or page.url):
             return await self._file_report(item)
         try:
-            report: ExtractedReport = await maybe_deferred_to_future(
-                deferToThread(extract_page, page.body, page.final_url or page.url, dict(page.headers))
-            )
+            report: ExtractedReport = await self.pool.run(
+                PageJob("page", page.body, page.final_url or page.url, dict(page.headers)))
         except NoReportText as exc:
             text, _ = decode_html(page.body, dict(page.headers))
             if is_soft_404(text, body_chars=4000):

@@ -310,6 +310,9 @@ class PortalServer:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's listen backlog of 5 overflows at 16 concurrent connections: the kernel then
+    # drops SYNs, clients wait out 1 s, 3 s … retransmits and time out while the CPU idles.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], portal: PortalServer) -> None:
         super().__init__(address, handler)

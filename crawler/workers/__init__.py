@@ -1,0 +1,1 @@
+"""Work kept off the reactor: the page-work process pool and the archive's batch writer."""

@@ -1,0 +1,170 @@
+"""The archive writer: one thread per archive that group-commits what the pipelines hand it.
+
+``await writer.record(recording)`` queues one recording and resolves with its result once the
+batch holding it is committed. A batch closes at ``max_batch`` recordings or ``max_wait``
+seconds after its first one, whichever comes first, and is written with
+``archive.batch.record_batch`` (one catalog transaction, one store sync). At most ``max_queued``
+recordings wait at once: further callers wait for room (backpressure), so a crawl that fetches
+faster than the archive writes holds a bounded number of pages in memory. Other archive calls
+(``record_listing``) run on the same thread between batches, in arrival order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from archive.batch import Recording, record_batch
+
+if TYPE_CHECKING:
+    from archive.recorder import Archive, RecordResult
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WriterConfig:
+    """Group-commit bounds."""
+
+    max_batch: int = 64
+    max_wait: float = 0.25
+    max_queued: int = 256
+
+    def __post_init__(self) -> None:
+        if self.max_batch < 1 or self.max_queued < self.max_batch or self.max_wait <= 0:
+            raise ValueError(f"bad writer bounds: {self}")
+
+
+@dataclass(slots=True)
+class _Job:
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+    recording: Recording | None = None
+    call: Callable[[], Any] | None = None
+    after: Callable[[Any], None] | None = None
+
+
+class BatchWriter:
+    """Group commit for one Archive; ``record`` and ``call`` are awaited on the event loop."""
+
+    def __init__(self, archive: Archive, config: WriterConfig | None = None) -> None:
+        self.archive = archive
+        self.config = config or WriterConfig()
+        self._queue: queue.Queue[_Job] = queue.Queue()
+        self._room: asyncio.Semaphore | None = None
+        self._room_loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._run, name="govarchive-writer", daemon=True)
+        self._thread.start()
+        self.batches = 0  # committed batches (tests, stats)
+        self.largest_queue = 0
+
+    @property
+    def queued(self) -> int:
+        return self._queue.qsize()
+
+    def _semaphore(self, loop: asyncio.AbstractEventLoop) -> asyncio.Semaphore:
+        if self._room is None or self._room_loop is not loop:
+            self._room, self._room_loop = asyncio.Semaphore(self.config.max_queued), loop
+        return self._room
+
+    async def record(self, recording: Recording, after: Callable[[RecordResult], None] | None = None) -> RecordResult:
+        """Record ``recording`` in the next batch; its result once committed (or its error).
+
+        ``after(result)`` runs on the writer thread right after the commit (a crawl journal's
+        mark: a kill between commit and mark then loses at most the batch's last few marks).
+        """
+        loop = asyncio.get_running_loop()
+        room = self._semaphore(loop)
+        await room.acquire()
+        try:
+            future: asyncio.Future[RecordResult] = loop.create_future()
+            self._queue.put(_Job(loop, future, recording=recording, after=after))
+            self.largest_queue = max(self.largest_queue, self._queue.qsize())
+            return await future
+        finally:
+            room.release()
+
+    async def call(self, function: Callable[[], Any]) -> Any:
+        """Run ``function`` on the writer thread after what is queued; its result."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._queue.put(_Job(loop, future, call=function))
+        return await future
+
+    # -- the thread ------------------------------------------------------------------------------
+    def _run(self) -> None:
+        held: _Job | None = None
+        while True:
+            job = held or self._queue.get()
+            held = None
+            if job.call is not None:
+                _settle(job, job.call)
+                continue
+            batch = [job]
+            deadline = time.monotonic() + self.config.max_wait
+            while len(batch) < self.config.max_batch:
+                try:
+                    following = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if following.call is not None:
+                    held = following  # runs after this batch, keeping the order
+                    break
+                batch.append(following)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Job]) -> None:
+        try:
+            results = record_batch(self.archive, [job.recording for job in batch if job.recording is not None])
+        except BaseException as exc:  # noqa: BLE001 — every waiting caller must hear of it
+            results = [exc if isinstance(exc, Exception) else RuntimeError(repr(exc))] * len(batch)
+        self.batches += 1
+        for job, result in zip(batch, results, strict=True):
+            if job.after is not None and not isinstance(result, Exception):
+                try:
+                    job.after(result)
+                except Exception:
+                    logger.exception("after-commit step failed")
+            _resolve(job, result)
+
+
+def _settle(job: _Job, function: Callable[[], Any]) -> None:
+    try:
+        result: Any = function()
+    except Exception as exc:  # noqa: BLE001 — handed to the awaiting caller
+        result = exc
+    _resolve(job, result)
+
+
+def _resolve(job: _Job, result: Any) -> None:
+    def deliver() -> None:
+        if job.future.done():
+            return
+        if isinstance(result, Exception):
+            job.future.set_exception(result)
+        else:
+            job.future.set_result(result)
+
+    try:
+        job.loop.call_soon_threadsafe(deliver)
+    except RuntimeError:  # the loop is closed: nobody waits any more
+        logger.debug("writer result for a closed loop dropped")
+
+
+_LOCK = threading.Lock()
+_WRITERS: dict[int, BatchWriter] = {}
+
+
+def writer_for(archive: Archive, config: WriterConfig | None = None) -> BatchWriter:
+    """The process's writer of ``archive`` (one thread per archive, shared by its crawlers)."""
+    with _LOCK:
+        writer = _WRITERS.get(id(archive))
+        if writer is None or writer.archive is not archive:
+            writer = _WRITERS[id(archive)] = BatchWriter(archive, config)
+        return writer
