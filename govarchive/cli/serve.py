@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import typer
 
 from .context import get_settings
@@ -33,5 +35,23 @@ def serve(
             "warning: listening beyond loopback with no web.tokens or web.users: nothing can be changed from the web",
             markup=False,
         )
+    listener = _listen(bind_host, bind_port)  # before saying "serving": a busy port is one line, exit 1
+    bind_port = listener.getsockname()[1]
     console.print(f"govarchive serving {settings.home.resolve()} on http://{bind_host}:{bind_port}/", markup=False)
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False, proxy_headers=False)
+    config = uvicorn.Config(app, host=bind_host, port=bind_port, log_level="warning", access_log=False,
+                            proxy_headers=False)
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, or one clear line and exit 1."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(2048)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    listener.set_inheritable(True)
+    return listener

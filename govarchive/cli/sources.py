@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from archive.outcomes import source_verdict
 from spiders.sources import (
     BUILTIN_DIR,
     SourceDefinition,
@@ -19,7 +20,7 @@ from spiders.sources import (
     write_source_file,
 )
 
-from .context import get_settings
+from .context import get_settings, load_source_files
 from .output import JsonOption, console, emit_json, fail, print_table, usage_error
 
 if TYPE_CHECKING:
@@ -29,10 +30,7 @@ app = typer.Typer(help="Sources: the portal columns the archive follows.", no_ar
 
 
 def _load(settings: Settings) -> dict[str, tuple[SourceDefinition, Path]]:
-    try:
-        return load_sources_with_paths(source_dirs(settings.sources_dir, settings.sources_dirs))
-    except SourceError as exc:
-        fail(str(exc))
+    return load_source_files(settings)
 
 
 def _catalog_rows(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -76,7 +74,10 @@ def _row(source: SourceDefinition, path: Path, catalog: dict[str, dict[str, Any]
         "file": str(path),
         "last_run_at": known.get("last_run_at"),
         "last_run_status": known.get("last_run_status"),
-        "health": known.get("health"),
+        # one verdict: never "ok" while the last run failed (alert_state: what source_failing alerts saw)
+        "status": source_verdict(known.get("health"), known.get("last_run_status"),
+                                 never_run=not known.get("last_run_at")),
+        "alert_state": known.get("health"),
         "reports": known.get("reports", 0),
     }
 
@@ -93,10 +94,10 @@ def list_sources(ctx: typer.Context, json_: bool = JsonOption) -> None:
         emit_json(rows)
         return
     print_table(
-        ["name", "title", "level", "on", "render", "schedule", "last run", "start URL"],
+        ["name", "title", "level", "on", "render", "schedule", "status", "start URL"],
         [
             (r["name"], r["title"], r["level"], "yes" if r["enabled"] else "no", r["render"], r["schedule"] or "default",
-             r["last_run_status"] or "never", r["start_urls"][0] + (" …" if len(r["start_urls"]) > 1 else ""))
+             r["status"], r["start_urls"][0] + (" …" if len(r["start_urls"]) > 1 else ""))
             for r in rows
         ],
     )
@@ -193,14 +194,15 @@ def add(
         fail(f"source {name!r} already exists in {existing[name][1]} (use --replace to overwrite it)")
     previous = target.read_bytes() if target.is_file() else None
     path = write_source_file(source, settings.sources_dir)
-    try:
-        load_sources_with_paths(source_dirs(settings.sources_dir, settings.sources_dirs))
-    except SourceError as exc:
+    problems: list[str] = []
+    load_sources_with_paths(source_dirs(settings.sources_dir, settings.sources_dirs), problems=problems)
+    own = [p for p in problems if p.startswith(f"{path}:")]
+    if own:
         if previous is None:
             path.unlink()
         else:
             path.write_bytes(previous)
-        fail(str(exc))
+        fail(own[0])
     if json_:
         emit_json({**source.model_dump(mode="json"), "file": str(path)})
     else:

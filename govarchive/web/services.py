@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,7 +70,7 @@ def add_source(
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "source"
         raise ActionError(f"{where}: {first['msg']}") from None
-    existing = load_sources(source_dirs(settings.sources_dir, settings.sources_dirs))
+    existing = load_sources(source_dirs(settings.sources_dir, settings.sources_dirs), problems=[])
     if definition.name in existing:
         raise ActionError(f"a source named {definition.name!r} already exists")
     path = write_source_file(definition, settings.sources_dir)
@@ -93,7 +93,7 @@ def defined_sources(settings: Settings) -> dict[str, dict[str, Any]]:
     except ImportError:
         return {}
     try:
-        loaded = load_sources(source_dirs(settings.sources_dir, settings.sources_dirs))
+        loaded = load_sources(source_dirs(settings.sources_dir, settings.sources_dirs), problems=[])
     except SourceError:
         return {}
     return {name: definition.model_dump(mode="json") for name, definition in loaded.items()}
@@ -283,3 +283,8 @@ def bundle_file(state: WebState, bundle: BundleRecord) -> Path | None:
     if not resolved.is_relative_to(state.settings.home.resolve()) or not resolved.is_file():
         return None
     return resolved
+
+
+def servable_check(state: WebState) -> Callable[[BundleRecord], bool]:
+    """Whether this server may serve a bundle's local file (it lies inside the home)."""
+    return lambda bundle: bundle_file(state, bundle) is not None

@@ -24,6 +24,10 @@ STATUS_CLASSES = {
     "sending": "info",
     "timeout": "bad",
     "interrupted": "warn",
+    "store_unavailable": "bad",
+    "no_reports": "warn",
+    "no_report_column": "warn",
+    "died": "bad",
 }
 STATUS_LABELS = {"blocked": "blocked (challenge not passed)"}
 
@@ -74,7 +78,7 @@ def highlight(text: str, terms: Sequence[str]) -> Markup:
 
 def status_badge(status: str | None) -> Markup:
     label = status or "—"
-    css = STATUS_CLASSES.get(label, "muted")
+    css = STATUS_CLASSES.get(label, "muted" if label in ("never run", "") else "bad")
     return Markup(f'<span class="badge {css}">{escape(STATUS_LABELS.get(label, label))}</span>')
 
 

@@ -16,7 +16,7 @@ from govarchive.web import queries
 from govarchive.web.charts import bar_chart
 from govarchive.web.diffview import diff_rows
 from govarchive.web.search import SearchFilters
-from govarchive.web.services import crawl_processes, defined_sources
+from govarchive.web.services import crawl_processes, defined_sources, servable_check
 from govarchive.web.state import db_session, web_state
 
 from .common import answer, render
@@ -301,7 +301,7 @@ def bundles_page(request: Request, session: Session = Depends(db_session)) -> Re
     return render(
         request,
         "bundles.html",
-        bundles=queries.list_bundles(web_state(request).engine),
+        bundles=queries.list_bundles(web_state(request).engine, servable_check(web_state(request))),
         sources=queries.sources_overview(session),
     )
 
