@@ -279,6 +279,9 @@ def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str =
 
 def _run_locked(settings: Settings, definitions: Sequence[SourceDefinition], problems: list[str], *, trigger: str,
                 progress: bool, all_sources: bool, recheck: bool) -> CrawlSummary:
+    from sqlalchemy.exc import DBAPIError
+
+    from archive.errors import ArchiveError
     from archive.outcomes import Outcome, run_status
     from archive.runs import close_dead_runs
     from crawler.archive_link import open_archive
@@ -295,7 +298,7 @@ def _run_locked(settings: Settings, definitions: Sequence[SourceDefinition], pro
             archive.ensure_source(d.name, title=d.title, region=d.region, level=d.level,
                                   definition=d.model_dump(mode="json"))
         run_id = archive.start_run([d.name for d in definitions], trigger=trigger, pid=os.getpid())
-    except Exception as exc:  # the catalog cannot be reached: nothing ran, say so for every source
+    except (ArchiveError, DBAPIError, OSError) as exc:  # the catalog cannot be reached: nothing ran, say so
         reason = _one_line(exc)
         logger.debug("catalog unavailable", exc_info=exc)
         return {"run_id": None, "status": Outcome.STORE_UNAVAILABLE.value, "error": reason,
