@@ -6,6 +6,7 @@ demo: setup
 
 test: setup-test
 	.venv/bin/ruff check govarchive crawler spiders archive scheduler tests bench
+	scripts/check_install.sh  # the bundled pip's resolver, a throwaway venv, every lazy import
 	.venv/bin/python -m pytest
 
 setup:

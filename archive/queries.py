@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +31,8 @@ from archive.changes import IDENTITY_FIELDS
 from archive.diffs import diff_texts
 from archive.errors import ArchiveError, NotFoundError
 from archive.storage import BlobStore
+
+logger = logging.getLogger(__name__)
 
 REPORT_ORDERS = ("id", "-last_changed", "-pub_date", "-first_seen")
 
@@ -397,8 +400,19 @@ def _run_row(run: CrawlRun, per_source: Sequence[tuple[SourceRun, str]]) -> dict
     }
 
 
+def _settle_dead_runs(engine: Engine) -> None:
+    """Close runs whose crawl process is gone, so what is shown is true; a read-only catalog shows as is."""
+    from archive.runs import close_dead_runs
+
+    try:
+        close_dead_runs(engine)
+    except Exception:  # noqa: BLE001 — reading must not fail because this write could not happen
+        logger.debug("could not close dead runs", exc_info=True)
+
+
 def list_runs(engine: Engine, *, limit: int = 20, source: str | None = None) -> list[dict[str, Any]]:
-    """The latest crawl runs, newest first, with their per-source counts."""
+    """The latest crawl runs, newest first, with their per-source counts (runs whose process is gone: died)."""
+    _settle_dead_runs(engine)
     with Session(engine) as db:
         statement = select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(limit)
         if source is not None:
@@ -436,6 +450,7 @@ def get_run(engine: Engine, run_id: int) -> dict[str, Any]:
 
 def list_sources(engine: Engine) -> list[dict[str, Any]]:
     """Every source with its report counts (``reports``, ``active``, ``removed``) and health."""
+    _settle_dead_runs(engine)
     counts = (
         select(
             Report.source_id,

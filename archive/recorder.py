@@ -73,6 +73,8 @@ _ATTEMPTS = 4
 _SOURCE_RUN_FIELDS = frozenset(
     {
         "status",
+        "not_checked",
+        "resumed",
         "discovered",
         "fetched",
         "new",

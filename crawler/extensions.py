@@ -21,7 +21,7 @@ def _n(stats: Mapping[str, Any], *keys: str) -> int:
 
 
 def source_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"discovered", "fetched", "new", "changed", "unchanged", "removed", "blocked", "errors"}``."""
+    """``{"discovered", "fetched", "new", "changed", "unchanged", "not_checked", "resumed", "removed", …}``."""
     errors = sum(int(v or 0) for k, v in stats.items() if k in ("errors/listing", "errors/report", "errors/archive",
                                                               "errors/extraction"))
     return {
@@ -29,8 +29,10 @@ def source_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
         "fetched": _n(stats, "report/fetched"),
         "new": _n(stats, "archive/new"),
         "changed": _n(stats, "archive/changed"),
-        "unchanged": _n(stats, "archive/unchanged", "archive/not_modified", "archive/moved",
-                        "discovery/known_skipped"),
+        # re-checked this run and found the same; known pages the cadence skipped are not_checked
+        "unchanged": _n(stats, "archive/unchanged", "archive/not_modified", "archive/moved"),
+        "not_checked": _n(stats, "discovery/known_skipped"),
+        "resumed": _n(stats, "resume/skipped"),  # recorded by the interrupted run this one resumes
         "removed": _n(stats, "archive/removed"),
         "restored": _n(stats, "archive/restored"),
         "missing": _n(stats, "archive/missing"),

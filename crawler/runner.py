@@ -8,6 +8,7 @@ same without the CLI around it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.bridge import scrapy_settings, source_settings
 from crawler.extensions import source_counts
+from crawler.hostlocks import HostLocks
 from spiders.sources import SourceDefinition, SourceError, load_enabled_sources, load_sources, source_dirs
 
 if TYPE_CHECKING:
@@ -48,32 +50,67 @@ class FinishedCrawl:
         except RuntimeError:  # never started
             stats = {}
         return cls(stats, getattr(crawler, "_govarchive_session", None))
-SUMMARY_KEYS = ("name", "discovered", "fetched", "new", "changed", "unchanged", "removed", "errors")
+
+
+SUMMARY_KEYS = ("name", "discovered", "fetched", "new", "changed", "unchanged", "not_checked", "resumed", "removed",
+                "errors")
 logger = logging.getLogger(__name__)
 
 
 def resolve_sources(settings: Settings, names: Iterable[str], *, all_sources: bool = False,
-                    extra: Sequence[SourceDefinition] = ()) -> list[SourceDefinition]:
-    """The definitions to crawl; SourceError (one line) for an unknown name or a bad file."""
+                    extra: Sequence[SourceDefinition] = (), problems: list[str] | None = None
+                    ) -> list[SourceDefinition]:
+    """The definitions to crawl; SourceError (one line) for an unknown name or a named bad file.
+
+    A bad file of a source not named is skipped; its one-line reason goes to ``problems``.
+    """
     dirs = source_dirs(settings.sources_dir, settings.sources_dirs)
+    found: list[str] = []
     wanted = list(dict.fromkeys(names))
     if all_sources:
         # --all: the sources switched on (built-in ones are offered, not crawled unasked)
-        known = load_enabled_sources(dirs, settings.source_state_file, builtin_default=settings.builtin_sources)
+        known = load_enabled_sources(dirs, settings.source_state_file, builtin_default=settings.builtin_sources,
+                                     problems=found)
         known.update({s.name: s for s in extra})
+        if problems is not None:
+            problems.extend(found)
         return list(known.values()) if not wanted else [known[n] for n in wanted if n in known]
-    known = load_sources(dirs)
+    known = load_sources(dirs, problems=found)
     known.update({s.name: s for s in extra})
+    if problems is not None:
+        problems.extend(found)
     if not wanted:
         raise SourceError("name at least one source, or use --all")
     unknown = [n for n in wanted if n not in known]
     if unknown:
-        raise SourceError(f"unknown source {unknown[0]!r} (see `govarchive sources list`)")
+        bad = [p for p in found if Path(p.split(":", 1)[0]).stem == unknown[0]]
+        raise SourceError(bad[0] if bad else f"unknown source {unknown[0]!r} (see `govarchive sources list`)")
     return [known[n] for n in wanted]
 
 
+class OneLineFormatter(logging.Formatter):
+    """The terminal's format: the message's first line, never a traceback (the log file has it)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return super().format(record).splitlines()[0] if record.getMessage() else super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+class TerminalFilter(logging.Filter):
+    """Leave Scrapy's per-request download errors to the log file: the spider says each in one line."""
+
+    NOISY = ("scrapy.downloadermiddlewares.",)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.startswith(self.NOISY)
+
+
 def _setup_logging(settings: Settings, run_label: str, console: Any | None) -> Path | None:
-    """Everything at INFO into ``<home>/logs/crawl-<run>.log``; warnings on the terminal."""
+    """Everything at INFO into ``<home>/logs/crawl-<run>.log``; warnings on the terminal, one line each."""
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     log_path: Path | None = settings.home / "logs" / f"crawl-{run_label}.log"
@@ -87,11 +124,13 @@ def _setup_logging(settings: Settings, run_label: str, console: Any | None) -> P
     if console is not None:
         from rich.logging import RichHandler
 
-        term: logging.Handler = RichHandler(console=console, show_path=False, show_time=False)
+        term: logging.Handler = RichHandler(console=console, show_path=False, show_time=False, markup=False)
+        term.setFormatter(OneLineFormatter("%(message)s"))
     else:
         term = logging.StreamHandler(sys.stderr)
-        term.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        term.setFormatter(OneLineFormatter("%(levelname)s: %(message)s"))
     term.setLevel(logging.WARNING)
+    term.addFilter(TerminalFilter())
     root.addHandler(term)
     return log_path
 
@@ -139,8 +178,10 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
         d = process.crawl(crawler, definition=definition)
 
         def failed(failure: Any) -> None:
-            failures.append(f"{definition.name}: {failure.getErrorMessage()}")
-            logger.error("%s: crawl failed: %s", definition.name, failure.getErrorMessage())
+            kind = failure.type.__name__ if failure.type else "Exception"
+            message = (failure.getErrorMessage().strip().splitlines() or [kind])[0]
+            failures.append(f"{definition.name}: {kind}: {message}")
+            logger.error("%s: crawl failed: %s: %s", definition.name, kind, message)
 
         def finished(_: Any) -> None:
             crawlers[index] = FinishedCrawl.of(crawler)
@@ -211,24 +252,59 @@ def _host_of(source: SourceDefinition) -> str:
 
 
 def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str = "cli", progress: bool = True,
-              all_sources: bool = False, extra_sources: Sequence[SourceDefinition] = ()) -> CrawlSummary:
+              all_sources: bool = False, extra_sources: Sequence[SourceDefinition] = (),
+              recheck: bool = False) -> CrawlSummary:
     """Discover, fetch, extract and archive the named sources in this process.
 
-    Returns ``{"run_id", "status", "sources": [{"name", "discovered", "fetched", "new", "changed",
-    "unchanged", "removed", "errors", …}]}``. Raises SourceError for unknown sources. Can run
-    once per process (the Twisted reactor does not restart).
+    Returns ``{"run_id", "status", "sources": [{"name", "status", "error", "discovered", "fetched",
+    "new", "changed", "unchanged", "not_checked", "resumed", "removed", "errors", …}], "skipped_files"}``
+    whatever happened to the sources (statuses: ``archive.outcomes``). ``recheck`` fetches every
+    known report now, whatever its cadence. Raises SourceError for unknown sources. Can run once per
+    process (the Twisted reactor does not restart).
     """
-    from crawler.archive_link import open_archive
-    from crawler.pipelines.archive import first_error, source_status
+    problems: list[str] = []
+    definitions = resolve_sources(settings, source_names, all_sources=all_sources, extra=extra_sources,
+                                  problems=problems)
+    for problem in problems:
+        print(f"warning: {problem} (file skipped)", file=sys.stderr)
+    locks = HostLocks(settings.home / "locks")
+    locks.acquire([_host_of(d) for d in definitions], on_wait=lambda host, holder: print(
+        f"waiting for {host}: {holder} is crawling it", file=sys.stderr))
+    try:
+        return _run_locked(settings, definitions, problems, trigger=trigger, progress=progress,
+                           all_sources=all_sources, recheck=recheck)
+    finally:
+        locks.release()
 
-    definitions = resolve_sources(settings, source_names, all_sources=all_sources, extra=extra_sources)
-    archive = open_archive(settings.catalog_url, settings.store_url,
-                           scrapy_settings(settings)["GOVARCHIVE_STORE_OPTIONS"],
-                           removal_checks=settings.crawl.removal_checks)
-    for d in definitions:
-        archive.ensure_source(d.name, title=d.title, region=d.region, level=d.level,
-                              definition=d.model_dump(mode="json"))
-    run_id = archive.start_run([d.name for d in definitions], trigger=trigger, pid=os.getpid())
+
+def _run_locked(settings: Settings, definitions: Sequence[SourceDefinition], problems: list[str], *, trigger: str,
+                progress: bool, all_sources: bool, recheck: bool) -> CrawlSummary:
+    from sqlalchemy.exc import DBAPIError
+
+    from archive.errors import ArchiveError
+    from archive.outcomes import Outcome, run_status
+    from archive.runs import close_dead_runs
+    from crawler.archive_link import open_archive
+    from crawler.outcomes import UNAVAILABLE_ERRORS, first_error, source_status
+
+    if recheck:
+        settings = settings.model_copy(update={"crawl": settings.crawl.model_copy(update={"recheck_hours": 0.0})})
+    try:
+        archive = open_archive(settings.catalog_url, settings.store_url,
+                               scrapy_settings(settings)["GOVARCHIVE_STORE_OPTIONS"],
+                               removal_checks=settings.crawl.removal_checks)
+        close_dead_runs(archive.engine)
+        for d in definitions:
+            archive.ensure_source(d.name, title=d.title, region=d.region, level=d.level,
+                                  definition=d.model_dump(mode="json"))
+        run_id = archive.start_run([d.name for d in definitions], trigger=trigger, pid=os.getpid())
+    except (ArchiveError, DBAPIError, OSError) as exc:  # the catalog cannot be reached: nothing ran, say so
+        reason = _one_line(exc)
+        logger.debug("catalog unavailable", exc_info=exc)
+        return {"run_id": None, "status": Outcome.STORE_UNAVAILABLE.value, "error": reason,
+                "sources": [{"name": d.name, "status": Outcome.STORE_UNAVAILABLE.value, "error": reason,
+                             **dict.fromkeys(SUMMARY_KEYS[1:], 0)} for d in definitions],
+                "skipped_files": problems}
     try:
         crawlers = _crawl_process(settings, definitions, run_id=run_id, trigger=trigger, check_only=False,
                                   progress=progress, ensured=True)
@@ -240,26 +316,42 @@ def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str =
     for definition, crawler in zip(definitions, crawlers, strict=True):
         stats = crawler.stats
         counts = source_counts(stats)
-        entry = {key: counts[key] for key in SUMMARY_KEYS if key != "name"}
-        entry = {"name": definition.name, **entry, "blocked": counts["blocked"],
-                 "requests": counts["requests"], "elapsed": round(float(stats.get("elapsed_time_seconds") or 0), 3),
-                 "status": source_status(counts, stats), "error": None}
-        if entry["status"] != "ok":
-            entry["error"] = first_error(stats)
+        status = source_status(counts, stats)
+        entry = {"name": definition.name, "status": status, "error": None,
+                 **{key: counts[key] for key in SUMMARY_KEYS[1:]},
+                 "blocked": counts["blocked"], "requests": counts["requests"],
+                 "elapsed": round(float(stats.get("elapsed_time_seconds") or 0), 3)}
+        if status != Outcome.OK:
+            entry["error"] = first_error(stats, status)
         crashed = [f for f in crawler.failures if f.startswith(definition.name + ":")]
         if crashed:
-            entry["status"] = "failed"
-            entry["error"] = crashed[0].split(": ", 1)[1]
-        elif stats.get("finish_reason") not in (None, "finished"):
-            entry["status"] = "failed"
-            entry["error"] = f"crawl ended: {stats.get('finish_reason')}"
+            kind, message = crashed[0].split(": ", 2)[1:]
+            unavailable = kind in UNAVAILABLE_ERRORS or kind == "CatalogUnavailableError"
+            entry["status"] = (Outcome.STORE_UNAVAILABLE if unavailable else Outcome.FAILED).value
+            entry["error"] = f"{kind}: {message}"
+        if entry["error"]:
+            entry["error"] = entry["error"].splitlines()[0]
         sources.append(entry)
-    failed = [s for s in sources if s["status"] == "failed"]
-    status = "ok" if not failed else "failed" if len(failed) == len(sources) else "partial"
-    summary: CrawlSummary = {"run_id": run_id, "status": status, "sources": sources}
-    archive.finish_run(run_id, status="ok" if status != "failed" else "failed", stats=summary,
-                       error="; ".join(f"{s['name']}: {s['error']}" for s in failed) or None)
+        with contextlib.suppress(Exception):  # the pipeline recorded the counts; this settles the status
+            archive.update_source_run(run_id, definition.name, status=entry["status"], error=entry["error"],
+                                      not_checked=counts["not_checked"], resumed=counts["resumed"])
+    status = run_status(s["status"] for s in sources)
+    if problems and all_sources and status == Outcome.OK:
+        status = Outcome.FAILED.value  # a source file could not be read: not every source ran
+    summary: CrawlSummary = {"run_id": run_id, "status": status, "sources": sources, "skipped_files": problems}
+    errors = [f"{s['name']}: {s['error']}" for s in sources if s["status"] != Outcome.OK and s["error"]]
+    try:
+        archive.finish_run(run_id, status=status, stats=summary, error="; ".join(errors + problems) or None)
+    except Exception as exc:  # the catalog went away during the run: the summary still tells
+        summary["status"] = Outcome.STORE_UNAVAILABLE.value
+        summary["error"] = f"could not record the run's end: {_one_line(exc)}"
+        logger.debug("could not record the end of run %s", run_id, exc_info=exc)
     return summary
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
 
 
 def check_source(settings: Settings, name: str, *, extra_sources: Sequence[SourceDefinition] = ()) -> dict[str, Any]:
@@ -286,18 +378,16 @@ def print_summary(summary: CrawlSummary, console: Any | None = None) -> None:
     from rich.table import Table
 
     table = Table(title=f"run {summary['run_id']}: {summary['status']}", show_edge=False, header_style="bold")
-    for column in ("source", "discovered", "fetched", "new", "changed", "unchanged", "removed", "errors", "status"):
+    for column in ("source", *SUMMARY_KEYS[1:], "status"):
         table.add_column(column)
     for s in summary["sources"]:
         table.add_row(s["name"], *(str(s[k]) for k in SUMMARY_KEYS[1:]), s["status"])
     (console or Console()).print(table)
-    for s in summary["sources"]:
-        if s.get("error"):
-            print(f"{s['name']}: {s['error']}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m crawler.runner [--home DIR] [--all] [--json] [--check] NAME …``"""
+    from archive.outcomes import EXIT_NOT_OK
     from govarchive.config import ConfigError, load_settings
 
     parser = argparse.ArgumentParser(prog="python -m crawler.runner", description=main.__doc__)
@@ -308,6 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="discovery only, nothing stored")
     parser.add_argument("--trigger", default="cli")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--recheck", action="store_true", help="re-check every known report now")
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.home)
@@ -317,19 +408,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             result: Any = check_source(settings, args.names[0])
         else:
             result = run_crawl(settings, args.names, trigger=args.trigger, progress=not args.no_progress,
-                               all_sources=args.all_sources)
+                               all_sources=args.all_sources, recheck=args.recheck)
     except (ConfigError, SourceError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
     if args.json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n")
-        for source in result.get("sources", []):
-            if source.get("error"):
-                print(f"{source['name']}: {source['error']}", file=sys.stderr)
     elif not args.check:
         print_summary(result)
-    if not args.check and result["status"] == "failed":
-        return 1
+    for source in result.get("sources", []):
+        if source.get("error"):
+            print(f"{source['name']}: {source['status']}: {source['error']}", file=sys.stderr)
+    if not args.check and result["status"] != "ok":
+        return EXIT_NOT_OK
     return 0
 
 

@@ -50,10 +50,8 @@ class SavedSource:
 
 
 def loaded(settings: Settings) -> dict[str, tuple[SourceDefinition, Path]]:
-    try:
-        return load_sources_with_paths(source_dirs(settings.sources_dir, settings.sources_dirs))
-    except SourceError as exc:
-        raise SourceChangeError(str(exc)) from None
+    """Every usable source with its file; an unusable file elsewhere never blocks a change here."""
+    return load_sources_with_paths(source_dirs(settings.sources_dir, settings.sources_dirs), problems=[])
 
 
 def is_builtin(path: Path) -> bool:
@@ -122,14 +120,15 @@ def save(settings: Settings, source: SourceDefinition, *, replace: bool) -> Save
     target = settings.sources_dir / f"{source.name}.toml"
     previous = target.read_bytes() if target.is_file() else None
     path = write_source_file(source, settings.sources_dir)
-    try:
-        load_sources_with_paths(source_dirs(settings.sources_dir, settings.sources_dirs))
-    except SourceError as exc:
+    problems: list[str] = []
+    load_sources_with_paths(source_dirs(settings.sources_dir, settings.sources_dirs), problems=problems)
+    own = [p for p in problems if p.startswith(f"{path}:")]
+    if own:  # the new file clashes with the others (e.g. a duplicate name): put back what was there
         if previous is None:
             path.unlink()
         else:
             path.write_bytes(previous)
-        raise SourceChangeError(str(exc)) from None
+        raise SourceChangeError(own[0])
     return SavedSource(source, path, current is not None and is_builtin(current[1]))
 
 

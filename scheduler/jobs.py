@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import CrawlRun, SourceRun
+from archive.runs import close_dead_runs
 from govarchive.alerts import AlertOptions, DispatchStats, HealthChange, dispatch, raise_overdue_events
 from govarchive.alerts import check_source_health as assess_health
 from govarchive.alerts.timeutil import as_utc, utcnow
@@ -90,7 +91,7 @@ def crawl_source(name: str) -> CrawlOutcome:
     context.log_dir.mkdir(parents=True, exist_ok=True)
     log_path = context.log_dir / f"{name}.log"
     started = utcnow()
-    argv = [*context.crawl_command, "crawl", name, "--json"]
+    argv = [*context.crawl_command, "crawl", name, "--json", "--no-alerts"]  # dispatch_alerts sends them
     with log_path.open("wb") as log:
         child = context.children.spawn(argv, env=context.env, stdout=subprocess.PIPE, stderr=log)
         if child is None:
@@ -124,7 +125,8 @@ def crawl_source(name: str) -> CrawlOutcome:
 
 
 def _running_run(engine: Engine, name: str, run_timeout: float) -> int | None:
-    """A run of ``name`` still in progress; stale ones (dead process) are closed as interrupted."""
+    """A run of ``name`` still in progress; stale ones are closed (died: process gone; interrupted: a worker's run past the time limit)."""
+    close_dead_runs(engine)  # a run whose process is gone (on this machine) is marked died
     now = utcnow()
     with Session(engine) as db:
         runs = db.exec(select(CrawlRun).where(col(CrawlRun.status) == "running")).all()

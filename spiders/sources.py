@@ -256,36 +256,50 @@ def _parse_unchanged(path: str, mtime_ns: int, size: int) -> tuple[SourceDefinit
     return tuple(parse_source_file(Path(path)))
 
 
-def _layer(folder: Path) -> dict[str, tuple[SourceDefinition, Path]]:
+def _layer(folder: Path, problems: list[str] | None) -> dict[str, tuple[SourceDefinition, Path]]:
     found: dict[str, tuple[SourceDefinition, Path]] = {}
     if not folder.is_dir():
         return found
     for path in sorted(folder.glob("*.toml")):
         try:
-            stat = path.stat()
-        except OSError as exc:
-            raise SourceError(f"{path}: cannot read: {exc}") from None
-        for source in _parse_unchanged(str(path), stat.st_mtime_ns, stat.st_size):
-            if source.name in found:
-                other = found[source.name][1]
-                raise SourceError(f"{path}: name: source {source.name!r} is also defined in {other}")
+            try:
+                stat = path.stat()
+            except OSError as exc:
+                raise SourceError(f"{path}: cannot read: {exc}") from None
+            sources = _parse_unchanged(str(path), stat.st_mtime_ns, stat.st_size)
+            for source in sources:
+                if source.name in found:
+                    other = found[source.name][1]
+                    raise SourceError(f"{path}: name: source {source.name!r} is also defined in {other}")
+        except SourceError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))  # one bad file costs its own sources only
+            continue
+        for source in sources:
             found[source.name] = (source, path)
     return found
 
 
-def load_sources(dirs: Iterable[Path] = (), *, builtin: bool = True) -> dict[str, SourceDefinition]:
+def load_sources(dirs: Iterable[Path] = (), *, builtin: bool = True,
+                 problems: list[str] | None = None) -> dict[str, SourceDefinition]:
     """All sources by name: built-in ones, then each folder of ``dirs`` overriding by name."""
-    return {name: source for name, (source, _) in load_sources_with_paths(dirs, builtin=builtin).items()}
+    found = load_sources_with_paths(dirs, builtin=builtin, problems=problems)
+    return {name: source for name, (source, _) in found.items()}
 
 
 def load_sources_with_paths(
-    dirs: Iterable[Path] = (), *, builtin: bool = True
+    dirs: Iterable[Path] = (), *, builtin: bool = True, problems: list[str] | None = None
 ) -> dict[str, tuple[SourceDefinition, Path]]:
-    """Like :func:`load_sources`, with the file each definition came from."""
+    """Like :func:`load_sources`, with the file each definition came from.
+
+    Without ``problems`` the first unusable file raises SourceError; with a list, each unusable
+    file is skipped and its one-line reason (``file:line: reason``) appended to it.
+    """
     merged: dict[str, tuple[SourceDefinition, Path]] = {}
     layers = ([BUILTIN_DIR] if builtin else []) + [Path(d) for d in dirs]
     for folder in layers:
-        merged.update(_layer(folder))
+        merged.update(_layer(folder, problems))
     return dict(sorted(merged.items()))
 
 
@@ -345,10 +359,10 @@ def enabled_sources(
 
 
 def load_enabled_sources(
-    dirs: Iterable[Path], state_file: Path, *, builtin_default: bool = False
+    dirs: Iterable[Path], state_file: Path, *, builtin_default: bool = False, problems: list[str] | None = None
 ) -> dict[str, SourceDefinition]:
-    """The sources that run unasked (``crawl --all``, the scheduler)."""
-    loaded = load_sources_with_paths(dirs)
+    """The sources that run unasked (``crawl --all``, the scheduler); see load_sources_with_paths for ``problems``."""
+    loaded = load_sources_with_paths(dirs, problems=problems)
     return enabled_sources(loaded, read_switches(state_file, builtin_default=builtin_default))
 
 
@@ -359,8 +373,12 @@ def source_dirs(sources_dir: Path, sources_dirs: Iterable[Path]) -> list[Path]:
 
 def get_source(name: str, dirs: Iterable[Path] = ()) -> SourceDefinition:
     """One source by name; SourceError when unknown."""
-    sources = load_sources(dirs)
+    problems: list[str] = []
+    sources = load_sources(dirs, problems=problems)
     if name not in sources:
+        bad = [p for p in problems if Path(p.split(":", 1)[0]).stem == name]
+        if bad:
+            raise SourceError(bad[0])
         raise SourceError(f"unknown source {name!r} (see `govarchive sources list`)")
     return sources[name]
 

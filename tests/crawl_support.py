@@ -76,20 +76,20 @@ class CrawlResult:
 
 
 def start_crawl(home: Path, names: Iterable[str], crawl: Mapping[str, Any] | None = None,
-                cli: bool = False) -> subprocess.Popen[str]:
+                cli: bool = False, extra: Iterable[str] = ()) -> subprocess.Popen[str]:
     """A crawl as a child process (not waited for): ``python -m crawler.runner --json NAMES…``, or with
     ``cli`` the full ``govarchive crawl --json NAMES…`` (slower to start: it loads every command)."""
     command = ["-m", "govarchive.cli.main", "crawl"] if cli else ["-m", "crawler.runner", "--no-progress"]
     return subprocess.Popen(
-        [sys.executable, *command, "--json", *names],
+        [sys.executable, *command, "--json", *extra, *names],
         cwd=REPO, env=crawl_env(home, crawl), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 
 def run_crawl(home: Path, names: Iterable[str], crawl: Mapping[str, Any] | None = None,
-              timeout: float = 240, cli: bool = False) -> CrawlResult:
+              timeout: float = 240, cli: bool = False, extra: Iterable[str] = ()) -> CrawlResult:
     """Crawl to the end and parse the JSON summary."""
-    process = start_crawl(home, names, crawl, cli)
+    process = start_crawl(home, names, crawl, cli, extra)
     out, err = process.communicate(timeout=timeout)
     summary = json.loads(out) if out.strip() else None
     return CrawlResult(process.returncode, summary, err)

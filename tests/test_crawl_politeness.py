@@ -3,6 +3,7 @@ small local sites for what the simulated portal does not show (JS-only lists, re
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -164,6 +165,7 @@ def test_challenge_without_the_browser_is_blocked_not_archived(portal_world: Any
 
     blocked = [s.model_copy(update={"render": "never"}) for s in world_sources(portal_world, ["challenge"])]
     install_sources(home, blocked)
+    shutil.rmtree(home / "cookies")  # the kept challenge cookies would let it through (test_crawl_hosts.py)
     portal_world.clear_log()
     again = run_crawl(home, names, {"recheck_hours": 0, "removal_checks": 1})
     entry = again.source("demo-challenge")

@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
+from sqlmodel import Session, select
 
+from archive.catalog.models import CrawlRun
 from crawler.workers.writer import WriterConfig
 from tests.crawl_support import (
     ArchivedReport,
@@ -30,6 +33,15 @@ def _archived_now(home: Path) -> dict[str, ArchivedReport]:
         return archived(home)
     except Exception:  # noqa: BLE001 — the catalog may not exist yet, or be mid-migration
         return {}
+
+
+def _run_statuses(home: Path) -> list[tuple[int, str]]:
+    engine = create_engine(f"sqlite:///{home / 'catalog.db'}")
+    try:
+        with Session(engine) as db:
+            return [(r.id, r.status) for r in db.exec(select(CrawlRun).order_by(CrawlRun.id))]  # type: ignore[misc]
+    finally:
+        engine.dispose()
 
 
 def _state(reports: dict[str, ArchivedReport]) -> dict[str, tuple[str, int, str | None]]:
@@ -59,6 +71,12 @@ def test_killed_crawl_resumes_to_the_same_archive(portal_world: Any, tmp_path: P
     portal_world.clear_log()
     resumed = run_crawl(killed_home, names, SETTINGS)
     assert resumed.code == 0, resumed.stderr
+    # the killed run is closed as died; the resumed run's counts add up
+    killed_run = _run_statuses(killed_home)[0]
+    assert killed_run[1] == "died" and resumed.summary is not None and resumed.summary["run_id"] != killed_run[0]
+    for entry in resumed.summary["sources"]:
+        assert entry["discovered"] == entry["fetched"] + entry["not_checked"] + entry["resumed"], entry
+    assert resumed.total("resumed") >= len(before_kill) - WriterConfig().max_batch
     # what the killed crawl recorded is not fetched again (the pages of its last committed batch may
     # have been recorded but not yet journalled when the kill came; they are only asked for conditionally)
     again = [r for r in portal_world.request_log if portal_world.base_url + r.path in before_kill]

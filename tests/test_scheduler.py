@@ -311,7 +311,7 @@ def test_one_run_per_source_at_a_time(harness: Harness) -> None:
 
     assert ran.status == "ok"
     assert harness.crawled() == ["quick"]
-    assert [(r.id, r.status) for r in harness.runs()] == [(1, "interrupted"), (2, "ok")]
+    assert [(r.id, r.status) for r in harness.runs()] == [(1, "died"), (2, "ok")]
 
 
 # The command line ---------------------------------------------------------------------------

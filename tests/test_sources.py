@@ -161,5 +161,7 @@ def test_cli_add_list_show_and_errors(tmp_path: Path, capsys: pytest.CaptureFixt
 
     (tmp_path / "home" / "sources" / "broken.toml").write_text('name = "broken"\nrender = 3\n', encoding="utf-8")
     broken = run_cli(capsys, "--home", home, "sources", "list")
-    assert broken.code == 1
-    assert "broken.toml:" in broken.err and broken.err.count("\n") == 1
+    assert broken.code == 0  # one bad file is reported and skipped; every other source still lists
+    assert "broken.toml:" in broken.err and broken.err.count("\n") == 1 and "mytown" in broken.out
+    shown = run_cli(capsys, "--home", home, "sources", "show", "broken")
+    assert shown.code == 1 and "broken.toml:" in shown.err

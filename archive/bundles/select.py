@@ -259,13 +259,16 @@ def _filters(resolved: ResolvedSelection) -> list[Any]:
 
 def _version_window(resolved: ResolvedSelection) -> list[Any]:
     """Conditions on VERSIONS picking the selected versions."""
-    conditions: list[Any] = [VERSIONS.c.first_seen < resolved.cutoff]
+    # Bounded by the watermark too: a version committed while the bundle is read has a larger id
+    # (ids follow commit order, archive.catalog.feed) and belongs to the next delta, not to both.
+    conditions: list[Any] = [VERSIONS.c.first_seen < resolved.cutoff, VERSIONS.c.id <= resolved.watermark]
     if resolved.kind == "snapshot":
         newer = VERSIONS.alias("newer")
         conditions.append(
             VERSIONS.c.number
             == select(func.max(newer.c.number))
-            .where(newer.c.report_id == VERSIONS.c.report_id, newer.c.first_seen < resolved.cutoff)
+            .where(newer.c.report_id == VERSIONS.c.report_id, newer.c.first_seen < resolved.cutoff,
+                   newer.c.id <= resolved.watermark)
             .scalar_subquery()
         )
     else:

@@ -8,6 +8,7 @@ timestamps mean UTC on both back-ends. The schema is owned by the Alembic migrat
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, SQLModel
 
-from archive.catalog import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from archive.catalog import feed, models  # noqa: F401  (the tables on SQLModel.metadata; feed-id ordering)
 from archive.errors import ArchiveError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -143,9 +144,22 @@ def init_catalog(engine: Engine, *, revision: str = "head") -> None:
         command.upgrade(config, revision)
     except (DBAPIError, sqlite3.Error) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise CatalogUnavailableError(url, reason) from None
+        raise CatalogUnavailableError(url, reason + _disk_full_hint(engine)) from None
     except OSError as exc:
         raise CatalogUnavailableError(url, str(exc)) from None
+
+
+def _disk_full_hint(engine: Engine) -> str:
+    """``"; the disk is full"`` when a SQLite catalog's filesystem has no room left (SQLite only says
+    "disk I/O error" when it cannot even create its WAL index there)."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        return ""
+    try:
+        free = shutil.disk_usage(Path(database).expanduser().resolve().parent).free
+    except OSError:
+        return ""
+    return f"; the disk is full ({free} bytes free)" if free < 1024 * 1024 else ""
 
 
 @contextmanager

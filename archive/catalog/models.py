@@ -188,7 +188,7 @@ class CrawlRun(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     started_at: dt.datetime = Field(default_factory=utcnow, index=True)
     finished_at: dt.datetime | None = None
-    status: str = "running"  # running / ok / failed / timeout / interrupted
+    status: str = "running"  # archive.outcomes.Outcome
     trigger: str = "cli"  # cli / schedule / demo / worker / web
     sources: str = ""  # comma-separated names
     pid: int | None = None
@@ -205,12 +205,14 @@ class SourceRun(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="crawl_runs.id", index=True)
     source_id: int = Field(foreign_key="sources.id", index=True)
-    status: str = "running"  # running / ok / failing / blocked / failed
+    status: str = "running"  # archive.outcomes.Outcome
     discovered: int = 0
     fetched: int = 0
     new: int = 0
     changed: int = 0
-    unchanged: int = 0
+    unchanged: int = 0  # re-checked and found the same
+    not_checked: int = 0  # known pages the re-check cadence skipped this run
+    resumed: int = 0  # recorded by the interrupted run this one resumed
     removed: int = 0
     blocked: int = 0
     errors: int = 0

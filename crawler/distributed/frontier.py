@@ -156,6 +156,19 @@ def seed_request(source: str, run_id: int, trigger: str) -> dict[str, Any]:
     return out
 
 
+def redis_retry_options() -> dict[str, Any]:
+    """Retry a Redis call that met a refused or dropped connection for about half a minute, with
+    back-off: a restarting Redis (its queues kept in its append-only file) costs a pause, not the
+    requests in flight."""
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from redis.retry import Retry
+
+    return {"retry": Retry(ExponentialBackoff(cap=4.0, base=0.1), 12),
+            "retry_on_error": [RedisConnectionError, RedisTimeoutError]}
+
+
 class Frontier:
     """The Redis side of distributed crawling, for one Redis server (thread-safe)."""
 
@@ -176,7 +189,7 @@ class Frontier:
         import redis
 
         return cls(redis.Redis.from_url(url, socket_connect_timeout=10, socket_timeout=30,
-                                        health_check_interval=30), prefix)
+                                        health_check_interval=30, **redis_retry_options()), prefix)
 
     # Keys ------------------------------------------------------------------------------
     def key(self, *parts: object) -> str:

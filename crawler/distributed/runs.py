@@ -16,9 +16,10 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from archive.outcomes import run_status
 from crawler.distributed.frontier import Frontier
 from crawler.extensions import source_counts
-from crawler.pipelines.archive import first_error, source_status
+from crawler.outcomes import first_error, source_status
 
 if TYPE_CHECKING:
     from archive.recorder import Archive
@@ -115,15 +116,17 @@ def source_entry(name: str, stats: dict[str, Any]) -> dict[str, Any]:
     counts = source_counts(stats)
     status = source_status(counts, stats)
     return {"name": name, **{k: counts[k] for k in ("discovered", "fetched", "new", "changed", "unchanged",
-                                                     "removed", "errors", "blocked", "requests")},
-            "status": status, "error": first_error(stats) if status != "ok" else None}
+                                                     "not_checked", "resumed", "removed", "errors", "blocked",
+                                                     "requests")},
+            "status": status, "error": first_error(stats, status) if status != "ok" else None}
 
 
 def finish_source_run(archive: Archive, frontier: Frontier, source: str, run_id: int) -> dict[str, Any] | None:
     """Record ``source``'s part of a finished run; close the run when it was the last. Its summary, if closed."""
     entry = source_entry(source, frontier.run_stats(source, run_id))
     archive.update_source_run(
-        run_id, source, **{k: entry[k] for k in ("discovered", "fetched", "new", "changed", "unchanged", "removed",
+        run_id, source, **{k: entry[k] for k in ("discovered", "fetched", "new", "changed", "unchanged", "not_checked",
+                                                 "resumed", "removed",
                                                  "blocked", "errors", "status", "error")},
         report_links=entry["discovered"],
     )
@@ -134,9 +137,9 @@ def finish_source_run(archive: Archive, frontier: Frontier, source: str, run_id:
         return None
     names = sorted(m.decode() for m in frontier.redis.smembers(frontier.key("run", run_id, "sources")))
     sources = [entry if name == source else source_entry(name, frontier.run_stats(name, run_id)) for name in names]
-    failed = [s for s in sources if s["status"] == "failed"]
-    status = "ok" if not failed else "failed" if len(failed) == len(sources) else "partial"
+    failed = [s for s in sources if s["status"] != "ok"]
+    status = run_status(s["status"] for s in sources)
     summary = {"run_id": run_id, "status": status, "sources": sources}
-    archive.finish_run(run_id, status="ok" if status != "failed" else "failed", stats=summary,
+    archive.finish_run(run_id, status=status, stats=summary,
                        error="; ".join(f"{s['name']}: {s['error']}" for s in failed) or None)
     return summary

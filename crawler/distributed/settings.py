@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from crawler.bridge import scrapy_settings, source_settings
+from crawler.distributed.frontier import redis_retry_options
 
 if TYPE_CHECKING:
     from govarchive.config import Settings
@@ -21,6 +22,7 @@ def worker_settings(settings: Settings, worker_id: str) -> dict[str, Any]:
         "SCHEDULER": "crawler.distributed.scheduler.FrontierScheduler",
         "DUPEFILTER_CLASS": "crawler.distributed.scheduler.RunDupeFilter",
         "REDIS_URL": worker.redis_url,
+        "REDIS_PARAMS": {"socket_connect_timeout": 10, "socket_timeout": 30, **redis_retry_options()},
         "GOVARCHIVE_WORKER_ID": worker_id,
         "GOVARCHIVE_RESUMABLE": False,  # the frontier's leases replace the local journal
         # politeness is enforced across workers in Redis; the local delay would only add to it

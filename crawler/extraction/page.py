@@ -83,8 +83,11 @@ def _no_text_reason(root: HtmlElement, html: str) -> str:
 
 
 def _trafilatura_lines(html: str) -> list[str]:
-    import trafilatura  # slow to import; only the generic last resort needs it
-
+    try:
+        import trafilatura  # slow to import; only the generic last resort needs it
+    except ImportError as exc:  # e.g. lxml without lxml_html_clean: the last resort is missing, not the page
+        logger.warning("generic extraction unavailable (cannot import trafilatura: %s)", exc)
+        return []
     try:
         result = trafilatura.extract(html, include_tables=True, include_comments=False,
                                      include_links=False, include_images=False)

@@ -14,11 +14,13 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 from scrapy_playwright.page import PageMethod
 
+from crawler.cookies import expiry_of, load_cookies, save_cookies
 from crawler.discovery.pages import CHALLENGE, classify_challenge, looks_challenged
 
 if TYPE_CHECKING:
@@ -40,23 +42,33 @@ class EarnedCookies:
 
     by_host: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     generation: int = 0
+    folder: Path | None = None  # <home>/cookies: kept for the next run (crawler.cookies)
 
     def add(self, cookies: list[dict[str, Any]]) -> None:
+        touched = set()
         for cookie in cookies:
             host = str(cookie.get("domain") or "").lstrip(".").lower()
             if not host or not cookie.get("name"):
                 continue
             jar = [c for c in self.by_host.get(host, []) if c["name"] != cookie["name"]]
-            jar.append({"name": cookie["name"], "value": cookie.get("value", ""), "path": cookie.get("path") or "/"})
+            jar.append({"name": cookie["name"], "value": cookie.get("value", ""), "path": cookie.get("path") or "/",
+                        "expires": expiry_of(cookie)})
             self.by_host[host] = jar
+            touched.add(host)
         self.generation += 1
+        for host in sorted(touched) if self.folder is not None else ():
+            try:
+                save_cookies(self.folder, host, self.by_host[host])  # type: ignore[arg-type]
+            except OSError as exc:  # the crawl goes on; the next run just needs the browser again
+                logger.warning("cannot keep the challenge cookies of %s: %s", host, exc)
 
     def for_url(self, url: str) -> list[dict[str, Any]]:
         host = (urlsplit(url).hostname or "").lower()
+        now = time.time()
         out: list[dict[str, Any]] = []
         for domain, cookies in self.by_host.items():
             if host == domain or host.endswith("." + domain):
-                out.extend(cookies)
+                out.extend(c for c in cookies if c.get("expires", now + 1) > now)
         return out
 
 
@@ -64,7 +76,9 @@ def earned_cookies(crawler: Crawler) -> EarnedCookies:
     """The crawler's shared cookie store (one per crawler)."""
     store = getattr(crawler, "_govarchive_cookies", None)
     if store is None:
-        store = EarnedCookies()
+        home = crawler.settings.get("GOVARCHIVE_HOME")
+        folder = Path(home) / "cookies" if home else None
+        store = EarnedCookies(load_cookies(folder) if folder else {}, folder=folder)
         crawler._govarchive_cookies = store  # type: ignore[attr-defined]
     return store
 

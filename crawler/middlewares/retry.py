@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 NOT_BEFORE = "govarchive_not_before"
+# Failures that a quick retry does not change, unlike a timeout or a dropped connection.
+NOT_RETRIED = frozenset({"DownloadConnectionRefusedError", "ConnectionRefusedError", "CannotResolveHostError",
+                         "DNSLookupError"})
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -105,6 +108,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return self._retry_later(request, reason, retry_after) or response
 
     def process_exception(self, request: Request, exception: Exception) -> Request | None:  # type: ignore[override]
+        if type(exception).__name__ in NOT_RETRIED:
+            # nobody listens there (or the name does not resolve): asking again soon answers the same
+            if self.crawler.stats:
+                self.crawler.stats.inc_value(f"retry/not_retried/{type(exception).__name__}")
+            return None
         if isinstance(exception, self.exceptions_to_retry) and not request.meta.get("dont_retry", False):
             return self._retry_later(request, exception, None)
         return None

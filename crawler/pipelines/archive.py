@@ -9,8 +9,10 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive.batch import Recording
+from archive.outcomes import Outcome
 from crawler.extensions import source_counts
 from crawler.items import ExtractedPage, Listing, PageOutcome
+from crawler.outcomes import UNAVAILABLE_ERRORS, first_error, source_status
 from crawler.session import CrawlSession, crawl_session
 from crawler.workers.writer import BatchWriter, WriterConfig, writer_for
 
@@ -93,9 +95,7 @@ class ArchivePipeline:
                         self._inc("archive/removed")
         except Exception as exc:
             # an archive failure costs this item only; nothing half-written is committed
-            self._inc("errors/archive")
-            self._inc(f"archive/error/{type(exc).__name__}")
-            logger.exception("archive failed for %s: %s", getattr(getattr(item, "page", None), "url", item), exc)
+            self._archive_failed(item, exc)
         return item
 
     @staticmethod
@@ -106,6 +106,28 @@ class ArchivePipeline:
             return None
         return lambda result: journal.mark(url, result.outcome)
 
+    def _archive_failed(self, item: Any, exc: Exception) -> None:
+        """Count the failure; when the store or catalog is unavailable, stop this source's crawl."""
+        self._inc("errors/archive")
+        self._inc(f"archive/error/{type(exc).__name__}")
+        stats = self.crawler.stats
+        first = stats is not None and not stats.get_value("errors/first_archive")
+        if stats is not None and first:
+            stats.set_value("errors/first_archive", str(exc).splitlines()[0][:300])
+        url = getattr(getattr(item, "page", None), "url", item)
+        if type(exc).__name__ not in UNAVAILABLE_ERRORS:
+            logger.error("archive failed for %s: %s", url, exc, exc_info=exc)
+            return
+        # fetching on is pointless: nothing more could be stored; the next run fetches these again
+        logger.log(logging.ERROR if first else logging.INFO, "%s: archive unavailable, stopping: %s",
+                   self.session.source.name if self.session else "crawl", str(exc).splitlines()[0], exc_info=exc)
+        engine = self.crawler.engine
+        if first and engine is not None and engine.spider is not None:
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(engine.close_spider_async(reason=Outcome.STORE_UNAVAILABLE.value))
+
+
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Record the source's counts in its run; forget the journal after a clean finish."""
         session = self.session
@@ -115,18 +137,18 @@ class ArchivePipeline:
         counts = source_counts(stats)
         status = source_status(counts, stats)
         archive = session.archive
-        error = None if status == "ok" else first_error(stats)
+        error = None if status == Outcome.OK else first_error(stats, status)
         try:
             if session.run_id is not None:
                 archive.update_source_run(
                     session.run_id, session.source.name, discovered=counts["discovered"], fetched=counts["fetched"],
                     new=counts["new"], changed=counts["changed"], unchanged=counts["unchanged"],
+                    not_checked=counts["not_checked"], resumed=counts["resumed"],
                     removed=counts["removed"], blocked=counts["blocked"], errors=counts["errors"],
                     report_links=counts["discovered"], status=status, error=error,
                 )
             if session.own_run and session.run_id is not None:
-                archive.finish_run(session.run_id, status="failed" if status == "failed" else "ok",
-                                   stats=counts, error=error)
+                archive.finish_run(session.run_id, status=status, stats=counts, error=error)
         except Exception:
             logger.exception("could not record the run of %s", session.source.name)
         if session.journal is not None:
@@ -134,33 +156,3 @@ class ArchivePipeline:
                 session.journal.clear()
             else:
                 session.journal.close()
-
-
-def first_error(stats: dict[str, Any]) -> str | None:
-    """A one-line description of what went wrong, from the error counters."""
-    if reason := stats.get("govarchive/source_error"):
-        return str(reason)  # the spider's own verdict on the source (e.g. no report column)
-    parts = []
-    for key in sorted(stats):
-        if key.startswith(("errors/report/", "archive/error/", "extraction/error/")):
-            parts.append(f"{key.split('/', 2)[-1]} ×{stats[key]}")
-    if stats.get("errors/listing"):
-        first = stats.get("errors/first_listing")
-        parts.insert(0, f"{stats['errors/listing']} list page(s) failed" + (f" (first: {first})" if first else ""))
-    if stats.get("discovery/blocked") or stats.get("archive/blocked"):
-        parts.append("blocked by an anti-bot challenge")
-    return "; ".join(parts) or None
-
-
-def source_status(counts: dict[str, Any], stats: dict[str, Any]) -> str:
-    """ok / failing / blocked / failed (or the spider's own ``govarchive/source_status``) for a source's run."""
-    if own := stats.get("govarchive/source_status"):
-        return str(own)
-    if counts["errors"] == 0 and counts["blocked"] == 0:
-        return "ok"
-    progress = counts["new"] + counts["changed"] + counts["unchanged"]
-    if counts["blocked"] and not progress:
-        return "blocked"
-    if not progress and not stats.get("discovery/listing_complete"):
-        return "failed"
-    return "failing"

@@ -129,25 +129,16 @@ def fan_out(
                 db.rollback()
                 return stats
             created = _fan_out_batch(db, events, options, text_loader, now)
-            cursor.last_event_id = _advance(start, events, now - dt.timedelta(seconds=options.settle_seconds))
+            # Event ids are drawn in commit order (archive.catalog.feed): a gap below the last one
+            # read is a rolled-back transaction, never one still to commit.
+            last = events[-1].id
+            assert last is not None
+            cursor.last_event_id = last
             db.add(cursor)
             db.commit()
         stats.events_read += len(events)
         stats.deliveries_created += created
         stats.cursor = cursor.last_event_id
-        if cursor.last_event_id != events[-1].id:  # waiting for an id that may still commit
-            return stats
-
-
-def _advance(start: int, events: Sequence[Event], settled_before: dt.datetime) -> int:
-    """The new cursor: past contiguous ids, and past gaps only once later events have settled."""
-    position = start
-    for event in events:
-        assert event.id is not None
-        if event.id != position + 1 and as_utc(event.created_at) > settled_before:
-            break
-        position = event.id
-    return position
 
 
 def _fan_out_batch(

@@ -15,14 +15,15 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import Event, Source, SourceRun
+from archive.outcomes import is_ok
 
 from .options import AlertOptions
 from .timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
-FAILED_RUN_STATUSES = frozenset({"failing", "blocked", "failed", "no_report_column"})
-FINISHED_RUN_STATUSES = FAILED_RUN_STATUSES | {"ok"}
+# Every finished status but ok is a failure (archive.outcomes: store_unavailable, no_reports, died …).
+UNFINISHED_RUN_STATUSES = ("running", "queued", "skipped")
 _HISTORY = 50
 
 
@@ -53,7 +54,7 @@ def assess(runs: list[SourceRun], usual: int | None, options: AlertOptions) -> _
     latest = runs[0]
     failures = 0
     for run in runs:
-        if run.status not in FAILED_RUN_STATUSES:
+        if is_ok(run.status):
             break
         failures += 1
     if failures >= options.failing_after_runs:
@@ -90,7 +91,7 @@ def _check_one(session: Session, source: Source, options: AlertOptions) -> Healt
         session.exec(
             select(SourceRun)
             .where(col(SourceRun.source_id) == source.id)
-            .where(col(SourceRun.status).in_(sorted(FINISHED_RUN_STATUSES)))
+            .where(col(SourceRun.status).not_in(UNFINISHED_RUN_STATUSES))
             .order_by(col(SourceRun.run_id).desc())
             .limit(_HISTORY)
         )

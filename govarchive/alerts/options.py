@@ -23,7 +23,6 @@ class AlertOptions:
     digest_time: dt.time = dt.time(8, 0)
     timezone: str = "Asia/Shanghai"
     # An event id missing for this long is a rolled-back transaction, not one still committing.
-    settle_seconds: float = 120.0
     batch_size: int = 500
     failing_after_runs: int = 3
     drop_ratio: float = 0.5

@@ -42,13 +42,10 @@ def text_loader(archive: Archive) -> Callable[[str], str]:
 
 def _known_sources(settings: Settings) -> set[str] | None:
     try:
-        from spiders.sources import SourceError, load_sources, source_dirs
+        from spiders.sources import load_sources, source_dirs
     except ImportError:  # source definitions not installed: accept any name
         return None
-    try:
-        return set(load_sources(source_dirs(settings.sources_dir, settings.sources_dirs)))
-    except SourceError as exc:
-        fail(str(exc))
+    return set(load_sources(source_dirs(settings.sources_dir, settings.sources_dirs), problems=[]))
 
 
 def _row(subscription: Subscription, counts: dict[str, int]) -> dict[str, Any]:

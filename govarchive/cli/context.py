@@ -8,10 +8,13 @@ import typer
 
 from govarchive.config import ConfigError, Settings, load_settings
 
-from .output import fail
+from .output import err_console, fail
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from archive.recorder import Archive
+    from spiders.sources import SourceDefinition
 
 
 def get_settings(ctx: typer.Context) -> Settings:
@@ -50,3 +53,14 @@ def open_archive(settings: Settings, *, create: bool = True) -> Archive:
         secret_access_key=secret.get_secret_value() if secret else None,
         compress=settings.store.compress,
     )
+
+
+def load_source_files(settings: Settings) -> dict[str, tuple[SourceDefinition, Path]]:
+    """Every usable source definition with its file; each unusable file is skipped with one line."""
+    from spiders.sources import load_sources_with_paths, source_dirs
+
+    problems: list[str] = []
+    found = load_sources_with_paths(source_dirs(settings.sources_dir, settings.sources_dirs), problems=problems)
+    for problem in problems:
+        err_console.print(f"warning: {problem} (file skipped)", markup=False)
+    return found

@@ -28,14 +28,17 @@ app = typer.Typer(help="The scheduler: crawls on their schedules, alerts, health
 
 
 def source_schedules(settings: Settings) -> list[SourceSchedule]:
-    """Every enabled source's name and own schedule, from the source definitions."""
-    from spiders.sources import SourceError, load_enabled_sources, source_dirs
+    """Every enabled source's name and own schedule; an unreadable source file is skipped with one line."""
+    from spiders.sources import load_enabled_sources, source_dirs
 
-    try:
-        sources = load_enabled_sources(source_dirs(settings.sources_dir, settings.sources_dirs),
-                                       settings.source_state_file, builtin_default=settings.builtin_sources)
-    except SourceError as exc:
-        fail(str(exc))
+    from .output import err_console
+
+    problems: list[str] = []
+    sources = load_enabled_sources(source_dirs(settings.sources_dir, settings.sources_dirs),
+                                   settings.source_state_file, builtin_default=settings.builtin_sources,
+                                   problems=problems)
+    for problem in problems:
+        err_console.print(f"warning: {problem} (file skipped)", markup=False)
     return [SourceSchedule(name, definition.schedule) for name, definition in sources.items()]
 
 

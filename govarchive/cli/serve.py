@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import typer
 
 from .context import get_settings
@@ -28,6 +30,8 @@ def serve(
         fail(str(exc))
     bind_host = host or settings.web.host
     bind_port = settings.web.port if port is None else port
+    listener = _listen(bind_host, bind_port)  # before saying "serving": a busy port is one line, exit 1
+    bind_port = listener.getsockname()[1]
     console.print(f"govarchive serving {settings.home.resolve()} on http://{bind_host}:{bind_port}/", markup=False)
     setup_token = app.state.web.setup_token
     if setup_token:
@@ -37,4 +41,20 @@ def serve(
             "or with `govarchive users add NAME --admin`",
             markup=False,
         )
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False, proxy_headers=False)
+    config = uvicorn.Config(app, host=bind_host, port=bind_port, log_level="warning", access_log=False,
+                            proxy_headers=False)
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, or one clear line and exit 1."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(2048)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    listener.set_inheritable(True)
+    return listener

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from archive.outcomes import source_verdict
 from govarchive import sources_admin
 from govarchive.sources_admin import RENDER_MODES, SourceChangeError, source_values
 from spiders.sources import (
@@ -14,13 +15,11 @@ from spiders.sources import (
     SourceDefinition,
     SourceError,
     SourceSwitches,
-    load_sources_with_paths,
     read_switches,
-    source_dirs,
     switch_sources,
 )
 
-from .context import get_settings
+from .context import get_settings, load_source_files
 from .output import JsonOption, console, counted, emit_json, fail, print_table, usage_error
 
 if TYPE_CHECKING:
@@ -30,10 +29,7 @@ app = typer.Typer(help="Sources: the portal columns the archive follows.", no_ar
 
 
 def _load(settings: Settings) -> dict[str, tuple[SourceDefinition, Path]]:
-    try:
-        return load_sources_with_paths(source_dirs(settings.sources_dir, settings.sources_dirs))
-    except SourceError as exc:
-        fail(str(exc))
+    return load_source_files(settings)
 
 
 def _catalog_rows(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -77,7 +73,10 @@ def _row(source: SourceDefinition, path: Path, catalog: dict[str, dict[str, Any]
         "file": str(path),
         "last_run_at": known.get("last_run_at"),
         "last_run_status": known.get("last_run_status"),
-        "health": known.get("health"),
+        # one verdict: never "ok" while the last run failed (alert_state: what source_failing alerts saw)
+        "status": source_verdict(known.get("health"), known.get("last_run_status"),
+                                 never_run=not known.get("last_run_at")),
+        "alert_state": known.get("health"),
         "reports": known.get("reports", 0),
     }
 
@@ -94,10 +93,10 @@ def list_sources(ctx: typer.Context, json_: bool = JsonOption) -> None:
         emit_json(rows)
         return
     print_table(
-        ["name", "title", "level", "on", "render", "schedule", "last run", "start URL"],
+        ["name", "title", "level", "on", "render", "schedule", "status", "start URL"],
         [
             (r["name"], r["title"], r["level"], "yes" if r["enabled"] else "no", r["render"], r["schedule"] or "default",
-             r["last_run_status"] or "never", r["start_urls"][0] + (" …" if len(r["start_urls"]) > 1 else ""))
+             r["status"], r["start_urls"][0] + (" …" if len(r["start_urls"]) > 1 else ""))
             for r in rows
         ],
     )

@@ -7,6 +7,7 @@ Plain functions over a SQLModel session; every dict uses the CLI's field names
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
@@ -42,12 +43,10 @@ def _json(text: str | None) -> Any:
 
 
 def source_status(health: str | None, last_run_status: str | None, last_run_at: Any) -> str:
-    """ok / failing / blocked (challenge not passed) / never run."""
-    if health in ("failing", "blocked"):
-        return health
-    if last_run_at is None and last_run_status is None:
-        return "never run"
-    return health or "ok"
+    """ok / failing / blocked (challenge not passed) / never run / the last run's status when not ok."""
+    from archive.outcomes import source_verdict
+
+    return source_verdict(health, last_run_status, never_run=last_run_at is None)
 
 
 def latest_source_runs(session: Session) -> dict[str, dict[str, Any]]:
@@ -149,20 +148,26 @@ def latest_events(session: Session, limit: int = 10) -> list[dict[str, Any]]:
 # Bundles and subscriptions -----------------------------------------------------------------
 
 
-def bundle_json(record: BundleRecord) -> dict[str, Any]:
-    """``BundleRecord.to_json`` with a download link in place of the server's file path."""
+def bundle_json(record: BundleRecord, servable: Callable[[BundleRecord], bool] | None = None) -> dict[str, Any]:
+    """``BundleRecord.to_json`` with a download link in place of the server's file path.
+
+    ``servable`` tells whether this server may serve a file bundle (inside the home); a bundle it
+    may not serve (``stored: "outside"``) gets no download link.
+    """
     doc = record.to_json()
     doc.pop("path", None)
     doc["stored"] = "store" if record.key else "file" if record.path else "missing"
-    doc["download"] = f"/bundles/{record.id}/download"
+    if doc["stored"] == "file" and servable is not None and not servable(record):
+        doc["stored"] = "outside"
+    doc["download"] = f"/bundles/{record.id}/download" if doc["stored"] in ("store", "file") else None
     return doc
 
 
-def list_bundles(engine: Engine) -> list[dict[str, Any]]:
+def list_bundles(engine: Engine, servable: Callable[[BundleRecord], bool] | None = None) -> list[dict[str, Any]]:
     """Every recorded bundle, newest first."""
     from archive.bundles import list_bundles as records
 
-    return [bundle_json(r) for r in reversed(records(engine))]
+    return [bundle_json(r, servable) for r in reversed(records(engine))]
 
 
 def mask_url(url: str) -> str:

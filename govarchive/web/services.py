@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -156,7 +156,7 @@ def defined_sources(settings: Settings) -> dict[str, dict[str, Any]]:
     except ImportError:
         return {}
     try:
-        loaded = load_sources(source_dirs(settings.sources_dir, settings.sources_dirs))
+        loaded = load_sources(source_dirs(settings.sources_dir, settings.sources_dirs), problems=[])
     except SourceError:
         return {}
     return {name: definition.model_dump(mode="json") for name, definition in loaded.items()}
@@ -365,3 +365,8 @@ def bundle_file(state: WebState, bundle: BundleRecord) -> Path | None:
     if not resolved.is_relative_to(state.settings.home.resolve()) or not resolved.is_file():
         return None
     return resolved
+
+
+def servable_check(state: WebState) -> Callable[[BundleRecord], bool]:
+    """Whether this server may serve a bundle's local file (it lies inside the home)."""
+    return lambda bundle: bundle_file(state, bundle) is not None

@@ -105,7 +105,9 @@ def highlight(text: str, terms: Sequence[str]) -> Markup:
 
 
 def status_badge(status: str | None) -> Markup:
-    css = STATUS_CLASSES.get(status or "", "muted")
+    label = status or ""
+    # an unknown status is a problem until it is given a class: never shown as harmless
+    css = STATUS_CLASSES.get(label, "muted" if label in ("never run", "") else "bad")
     return Markup(f'<span class="badge {css}">{escape(_label(STATUS_LABELS)(status))}</span>')
 
 

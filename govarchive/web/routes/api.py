@@ -20,6 +20,7 @@ from govarchive.web.services import (
     create_bundle,
     defined_sources,
     remove_subscription,
+    servable_check,
     start_crawl,
 )
 from govarchive.web.state import check_csrf, db_session, require_user, web_state
@@ -255,7 +256,7 @@ def api_changes(
 
 @router.get("/bundles", summary="Bundles that were created, newest first")
 def api_bundles(request: Request) -> dict[str, Any]:
-    items = queries.list_bundles(web_state(request).engine)
+    items = queries.list_bundles(web_state(request).engine, servable_check(web_state(request)))
     return {"items": items, "total": len(items)}
 
 

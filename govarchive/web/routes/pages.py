@@ -17,7 +17,13 @@ from govarchive.web import queries
 from govarchive.web.charts import bar_chart
 from govarchive.web.diffview import diff_rows
 from govarchive.web.search import SearchFilters
-from govarchive.web.services import crawl_processes, defined_sources, disabled_names, is_builtin_source
+from govarchive.web.services import (
+    crawl_processes,
+    defined_sources,
+    disabled_names,
+    is_builtin_source,
+    servable_check,
+)
 from govarchive.web.state import db_session, web_state
 
 from .common import answer, render
@@ -320,7 +326,7 @@ def bundles_page(request: Request, session: Session = Depends(db_session)) -> Re
     return render(
         request,
         "bundles.html",
-        bundles=queries.list_bundles(web_state(request).engine),
+        bundles=queries.list_bundles(web_state(request).engine, servable_check(web_state(request))),
         sources=queries.sources_overview(session),
     )
 
