@@ -15,6 +15,9 @@ from archive.catalog.models import Bundle
 from tests.crawl_support import REPO
 from tests.fixtures.web_archive import WebSite
 
+ENGLISH = {"Accept-Language": "en"}
+CHINESE = {"Accept-Language": "zh-CN"}
+
 
 def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path: Path) -> None:
     with socket.socket() as busy:
@@ -37,9 +40,10 @@ def test_bundles_outside_the_home_get_no_link(web_site: WebSite, tmp_path: Path)
         db.commit()
     listed = web_site.client.get("/api/bundles").json()["items"][0]
     assert (listed["stored"], listed["download"]) == ("outside", None)
-    page = web_site.client.get("/bundles").text
+    page = web_site.client.get("/bundles", headers=ENGLISH).text
     assert f"/bundles/{listed['id']}/download" not in page
-    assert f"{listed['id']}.zip (outside the home: not served)" in page
+    assert f"{listed['id']}.zip</span> (outside the home: not served)" in page
+    assert "不提供下载" in web_site.client.get("/bundles", headers=CHINESE).text
 
 
 def test_badges_follow_the_runs(web_site: WebSite) -> None:
@@ -48,7 +52,7 @@ def test_badges_follow_the_runs(web_site: WebSite) -> None:
     run_id = archive.start_run(["flaky"])
     archive.update_source_run(run_id, "flaky", status="failed", error="HTTP 500")
     archive.finish_run(run_id, status="failed")
-    page = web_site.client.get("/sources/flaky").text
+    page = web_site.client.get("/sources/flaky", headers=ENGLISH).text
     assert '<span class="badge bad">failed</span>' in page and '<span class="badge ok">ok</span>' not in page.split(
         "<table")[0]
     dashboard = web_site.client.get("/").text
