@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from archive.divisions import DivisionError, Registry
-from spiders.sources import BUILTIN_DIR, SourceDefinition, write_source_file
+from spiders.sources import BUILTIN_DIR, SourceDefinition, validation_problem, write_source_file
 
 REQUIRED = ("name", "title", "division_code", "level", "start_url")
 OPTIONAL = ("match", "render", "schedule", "allowed_domains")
@@ -95,10 +95,8 @@ def _definition(row: Mapping[str, str], registry: Registry) -> SourceDefinition:
     try:
         return SourceDefinition.model_validate(values)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = next((str(p) for p in first["loc"] if isinstance(p, str)), "name")
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if first["type"] == "literal_error" and key == "level":
+        key, message, kind = validation_problem(exc, "name")
+        if kind == "literal_error" and key == "level":
             message = "must be province, city, county or department"
         raise ValueError(f"{_COLUMN_OF.get(key, key)}: {message}") from None
 

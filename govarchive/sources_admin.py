@@ -25,6 +25,7 @@ from spiders.sources import (
     read_switches,
     source_dirs,
     switch_sources,
+    validation_problem,
     write_source_file,
 )
 
@@ -102,10 +103,8 @@ def validate(values: Mapping[str, Any], names: Mapping[str, str] = OPTION_NAMES)
     try:
         return SourceDefinition.model_validate(dict(values))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = next((str(p) for p in first["loc"] if isinstance(p, str)), "")
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if first["type"] == "too_short" and key == "start_urls":
+        key, message, kind = validation_problem(exc)
+        if kind == "too_short" and key == "start_urls":
             message = "at least one http(s) URL is needed"
         raise SourceChangeError(f"{names.get(key, key)}: {message}") from None
 

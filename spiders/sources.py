@@ -63,6 +63,13 @@ class Politeness(BaseModel):
         return self
 
 
+def validation_problem(exc: ValidationError, default_field: str = "") -> tuple[str, str, str]:
+    """The first problem of a source's validation error: (field, message, pydantic error type)."""
+    first = exc.errors()[0]
+    field = next((str(p) for p in first["loc"] if isinstance(p, str)), default_field)
+    return field, str(first["msg"]).removeprefix("Value error, "), str(first["type"])
+
+
 class SourceDefinition(BaseModel):
     """One portal (or one column of it) that the archive follows."""
 
