@@ -5,7 +5,7 @@ demo: setup
 	.venv/bin/govarchive demo
 
 test: setup-test
-	.venv/bin/ruff check govarchive crawler spiders archive scheduler tests bench
+	.venv/bin/ruff check govarchive scheduler alerts spiders crawler archive tests bench
 	scripts/check_install.sh  # the bundled pip's resolver, a throwaway venv, every lazy import
 	.venv/bin/python -m pytest
 
@@ -16,7 +16,7 @@ setup-test:
 	scripts/setup.sh test
 
 lint: setup-test
-	.venv/bin/ruff check govarchive crawler spiders archive scheduler tests bench
+	.venv/bin/ruff check govarchive scheduler alerts spiders crawler archive tests bench
 
 bench: setup-test
 	for b in bench/*.py; do .venv/bin/python $$b || exit 1; done

@@ -65,7 +65,7 @@ def _child(command: Sequence[str], env: dict[str, str]) -> tuple[str, float, int
 
 
 def full_crawl(home: Path, names: list[str], **crawl: Any) -> tuple[dict[str, Any], float, int]:
-    out, seconds, rss = _child([sys.executable, "-m", "crawler.runner", "--json", "--no-progress", *names],
+    out, seconds, rss = _child([sys.executable, "-m", "govarchive.launch.runner", "--json", "--no-progress", *names],
                                _env(home, **crawl))
     return json.loads(out), seconds, rss
 

@@ -4,7 +4,7 @@
 
 The nation mode of the simulated portal (``govarchive.portal.nation``, in this process) serves one
 portal per division of the registry, each on its own loopback address; the crawl runs as a child
-process like a real run (``python -m crawler.runner``), its sources imported from the portal's
+process like a real run (``python -m govarchive.launch.runner``), its sources imported from the portal's
 CSV. Measured: the first sweep (the report columns are sought from each home page) and a re-sweep
 after new reports appear on a tenth of the portals (the remembered columns, known reports on their
 cadence) — wall time, requests served and pages per second, peak RSS of the crawl process, the
@@ -67,7 +67,7 @@ def _import(home: Path, csv_path: Path, names: list[str], nation: Any) -> str:
 def _sweep(home: Path, names: list[str], parallel: int, nation: Any) -> dict[str, Any]:
     before = nation.requests
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "crawler.runner", "--no-progress", "--json", *names],
+    process = subprocess.Popen([sys.executable, "-m", "govarchive.launch.runner", "--no-progress", "--json", *names],
                                cwd=ROOT, env=_env(home, parallel), stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
     assert process.stdout is not None

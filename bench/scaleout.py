@@ -43,8 +43,8 @@ from sqlmodel import Session, select  # noqa: E402
 
 from archive.catalog.models import CrawlRun, Report  # noqa: E402
 from crawler.distributed.frontier import Frontier  # noqa: E402
-from crawler.distributed.runs import queue_run  # noqa: E402
 from govarchive.config import load_settings  # noqa: E402
+from govarchive.launch.runs import queue_run  # noqa: E402
 from govarchive.portal import PortalServer  # noqa: E402
 from spiders.sources import portal_sources, write_source_file  # noqa: E402
 from tests.fixtures import postgres  # noqa: E402

@@ -1,6 +1,6 @@
 """One crawl per host at a time across processes: an exclusive file lock per host in the home.
 
-Sources on one host inside a run already go one after another (crawler.runner); separate runs
+Sources on one host inside a run already go one after another (govarchive.launch.runner); separate runs
 (the scheduler starts one process per source, a user may start another) take ``<home>/locks/
 <host>.lock`` for every host they touch, in sorted order (no deadlock), before crawling, and wait
 while another run holds one. The kernel drops a lock when its process ends, however it ends, so

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from crawler.journal import CrawlJournal
 
@@ -14,16 +14,30 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from archive.recorder import Archive, KnownReport
-    from spiders.sources import SourceDefinition
 
 SESSION_ATTR = "_govarchive_session"
+
+
+class CrawlSource(Protocol):
+    """What the crawl machinery needs of a source definition (``spiders.sources.SourceDefinition``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    def model_dump(self, *, mode: str) -> dict[str, Any]: ...
+    def title_matches(self, title: str) -> bool: ...
 
 
 @dataclass(slots=True)
 class CrawlSession:
     """What one crawler knows beyond Scrapy: its source, the archive, its run, its journal."""
 
-    source: SourceDefinition
+    source: CrawlSource
     archive: Archive | None
     run_id: int | None
     own_run: bool

@@ -1,22 +1,56 @@
-"""The Scrapy settings module (``scrapy.cfg`` → ``crawler.settings``).
+"""Scrapy settings of the crawl machinery that do not depend on configuration.
 
-Values come from the govarchive configuration (``$GOVARCHIVE_HOME/govarchive.toml`` and
-``GOVARCHIVE_*``), read once here for ``scrapy crawl portal -a source=NAME``; ``govarchive crawl``
-builds the same settings through :mod:`crawler.bridge` without this module.
+The application (:mod:`govarchive.launch.settings`) adds the configured values on top; ``scrapy.cfg``
+names :mod:`govarchive.launch.project`, which does that for ``scrapy crawl portal -a source=NAME``.
 """
 
 from __future__ import annotations
 
-from crawler.bridge import base_settings, scrapy_settings
+from typing import Any
 
-try:
-    from govarchive.config import ConfigError, load_settings
+# Launch flags for Debian's Chromium (see docs/components.md).
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+PLAYWRIGHT_HANDLER = "crawler.handlers.LazyPlaywrightDownloadHandler"
 
-    _values = scrapy_settings(load_settings(), trigger="scrapy")
-except ConfigError as _exc:  # `scrapy list` must still work with a broken home
-    import logging
 
-    logging.getLogger(__name__).error("%s", _exc)
-    _values = base_settings()
-
-globals().update(_values)
+def base_settings() -> dict[str, Any]:
+    """Scrapy settings that do not depend on configuration."""
+    return {
+        "BOT_NAME": "govarchive",
+        "SPIDER_MODULES": ["spiders"],
+        "NEWSPIDER_MODULE": "spiders",
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "TELNETCONSOLE_ENABLED": False,
+        "COOKIES_ENABLED": True,
+        "RETRY_ENABLED": True,
+        "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        # One item per report response: Scrapy's default of 100 starts a hundred tasks per response
+        # for nothing (half the spider's CPU on a fast portal).
+        "CONCURRENT_ITEMS": 4,
+        "DEPTH_LIMIT": 0,  # enforced by the spider, which must see every list request finish
+        "REFERER_ENABLED": True,
+        "FEED_EXPORT_ENCODING": "utf-8",
+        "LOG_LEVEL": "INFO",
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+            "crawler.middlewares.render.ChallengeCookiesMiddleware": 690,
+            "crawler.middlewares.render.RenderMiddleware": 950,
+        },
+        "ITEM_PIPELINES": {
+            "crawler.pipelines.check.CheckOnlyPipeline": 100,
+            "crawler.pipelines.extraction.ExtractionPipeline": 300,
+            "crawler.pipelines.extraction.ReportFilterPipeline": 400,
+            "crawler.pipelines.archive.ArchivePipeline": 500,
+            "crawler.pipelines.columns.ColumnMemoryPipeline": 600,
+        },
+        "EXTENSIONS": {
+            "crawler.extensions.CrawlReportExtension": 500,
+            "scrapy.extensions.remote_control.RemoteControl": None,
+        },
+        "LOG_FORMATTER": "crawler.extensions.QuietLogFormatter",
+    }

@@ -48,7 +48,7 @@ def install_demo_sources(settings: Settings, server: PortalServer) -> list[str]:
 
 def run_demo(settings: Settings, server: PortalServer, *, progress: bool = True) -> DemoResult:
     """Crawl every family of the running simulated portal into the home's archive."""
-    from crawler.runner import run_crawl
+    from govarchive.launch.runner import run_crawl
 
     names = install_demo_sources(settings, server)
     summary = run_crawl(settings, names, trigger="demo", progress=progress)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-PACKAGES = ("archive", "crawler", "spiders", "scheduler", "govarchive")
+PACKAGES = ("archive", "crawler", "spiders", "alerts", "scheduler", "govarchive")
 
 
 def our_modules() -> Iterator[tuple[str, Path]]:

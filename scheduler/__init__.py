@@ -1,5 +1,5 @@
 """APScheduler wiring: each source's crawl on its own cron, alerts, health and overdue checks.
 
-Imports ``archive``, ``govarchive.config`` and ``govarchive.alerts``; never ``crawler`` or
+Imports ``archive``, ``govarchive.config`` and ``alerts``; never ``crawler`` or
 ``spiders`` (crawls run as child processes; source schedules arrive as plain values).
 """

@@ -27,7 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
-from govarchive.alerts import AlertOptions
+from alerts import AlertOptions
 
 from .jobs import JobContext, install_context
 from .triggers import source_offset, source_trigger

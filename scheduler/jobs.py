@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from alerts import AlertOptions, DispatchStats, HealthChange, dispatch, raise_overdue_events
+from alerts import check_source_health as assess_health
+from alerts.timeutil import as_utc, utcnow
 from archive.catalog.models import CrawlRun, SourceRun
 from archive.runs import close_dead_runs
-from govarchive.alerts import AlertOptions, DispatchStats, HealthChange, dispatch, raise_overdue_events
-from govarchive.alerts import check_source_health as assess_health
-from govarchive.alerts.timeutil import as_utc, utcnow
 
 from .children import ChildRegistry, pid_alive, terminate
 

@@ -77,9 +77,9 @@ class CrawlResult:
 
 def start_crawl(home: Path, names: Iterable[str], crawl: Mapping[str, Any] | None = None,
                 cli: bool = False, extra: Iterable[str] = ()) -> subprocess.Popen[str]:
-    """A crawl as a child process (not waited for): ``python -m crawler.runner --json NAMES…``, or with
+    """A crawl as a child process (not waited for): ``python -m govarchive.launch.runner --json NAMES…``, or with
     ``cli`` the full ``govarchive crawl --json NAMES…`` (slower to start: it loads every command)."""
-    command = ["-m", "govarchive.cli.main", "crawl"] if cli else ["-m", "crawler.runner", "--no-progress"]
+    command = ["-m", "govarchive.cli.main", "crawl"] if cli else ["-m", "govarchive.launch.runner", "--no-progress"]
     return subprocess.Popen(
         [sys.executable, *command, "--json", *extra, *names],
         cwd=REPO, env=crawl_env(home, crawl), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -14,10 +14,10 @@ import pytest
 import time_machine
 from sqlmodel import Session, col, select
 
+from alerts import AlertOptions, dispatch, retry_failed
+from alerts.subscriptions import SubscriptionFilter, add_subscription, remove_subscription
 from archive.catalog.models import Delivery, Event
 from archive.recorder import Archive
-from govarchive.alerts import AlertOptions, dispatch, retry_failed
-from govarchive.alerts.subscriptions import SubscriptionFilter, add_subscription, remove_subscription
 from tests.fixtures.archive import REPORT_TEXT, Pages, html
 from tests.fixtures.mail import Mailbox, Webhook
 

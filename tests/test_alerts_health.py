@@ -8,16 +8,16 @@ import json
 import pytest
 from sqlmodel import Session, col, select
 
-from archive.catalog.models import Event, Source
-from archive.recorder import Archive
-from govarchive.alerts import (
+from alerts import (
     AlertOptions,
     check_source_health,
     dispatch,
     overdue_sources,
     raise_overdue_events,
 )
-from govarchive.alerts.subscriptions import SubscriptionFilter, add_subscription
+from alerts.subscriptions import SubscriptionFilter, add_subscription
+from archive.catalog.models import Event, Source
+from archive.recorder import Archive
 from tests.fixtures.archive import Pages, html
 from tests.fixtures.mail import Webhook
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from alerts import AlertOptions, dispatch
+from alerts.subscriptions import SubscriptionFilter, add_subscription
 from archive.catalog.models import Delivery
 from archive.recorder import Archive
-from govarchive.alerts import AlertOptions, dispatch
-from govarchive.alerts.subscriptions import SubscriptionFilter, add_subscription
 from tests.fixtures.archive import Pages, html
 from tests.fixtures.mail import Mailbox, Webhook
 
@@ -27,7 +27,7 @@ OPTIONS = AlertOptions(base_url="http://archive.test", send_lease_seconds=300)
 CRASHING_DISPATCHER = """
 import os, sys
 from archive.catalog.database import create_catalog_engine
-from govarchive.alerts import AlertOptions, dispatch
+from alerts import AlertOptions, dispatch
 
 engine = create_catalog_engine(sys.argv[1])
 dispatch(engine, AlertOptions(base_url="http://archive.test", send_lease_seconds=300),

@@ -13,10 +13,10 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from crawler.runner import print_summary, resolve_sources
-from govarchive.alerts.subscriptions import mask_channel
+from alerts.subscriptions import mask_channel
 from govarchive.cli.main import app
 from govarchive.config import load_settings
+from govarchive.launch.runner import print_summary, resolve_sources
 from tests.cli_helpers import run_cli
 
 

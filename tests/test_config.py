@@ -152,8 +152,8 @@ def test_contact_url_must_be_reachable(tmp_path: Path) -> None:
 
 
 def test_document_limits_reach_the_readers_as_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from crawler.bridge import scrapy_settings
     from crawler.extraction.readers import ReadLimits
+    from govarchive.launch.settings import scrapy_settings
 
     (tmp_path / "govarchive.toml").write_text("[documents]\nmax_pages = 40\nocr_images = false\n")
     monkeypatch.setenv("GOVARCHIVE_DOCUMENTS__MAX_SECONDS", "30")

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
+from alerts import raise_overdue_events
 from archive.catalog.database import create_catalog_engine
 from archive.catalog.models import Event
 from archive.divisions import registry
-from govarchive.alerts import raise_overdue_events
 from govarchive.cli.coverage import default_year
 from tests.cli_helpers import run_cli
 from tests.crawl_support import install_sources, run_crawl, world_sources

@@ -70,7 +70,7 @@ def test_discovery_finds_every_report_link_in_long_lists(tmp_path: Path) -> None
         install_sources(home, world_sources(world, ["trs", "hanweb", "ucap", "table", "jsonlist"]))
         for family in ("trs", "hanweb", "ucap", "table", "jsonlist"):
             done = subprocess.run(
-                [sys.executable, "-m", "crawler.runner", "--check", "--json", f"demo-{family}"],
+                [sys.executable, "-m", "govarchive.launch.runner", "--check", "--json", f"demo-{family}"],
                 cwd=REPO, env=crawl_env(home), capture_output=True, text=True, timeout=180,
             )
             assert done.returncode == 0, done.stderr
@@ -92,7 +92,7 @@ def test_site_search_finds_reports_from_the_front_page(portal_world: Any, tmp_pa
         update={"name": "trs-front", "start_urls": [trs.home_url], "search": "always"})
     install_sources(home, [source])
     portal_world.clear_log()
-    done = subprocess.run([sys.executable, "-m", "crawler.runner", "--check", "--json", "trs-front"],
+    done = subprocess.run([sys.executable, "-m", "govarchive.launch.runner", "--check", "--json", "trs-front"],
                           cwd=REPO, env=crawl_env(home), capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

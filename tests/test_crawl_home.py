@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
-from govarchive.alerts import AlertOptions, check_source_health
+from alerts import AlertOptions, check_source_health
 from govarchive.portal.nation import NationServer, nation_divisions
 from tests.crawl_support import run_crawl
 from tests.nation_support import archived_urls, expected_urls, install_portals

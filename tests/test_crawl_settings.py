@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.bridge import scrapy_settings, source_settings
 from govarchive.config import load_settings
+from govarchive.launch.settings import scrapy_settings, source_settings
 from spiders.sources import SourceDefinition
 
 

@@ -21,12 +21,12 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from alerts.dispatcher import fan_out
+from alerts.options import AlertOptions
 from archive.bundles.select import BUNDLES, BundleSelection, iter_selected, resolve_selection
 from archive.catalog.database import create_catalog_engine, init_catalog
 from archive.catalog.models import Delivery, Event, Report, Source, Subscription, Version
 from archive.queries import events_after
-from govarchive.alerts.dispatcher import fan_out
-from govarchive.alerts.options import AlertOptions
 
 EVENTS = 10_000
 PER_TRANSACTION = 20

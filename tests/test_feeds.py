@@ -8,9 +8,9 @@ from xml.etree import ElementTree as ET
 import pytest
 from sqlmodel import Session
 
+from alerts import FeedNotFoundError, render_feed
+from alerts.subscriptions import SubscriptionFilter, add_subscription
 from archive.recorder import Archive
-from govarchive.alerts import FeedNotFoundError, render_feed
-from govarchive.alerts.subscriptions import SubscriptionFilter, add_subscription
 from govarchive.cli.context import open_archive
 from govarchive.config import load_settings
 from tests.cli_helpers import run_cli

@@ -204,8 +204,8 @@ def test_a_cli_crawl_sends_its_alerts_or_says_where_they_wait(portal_world: Any,
 
 
 def test_any_status_but_ok_counts_toward_source_failing() -> None:
-    from govarchive.alerts.health import assess
-    from govarchive.alerts.options import AlertOptions
+    from alerts.health import assess
+    from alerts.options import AlertOptions
 
     runs = [SourceRun(run_id=n, source_id=1, status=status, report_links=5)
             for n, status in enumerate(["no_report_column", "store_unavailable", "no_reports"], start=1)][::-1]

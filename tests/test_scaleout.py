@@ -25,8 +25,8 @@ from sqlmodel import Session, select
 from archive.catalog.models import CrawlRun, Report, SourceRun, Version
 from archive.verify import verify_archive
 from crawler.distributed.frontier import Frontier
-from crawler.distributed.runs import queue_run
 from govarchive.config import Settings, load_settings
+from govarchive.launch.runs import queue_run
 from spiders.sources import portal_sources, write_source_file
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.s3, pytest.mark.slow]
@@ -277,7 +277,7 @@ def _at_once(*calls: Callable[[], Any]) -> list[Any]:
 @pytest.mark.parametrize("attempt", range(3))
 def test_workers_recording_at_once_make_one_report_and_one_version(deployment: Deployment, attempt: int) -> None:
     """Same URL from two workers (a re-queued lease), and one text at two URLs: no duplicates, not by luck."""
-    from crawler.distributed.runs import settings_archive
+    from govarchive.launch.runs import settings_archive
 
     archive = settings_archive(deployment.settings())
     archive.ensure_source("demo")

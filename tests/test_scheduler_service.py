@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, select
 
+from alerts.subscriptions import SubscriptionFilter, add_subscription
 from archive.catalog.models import Delivery
-from govarchive.alerts.subscriptions import SubscriptionFilter, add_subscription
 from govarchive.cli.context import open_archive
 from govarchive.config import load_settings
 from scheduler.app import SourceSchedule

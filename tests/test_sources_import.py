@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.runner import resolve_sources
 from govarchive.cli.schedule import source_schedules
 from govarchive.config import load_settings
+from govarchive.launch.runner import resolve_sources
 from spiders.sources import load_sources
 from tests.cli_helpers import run_cli
 

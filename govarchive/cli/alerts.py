@@ -9,11 +9,10 @@ import typer
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from archive.catalog.models import Delivery, Subscription
-from govarchive.alerts import AlertOptions, dispatch, retry_failed
-from govarchive.alerts.channels import AppriseNotifier, supports_idempotency
-from govarchive.alerts.messages import connectivity_message
-from govarchive.alerts.subscriptions import (
+from alerts import AlertOptions, dispatch, retry_failed
+from alerts.channels import AppriseNotifier, supports_idempotency
+from alerts.messages import connectivity_message
+from alerts.subscriptions import (
     DEFAULT_EVENTS,
     SubscriptionError,
     SubscriptionFilter,
@@ -22,6 +21,7 @@ from govarchive.alerts.subscriptions import (
     mask_channel,
     remove_subscription,
 )
+from archive.catalog.models import Delivery, Subscription
 from govarchive.i18n import use_language
 
 from .context import get_settings

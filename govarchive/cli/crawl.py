@@ -40,7 +40,7 @@ def crawl(
 
         queue_crawl(settings, names, all_sources=all_sources, json_=json_, trigger="cli")
         return
-    from crawler.runner import print_summary, run_crawl
+    from govarchive.launch.runner import print_summary, run_crawl
 
     try:
         summary = run_crawl(settings, names, trigger="cli", progress=not json_, all_sources=all_sources,
@@ -68,8 +68,8 @@ def _after_crawl(settings: Any, summary: dict[str, Any], *, send: bool) -> dict[
     """Re-assess the crawled sources' health, then send (or count) the alerts waiting."""
     from sqlmodel import Session
 
-    from govarchive.alerts import AlertOptions, check_source_health, dispatch
-    from govarchive.alerts.queue import queued_alerts
+    from alerts import AlertOptions, check_source_health, dispatch
+    from alerts.queue import queued_alerts
 
     from .alerts import text_loader
     from .context import open_archive

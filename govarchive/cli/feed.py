@@ -7,7 +7,7 @@ import sys
 import typer
 from sqlmodel import Session
 
-from govarchive.alerts import AlertOptions, FeedNotFoundError, render_feed
+from alerts import AlertOptions, FeedNotFoundError, render_feed
 from govarchive.i18n import use_language
 
 from .alerts import text_loader

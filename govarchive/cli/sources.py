@@ -206,7 +206,7 @@ def check(ctx: typer.Context, name: str = typer.Argument(..., help="Source name.
     """Discovery only: which report pages a crawl would archive; nothing is fetched beyond the lists."""
     settings = get_settings(ctx)
     _one(settings, name)
-    from crawler.runner import check_source
+    from govarchive.launch.runner import check_source
 
     try:
         result = check_source(settings, name)

@@ -24,8 +24,8 @@ def worker(
     """A scale-out crawler worker: take requests from the shared Redis frontier, archive them."""
     settings = get_settings(ctx)
     from archive.errors import ArchiveError
-    from crawler.distributed.runs import FrontierUnavailableError
-    from crawler.distributed.worker import run_worker
+    from govarchive.launch.runs import FrontierUnavailableError
+    from govarchive.launch.worker import run_worker
 
     try:
         report = run_worker(settings, sources or (), idle_timeout=idle_timeout)
@@ -44,7 +44,7 @@ def worker(
 def queue_crawl(settings: Settings, names: Sequence[str], *, all_sources: bool, json_: bool, trigger: str) -> None:
     """``govarchive crawl --distributed``: record the run and seed the frontier; workers do the rest."""
     from archive.errors import ArchiveError
-    from crawler.distributed.runs import FrontierUnavailableError, queue_run
+    from govarchive.launch.runs import FrontierUnavailableError, queue_run
 
     try:
         summary = queue_run(settings, names, trigger=trigger, all_sources=all_sources)

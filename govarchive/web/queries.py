@@ -173,7 +173,7 @@ def list_bundles(engine: Engine, servable: Callable[[BundleRecord], bool] | None
 def mask_url(url: str) -> str:
     """An Apprise URL with its passwords and tokens hidden (``alerts.mask_channel``)."""
     try:
-        from govarchive.alerts.subscriptions import mask_channel
+        from alerts.subscriptions import mask_channel
     except ImportError:
         scheme, sep, _ = url.partition("://")
         return f"{scheme}://…" if sep else "…"

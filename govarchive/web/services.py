@@ -247,9 +247,9 @@ def add_subscription(
     digest: str = "immediate",
     label: str = "",
 ) -> Subscription:
-    """Record a subscription through ``govarchive.alerts`` after checking its source exists."""
-    from govarchive.alerts.subscriptions import SubscriptionError, SubscriptionFilter
-    from govarchive.alerts.subscriptions import add_subscription as add
+    """Record a subscription through ``alerts`` after checking its source exists."""
+    from alerts.subscriptions import SubscriptionError, SubscriptionFilter
+    from alerts.subscriptions import add_subscription as add
 
     if source and session.exec(select(Source).where(Source.name == source)).first() is None:
         raise ActionError(f"source: unknown source {source!r}")
@@ -269,10 +269,10 @@ def add_subscription(
 
 def test_subscription(session: Session, settings: Settings, sub_id: int) -> str:
     """Send the connectivity message (``govarchive alerts test ID``); the masked URL, or ActionError."""
-    from govarchive.alerts import AlertOptions
-    from govarchive.alerts.channels import AppriseNotifier
-    from govarchive.alerts.messages import connectivity_message
-    from govarchive.alerts.subscriptions import mask_channel
+    from alerts import AlertOptions
+    from alerts.channels import AppriseNotifier
+    from alerts.messages import connectivity_message
+    from alerts.subscriptions import mask_channel
     from govarchive.i18n import use_language
 
     sub = session.get(Subscription, sub_id)
@@ -288,7 +288,7 @@ def test_subscription(session: Session, settings: Settings, sub_id: int) -> str:
 
 def remove_subscription(session: Session, sub_id: int) -> bool:
     """Deactivate a subscription (its sent deliveries stay as history)."""
-    from govarchive.alerts.subscriptions import remove_subscription as remove
+    from alerts.subscriptions import remove_subscription as remove
 
     return remove(session, sub_id)
 

@@ -1,4 +1,4 @@
-"""Atom feeds: everything, one source, one subscription (rendered by ``govarchive.alerts``)."""
+"""Atom feeds: everything, one source, one subscription (rendered by ``alerts``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ ATOM = "application/atom+xml; charset=utf-8"
 
 def _feed(request: Request, session: Session, **selection: object) -> Response:
     try:
-        from govarchive.alerts import FeedNotFoundError, render_feed
+        from alerts import FeedNotFoundError, render_feed
     except ImportError:
         raise HTTPException(status_code=503, detail="feeds are not available in this build yet") from None
     base_url = str(request.base_url).rstrip("/")

@@ -48,7 +48,7 @@ def _stamp(value: Any) -> float:
 def overdue(session: Session, settings: Any, today: dt.date) -> list[dict[str, Any]]:
     """Sources whose report for last year has not appeared by the due date (``alerts.overdue_sources``)."""
     try:
-        from govarchive.alerts import overdue_sources
+        from alerts import overdue_sources
     except ImportError:
         return []
     out = []
@@ -310,7 +310,7 @@ def runs_page(request: Request, limit: int = Query(100, ge=1, le=1000)) -> Respo
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, session: Session = Depends(db_session)) -> Response:
-    from govarchive.alerts.subscriptions import EVENT_KINDS
+    from alerts.subscriptions import EVENT_KINDS
 
     return render(
         request,

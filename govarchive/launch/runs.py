@@ -55,7 +55,7 @@ def _without_password(url: str) -> str:
 def settings_archive(settings: Settings) -> Archive:
     """The archive named by the settings (shared with the crawlers of this process)."""
     from crawler.archive_link import open_archive
-    from crawler.bridge import scrapy_settings
+    from govarchive.launch.settings import scrapy_settings
 
     return open_archive(settings.catalog_url, settings.store_url,
                         scrapy_settings(settings)["GOVARCHIVE_STORE_OPTIONS"],
@@ -78,7 +78,7 @@ def queue_run(settings: Settings, names: Iterable[str], *, trigger: str = "cli",
 
     Raises SourceError for unknown sources, FrontierUnavailableError when Redis cannot be reached.
     """
-    from crawler.runner import resolve_sources
+    from govarchive.launch.runner import resolve_sources
 
     definitions = resolve_sources(settings, names, all_sources=all_sources, extra=extra_sources)
     frontier = connect_frontier(settings.worker.redis_url)

@@ -1,7 +1,7 @@
 """Run crawls in this process: one Scrapy crawler per source, a run recorded in the archive.
 
 ``run_crawl`` is what ``govarchive crawl`` calls (the scheduler runs that command as a child
-process per run, so each run gets a fresh Twisted reactor). ``python -m crawler.runner`` is the
+process per run, so each run gets a fresh Twisted reactor). ``python -m govarchive.launch.runner`` is the
 same without the CLI around it.
 """
 
@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawler.bridge import scrapy_settings, source_settings
 from crawler.extensions import source_counts
 from crawler.hostlocks import HostLocks
+from govarchive.launch.settings import scrapy_settings, source_settings
 from spiders.sources import SourceDefinition, SourceError, load_enabled_sources, load_sources, source_dirs
 
 if TYPE_CHECKING:
@@ -386,11 +386,11 @@ def print_summary(summary: CrawlSummary, console: Any | None = None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m crawler.runner [--home DIR] [--all] [--json] [--check] NAME …``"""
+    """``python -m govarchive.launch.runner [--home DIR] [--all] [--json] [--check] NAME …``"""
     from archive.outcomes import EXIT_NOT_OK
     from govarchive.config import ConfigError, load_settings
 
-    parser = argparse.ArgumentParser(prog="python -m crawler.runner", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m govarchive.launch.runner", description=main.__doc__)
     parser.add_argument("names", nargs="*")
     parser.add_argument("--home")
     parser.add_argument("--all", action="store_true", dest="all_sources")

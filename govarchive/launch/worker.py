@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crawler.distributed.frontier import Frontier
-from crawler.distributed.runs import connect_frontier, finish_source_run, settings_archive
-from crawler.distributed.settings import worker_settings, worker_source_settings
+from govarchive.launch.runs import connect_frontier, finish_source_run, settings_archive
+from govarchive.launch.worker_settings import worker_settings, worker_source_settings
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -1,11 +1,11 @@
-"""Scrapy settings of a worker: the single-process ones (crawler.bridge) with the shared parts swapped in."""
+"""Scrapy settings of a worker: the single-process ones (govarchive.launch.settings) with the shared parts swapped in."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crawler.bridge import scrapy_settings, source_settings
 from crawler.distributed.frontier import redis_retry_options
+from govarchive.launch.settings import scrapy_settings, source_settings
 
 if TYPE_CHECKING:
     from govarchive.config import Settings

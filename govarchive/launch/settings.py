@@ -1,5 +1,7 @@
 """govarchive Settings → Scrapy settings: the one place crawl configuration is translated.
 
+The configuration-free part is :func:`crawler.settings.base_settings`.
+
 Our own Scrapy keys carry the ``GOVARCHIVE_`` prefix. Secrets travel as ``SecretStr`` so that
 Scrapy's "Overridden settings" log line shows them masked.
 """
@@ -9,57 +11,11 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from crawler.settings import CHROMIUM_ARGS, PLAYWRIGHT_HANDLER, base_settings
+
 if TYPE_CHECKING:
     from govarchive.config import Settings
     from spiders.sources import SourceDefinition
-
-# Launch flags for Debian's Chromium (see docs/components.md).
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
-]
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-PLAYWRIGHT_HANDLER = "crawler.handlers.LazyPlaywrightDownloadHandler"
-
-
-def base_settings() -> dict[str, Any]:
-    """Scrapy settings that do not depend on configuration."""
-    return {
-        "BOT_NAME": "govarchive",
-        "SPIDER_MODULES": ["spiders"],
-        "NEWSPIDER_MODULE": "spiders",
-        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
-        "TELNETCONSOLE_ENABLED": False,
-        "COOKIES_ENABLED": True,
-        "RETRY_ENABLED": True,
-        "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
-        # One item per report response: Scrapy's default of 100 starts a hundred tasks per response
-        # for nothing (half the spider's CPU on a fast portal).
-        "CONCURRENT_ITEMS": 4,
-        "DEPTH_LIMIT": 0,  # enforced by the spider, which must see every list request finish
-        "REFERER_ENABLED": True,
-        "FEED_EXPORT_ENCODING": "utf-8",
-        "LOG_LEVEL": "INFO",
-        "DOWNLOADER_MIDDLEWARES": {
-            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-            "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
-            "crawler.middlewares.render.ChallengeCookiesMiddleware": 690,
-            "crawler.middlewares.render.RenderMiddleware": 950,
-        },
-        "ITEM_PIPELINES": {
-            "crawler.pipelines.check.CheckOnlyPipeline": 100,
-            "crawler.pipelines.extraction.ExtractionPipeline": 300,
-            "crawler.pipelines.extraction.ReportFilterPipeline": 400,
-            "crawler.pipelines.archive.ArchivePipeline": 500,
-            "crawler.pipelines.columns.ColumnMemoryPipeline": 600,
-        },
-        "EXTENSIONS": {
-            "crawler.extensions.CrawlReportExtension": 500,
-            "scrapy.extensions.remote_control.RemoteControl": None,
-        },
-        "LOG_FORMATTER": "crawler.extensions.QuietLogFormatter",
-    }
-
 
 def scrapy_settings(
     settings: Settings, *, run_id: int | None = None, trigger: str = "scrapy", check_only: bool = False
