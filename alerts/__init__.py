@@ -3,7 +3,8 @@
 The catalog's ``events`` table is the outbox: the archive writes an event in the same transaction
 as the version that caused it; :func:`dispatch` fans events out into ``deliveries`` (one per
 matching subscription) and sends them through Apprise, retrying until the channel accepts.
-Imports ``archive`` and third-party libraries only (plus ``govarchive.config`` for defaults).
+Imports ``archive`` and third-party libraries only: the application hands in its options and
+translations as values (``AlertOptions``, :mod:`alerts.speech`).
 """
 
 from __future__ import annotations

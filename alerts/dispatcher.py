@@ -21,11 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import Delivery, DispatchCursor, Event, Subscription
-from govarchive.i18n import use_language
 
 from .channels import AppriseNotifier, Notifier
 from .messages import EventView, Message, compose, compose_digest, load_views
 from .options import AlertOptions
+from .speech import speaking, use_language
 from .subscriptions import matches
 from .timeutil import as_utc, utcnow
 
@@ -344,7 +344,7 @@ def _message_for(
     with Session(engine) as db:
         events = list(db.exec(select(Event).where(col(Event.id).in_([d.event_id for d in deliveries])).order_by(col(Event.id))))
         views = load_views(db, events)
-    with use_language(options.language, options.timezone):
+    with speaking(options.speech), use_language(options.language, options.timezone):
         if subscription.digest == "daily":
             return compose_digest(views, options.base_url, now.astimezone(options.zone).date())
         return compose(views[0], options.base_url)

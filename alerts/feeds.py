@@ -9,9 +9,9 @@ from xml.etree import ElementTree as ET
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import Event, Report, Source, Subscription
-from govarchive.i18n import current_language, gettext
 
 from .messages import EventView, archived_url, body_lines, headed, kind_label, load_views
+from .speech import Speech, current_language, gettext, speaking
 from .subscriptions import REPORT_KINDS, keyword_matches, subscribed_kinds
 from .timeutil import as_utc
 
@@ -40,6 +40,7 @@ def render_feed(
     subscription_id: int | None = None,
     limit: int = 50,
     text_loader: Callable[[str], str] | None = None,
+    speech: Speech | None = None,
 ) -> bytes:
     """The Atom document (UTF-8 bytes) of the newest ``limit`` matching events, newest first.
 
@@ -47,8 +48,16 @@ def render_feed(
     ``source``: that source's report events. ``subscription_id``: the events that subscription
     asks for, with its filters (keywords look into texts only when ``text_loader`` is given).
     Entries link to the original page (``alternate``) and the archived copy (``related``).
+    ``speech`` is the application's translations (plain English without).
     Raises FeedNotFoundError for an unknown source or subscription.
     """
+    with speaking(speech):
+        return _render_feed(session, base_url=base_url, source=source, subscription_id=subscription_id,
+                            limit=limit, text_loader=text_loader)
+
+
+def _render_feed(session: Session, *, base_url: str, source: str | None, subscription_id: int | None,
+                 limit: int, text_loader: Callable[[str], str] | None) -> bytes:
     base_url = base_url.rstrip("/")
     kinds: frozenset[str] = REPORT_KINDS
     query = select(Event).order_by(col(Event.id).desc())

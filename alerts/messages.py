@@ -11,8 +11,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from archive.catalog.models import Event, Report, Source, Version
-from govarchive.i18n import N_, format_when, ngettext
-from govarchive.i18n import gettext as _
+
+from .speech import N_, Speech, format_when, ngettext, speaking
+from .speech import gettext as _
 
 # Messages are gettext msgids (English); they speak the language set around them (``use_language``).
 KIND_LABELS = {
@@ -216,10 +217,11 @@ def compose_digest(views: Sequence[EventView], base_url: str, day: dt.date) -> M
     return Message(title=title, body="\n\n".join(blocks))
 
 
-def connectivity_message(base_url: str) -> Message:
-    """What ``govarchive alerts test`` sends."""
-    return Message(
-        title=headed(_("govarchive test message"), _("the subscription is connected")),
-        body=_("This is a test message. Receiving it means this subscription's channel works.") + "\n"
-        + headed(_("Archive"), f"{base_url.rstrip('/')}/"),
-    )
+def connectivity_message(base_url: str, speech: Speech | None = None) -> Message:
+    """What ``govarchive alerts test`` sends (in ``speech``'s current language)."""
+    with speaking(speech):
+        return Message(
+            title=headed(_("govarchive test message"), _("the subscription is connected")),
+            body=_("This is a test message. Receiving it means this subscription's channel works.") + "\n"
+            + headed(_("Archive"), f"{base_url.rstrip('/')}/"),
+        )

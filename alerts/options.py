@@ -1,14 +1,12 @@
-"""The alert settings folded into one frozen value, passed down instead of the settings object."""
+"""The alert settings folded into one frozen value, built by the application (``govarchive.alerting``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-if TYPE_CHECKING:
-    from govarchive.config import Settings
+from .speech import Speech
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,24 +26,7 @@ class AlertOptions:
     drop_ratio: float = 0.5
     overdue_month_day: str = "04-01"
     language: str = "zh"  # what messages speak (settings.language)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> AlertOptions:
-        """Fold ``settings.alerts`` (and the scheduler's time zone) into options."""
-        alerts = settings.alerts
-        hour, minute = (int(part) for part in alerts.digest_time.split(":"))
-        return cls(
-            base_url=alerts.base_url.rstrip("/"),
-            max_attempts=alerts.max_attempts,
-            retry_base_seconds=alerts.retry_base_seconds,
-            send_lease_seconds=float(alerts.send_lease_seconds),
-            digest_time=dt.time(hour, minute),
-            timezone=settings.scheduler.timezone,
-            failing_after_runs=alerts.failing_after_runs,
-            drop_ratio=alerts.drop_ratio,
-            overdue_month_day=alerts.overdue_month_day,
-            language=settings.language,
-        )
+    speech: Speech | None = None  # the application's translations; None: plain English msgids
 
     @property
     def zone(self) -> ZoneInfo:

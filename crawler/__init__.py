@@ -1,6 +1,6 @@
-"""The Scrapy project: settings, items, middlewares, pipelines, page extraction, link discovery.
+"""The crawl machinery: Scrapy settings defaults, items, middlewares, pipelines, extraction, discovery.
 
-May import ``archive`` (the pipelines record into it) and the settings; never ``scheduler``.
-``runner.run_crawl`` runs a crawl in this process; ``extraction.extract_page`` turns a page into
-clean text and metadata.
+Imports only ``archive`` (the pipelines record into it): configuration arrives as Scrapy settings
+built by the application (``govarchive.launch``), sources as values (``session.CrawlSource``).
+``extraction.extract_page`` turns a page into clean text and metadata.
 """

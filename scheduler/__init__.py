@@ -1,5 +1,6 @@
 """APScheduler wiring: each source's crawl on its own cron, alerts, health and overdue checks.
 
-Imports ``archive``, ``govarchive.config`` and ``alerts``; never ``crawler`` or
-``spiders`` (crawls run as child processes; source schedules arrive as plain values).
+Imports ``alerts`` and ``archive``; never ``govarchive``, ``spiders`` or ``crawler``: crawls run as
+child processes (:func:`scheduler.children.launch_crawl`, also used by the web app), and options and
+source schedules arrive as plain values (:class:`scheduler.options.SchedulerOptions`).
 """

@@ -1,4 +1,4 @@
-"""Build the scheduler from the settings and the sources' schedules; run it as a service or once.
+"""Build the scheduler from its options and the sources' schedules; run it as a service or once.
 
 The job store is a table (``scheduler_jobs``) in the catalog database, so jobs, their next run
 times and missed runs survive restarts. Crawls run in their own executor, one per source at a
@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor as Pool
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -27,13 +26,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
-from alerts import AlertOptions
-
+from .children import default_crawl_command
 from .jobs import JobContext, install_context
+from .options import SchedulerOptions
 from .triggers import source_offset, source_trigger
-
-if TYPE_CHECKING:
-    from govarchive.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -85,14 +81,9 @@ class JobRun:
     error: str | None = None
 
 
-def default_crawl_command() -> tuple[str, ...]:
-    """``python -m govarchive`` with this interpreter."""
-    return (sys.executable, "-m", "govarchive")
-
-
-def job_specs(settings: Settings, sources: Sequence[SourceSchedule]) -> list[JobSpec]:
+def job_specs(options: SchedulerOptions, sources: Sequence[SourceSchedule]) -> list[JobSpec]:
     """Every job: one crawl per source, the alert dispatcher, the health sweep, the overdue check."""
-    config = settings.scheduler
+    config = options
     grace = config.misfire_grace_seconds
     specs = [
         JobSpec(
@@ -107,11 +98,11 @@ def job_specs(settings: Settings, sources: Sequence[SourceSchedule]) -> list[Job
             ),
             executor="crawls",
             misfire_grace_time=grace,
-            schedule=_describe(source, settings),
+            schedule=_describe(source, options),
         )
         for source in sorted(sources, key=lambda s: s.name)
     ]
-    interval = settings.alerts.dispatch_interval_seconds
+    interval = options.dispatch_interval_seconds
     specs += [
         JobSpec("alerts:dispatch", "dispatch alerts", "scheduler.jobs:dispatch_alerts", (),
                 IntervalTrigger(seconds=interval, timezone=config.timezone), "default", interval,
@@ -126,8 +117,7 @@ def job_specs(settings: Settings, sources: Sequence[SourceSchedule]) -> list[Job
     return specs
 
 
-def _describe(source: SourceSchedule, settings: Settings) -> str:
-    config = settings.scheduler
+def _describe(source: SourceSchedule, config: SchedulerOptions) -> str:
     offset = source_offset(source.name, config.jitter_seconds)
     shift = f" +{offset}s" if offset else ""
     parts = [source.schedule or f"{config.default_cron}{shift}"]
@@ -260,7 +250,7 @@ def _log_job_event(event: JobExecutionEvent) -> None:
 
 
 def build_scheduler(
-    settings: Settings,
+    options: SchedulerOptions,
     sources: Sequence[SourceSchedule],
     *,
     engine: Engine,
@@ -271,19 +261,18 @@ def build_scheduler(
     """The scheduler for ``sources`` on the catalog ``engine`` (not started: call ``open``/``serve``).
 
     ``crawl_command`` is the govarchive command line prefix (default ``python -m govarchive``);
-    crawl children get ``env`` (default: this process's) with ``GOVARCHIVE_HOME`` set.
+    crawl children get ``env`` (default: this process's) with ``options.child_env`` added.
     """
-    config = settings.scheduler
-    home = settings.home.resolve()
-    child_env = {**(env if env is not None else os.environ), "GOVARCHIVE_HOME": str(home)}
+    config = options
+    child_env = {**(env if env is not None else os.environ), **options.child_env}
     context = JobContext(
         engine=engine,
         crawl_command=tuple(crawl_command or default_crawl_command()),
         env=child_env,
         run_timeout=float(config.run_timeout_seconds),
         stop_grace=float(config.stop_grace_seconds),
-        log_dir=home / "logs" / "crawls",
-        alerts=AlertOptions.from_settings(settings),
+        log_dir=options.log_dir,
+        alerts=options.alerts,
         text_loader=text_loader,
     )
     scheduler = BackgroundScheduler(
@@ -296,4 +285,4 @@ def build_scheduler(
         timezone=config.timezone,
     )
     scheduler.add_listener(_log_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
-    return ArchiveScheduler(scheduler, context, job_specs(settings, sources), config.max_concurrent_crawls)
+    return ArchiveScheduler(scheduler, context, job_specs(options, sources), config.max_concurrent_crawls)

@@ -1,4 +1,7 @@
-"""Crawl child processes: started in their own process group, stopped politely, then killed."""
+"""Crawl child processes: started in their own process group, stopped politely, then killed.
+
+:func:`launch_crawl` is the one way a crawl child starts (the scheduler's jobs and the web app).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,34 @@ import logging
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 logger = logging.getLogger(__name__)
+
+
+def default_crawl_command() -> tuple[str, ...]:
+    """``python -m govarchive`` with this interpreter."""
+    return (sys.executable, "-m", "govarchive")
+
+
+def launch_crawl(
+    command: Sequence[str], names: Sequence[str], *, stdout: IO[Any] | int, stderr: IO[Any] | int,
+    env: Mapping[str, str] | None = None, extra: Sequence[str] = (),
+) -> subprocess.Popen[bytes]:
+    """Start ``COMMAND crawl NAME… --json EXTRA…`` in a new session (its group is signalled as a whole).
+
+    ``command`` is the govarchive command line prefix (``default_crawl_command()``, maybe with
+    ``--home``); ``env`` None inherits this process's environment.
+    """
+    argv = [*command, "crawl", *names, "--json", *extra]
+    return subprocess.Popen(  # noqa: S603 (argv is ours, never a shell string)
+        argv, env=dict(env) if env is not None else None, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 class ChildRegistry:
@@ -28,16 +53,14 @@ class ChildRegistry:
         return self._closing.is_set()
 
     def spawn(
-        self, argv: Sequence[str], *, env: Mapping[str, str], stdout: IO[Any] | int, stderr: IO[Any] | int
+        self, command: Sequence[str], names: Sequence[str], *, env: Mapping[str, str], stdout: IO[Any] | int,
+        stderr: IO[Any] | int, extra: Sequence[str] = (),
     ) -> subprocess.Popen[bytes] | None:
-        """Start ``argv`` in a new session (its group is signalled as a whole); None when closing."""
+        """:func:`launch_crawl`, remembered until released; None when closing."""
         with self._lock:
             if self._closing.is_set():
                 return None
-            child = subprocess.Popen(  # noqa: S603 (argv is ours, never a shell string)
-                list(argv), env=dict(env), stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+            child = launch_crawl(command, names, env=env, stdout=stdout, stderr=stderr, extra=extra)
             self._children.add(child)
             return child
 

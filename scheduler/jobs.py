@@ -91,9 +91,9 @@ def crawl_source(name: str) -> CrawlOutcome:
     context.log_dir.mkdir(parents=True, exist_ok=True)
     log_path = context.log_dir / f"{name}.log"
     started = utcnow()
-    argv = [*context.crawl_command, "crawl", name, "--json", "--no-alerts"]  # dispatch_alerts sends them
     with log_path.open("wb") as log:
-        child = context.children.spawn(argv, env=context.env, stdout=subprocess.PIPE, stderr=log)
+        child = context.children.spawn(context.crawl_command, [name], env=context.env, stdout=subprocess.PIPE,
+                                       stderr=log, extra=["--no-alerts"])  # dispatch_alerts sends them
         if child is None:
             return CrawlOutcome(name, "skipped", error="the scheduler is stopping")
         logger.info("crawl %s started (pid %s)", name, child.pid)

@@ -26,7 +26,7 @@ def main() -> int:
     from zh_translations import ZH
 
     subprocess.run([PYBABEL, "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-o", str(POT), "--sort-output",
-                    "--no-location", "--project", "govarchive", "--copyright-holder", "govarchive", "govarchive"],
+                    "--no-location", "--project", "govarchive", "--copyright-holder", "govarchive", "govarchive", "alerts"],
                    cwd=ROOT, check=True)
     subprocess.run([PYBABEL, "-q", "update", "-i", str(POT), "-d", str(POT.parent), "-l", "zh", "--no-fuzzy-matching",
                     "--ignore-obsolete"], cwd=ROOT, check=True)

@@ -1,4 +1,5 @@
 """Spiders and the source definitions they crawl (``sources.py``, shipped ones in ``builtin/``).
 
-Spiders parse and yield items and requests; they never write to storage or the catalog.
+Spiders parse and yield items and requests; they never write to storage or the catalog. Imports
+``crawler`` and ``archive`` only; the launchers that run spiders live in ``govarchive.launch``.
 """

@@ -18,11 +18,12 @@ from alerts import AlertOptions, dispatch, retry_failed
 from alerts.subscriptions import SubscriptionFilter, add_subscription, remove_subscription
 from archive.catalog.models import Delivery, Event
 from archive.recorder import Archive
+from govarchive.alerting import SPEECH
 from tests.fixtures.archive import REPORT_TEXT, Pages, html
 from tests.fixtures.mail import Mailbox, Webhook
 
 BASE = "http://archive.test"
-OPTIONS = AlertOptions(base_url=BASE, retry_base_seconds=30, max_attempts=3, timezone="Asia/Shanghai")
+OPTIONS = AlertOptions(base_url=BASE, retry_base_seconds=30, max_attempts=3, timezone="Asia/Shanghai", speech=SPEECH)
 URL = "http://gov.test/zfxxgk/2022/t20220329_1.html"
 TITLE = "弥勒市人民政府关于2021年法治政府建设工作情况的报告"
 

@@ -18,10 +18,11 @@ from alerts import (
 from alerts.subscriptions import SubscriptionFilter, add_subscription
 from archive.catalog.models import Event, Source
 from archive.recorder import Archive
+from govarchive.alerting import SPEECH
 from tests.fixtures.archive import Pages, html
 from tests.fixtures.mail import Webhook
 
-OPTIONS = AlertOptions(base_url="http://archive.test", failing_after_runs=3, drop_ratio=0.5)
+OPTIONS = AlertOptions(base_url="http://archive.test", failing_after_runs=3, drop_ratio=0.5, speech=SPEECH)
 
 
 def crawl(archive: Archive, status: str, links: int = 20, error: str | None = None, source: str = "mile") -> None:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from alerts import FeedNotFoundError, render_feed
 from alerts.subscriptions import SubscriptionFilter, add_subscription
 from archive.recorder import Archive
+from govarchive.alerting import SPEECH
 from govarchive.cli.context import open_archive
 from govarchive.config import load_settings
 from tests.cli_helpers import run_cli
@@ -44,7 +45,7 @@ def links(entry: ET.Element) -> dict[str, str]:
 def test_feed_of_everything_newest_first_with_original_and_archived_links(archive: Archive, pages: Pages) -> None:
     record(archive, pages)
     with Session(archive.engine) as db:
-        document = render_feed(db, base_url=BASE)
+        document = render_feed(db, speech=SPEECH, base_url=BASE)
 
     assert document.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
     root = ET.fromstring(document)
@@ -69,11 +70,11 @@ def test_feed_per_source_and_per_subscription(archive: Archive, pages: Pages) ->
         changes = add_subscription(db, "json://127.0.0.1:9/", SubscriptionFilter(keyword="补充", events="changed")).id
     record(archive, pages)
     with Session(archive.engine) as db:
-        mile = entries(render_feed(db, base_url=BASE, source="mile"))
-        gejiu_subscription = entries(render_feed(db, base_url=BASE, subscription_id=subscription))
-        without_texts = entries(render_feed(db, base_url=BASE, subscription_id=changes))
-        with_texts = entries(render_feed(db, base_url=BASE, subscription_id=changes, text_loader=lambda k: archive.store.get_bytes(k).decode()))
-        limited = entries(render_feed(db, base_url=BASE, limit=1))
+        mile = entries(render_feed(db, speech=SPEECH, base_url=BASE, source="mile"))
+        gejiu_subscription = entries(render_feed(db, speech=SPEECH, base_url=BASE, subscription_id=subscription))
+        without_texts = entries(render_feed(db, speech=SPEECH, base_url=BASE, subscription_id=changes))
+        with_texts = entries(render_feed(db, speech=SPEECH, base_url=BASE, subscription_id=changes, text_loader=lambda k: archive.store.get_bytes(k).decode()))
+        limited = entries(render_feed(db, speech=SPEECH, base_url=BASE, limit=1))
 
     assert [links(e)["alternate"] for e in mile] == ["http://gov.test/mile/1.html"] * 2
     assert [e.findtext(f"{A}title") for e in gejiu_subscription] == ["新报告：个旧市2021年法治政府建设年度报告"]
@@ -84,9 +85,9 @@ def test_feed_per_source_and_per_subscription(archive: Archive, pages: Pages) ->
 
 def test_unknown_source_or_subscription_is_an_error(archive: Archive) -> None:
     with Session(archive.engine) as db, pytest.raises(FeedNotFoundError, match="no source 'nowhere'"):
-        render_feed(db, base_url=BASE, source="nowhere")
+        render_feed(db, speech=SPEECH, base_url=BASE, source="nowhere")
     with Session(archive.engine) as db, pytest.raises(FeedNotFoundError, match="no subscription 42"):
-        render_feed(db, base_url=BASE, subscription_id=42)
+        render_feed(db, speech=SPEECH, base_url=BASE, subscription_id=42)
 
 
 def test_cli_feed_prints_the_atom_document(tmp_path: Path, capsys: pytest.CaptureFixture[str], pages: Pages) -> None:

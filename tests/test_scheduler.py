@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from archive.catalog.database import create_catalog_engine, init_catalog
 from archive.catalog.models import CrawlRun, Source, SourceRun
 from govarchive.config import Settings, load_settings
+from govarchive.scheduling import scheduler_options
 from scheduler import jobs
 from scheduler.app import ArchiveScheduler, SourceSchedule, build_scheduler
 from scheduler.children import pid_alive
@@ -95,7 +96,7 @@ class Harness:
             self.engine = create_catalog_engine(settings.catalog_url)
             init_catalog(self.engine)
         service = build_scheduler(
-            settings, sources, engine=self.engine, crawl_command=[sys.executable, str(self.script)],
+            scheduler_options(settings), sources, engine=self.engine, crawl_command=[sys.executable, str(self.script)],
             env={**os.environ, "FAKE_CRAWL_LOG": str(self.log)},
         )
         service.open(sync=sync)

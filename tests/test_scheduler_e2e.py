@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from archive.catalog.models import CrawlRun
 from govarchive.cli.context import open_archive
 from govarchive.config import load_settings
+from govarchive.scheduling import scheduler_options
 from scheduler.app import ArchiveScheduler, JobRun, SourceSchedule, build_scheduler
 from spiders.sources import portal_sources, write_source_file
 from tests.cli_helpers import run_cli
@@ -47,7 +48,7 @@ def test_a_report_published_on_the_portal_gives_one_alert_per_matching_subscript
     settings = load_settings(home)
     archive = open_archive(settings)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVARCHIVE_")} | FAST_CRAWL
-    service = build_scheduler(settings, [SourceSchedule("demo-trs", "*/5 * * * *")], engine=archive.engine, env=env)
+    service = build_scheduler(scheduler_options(settings), [SourceSchedule("demo-trs", "*/5 * * * *")], engine=archive.engine, env=env)
     service.open()
     try:
         baseline = tick(service)  # the column's existing reports: archived before anyone subscribed

@@ -31,6 +31,7 @@ SERVICE = r'''
 import logging, signal, sys, threading
 from archive.catalog.database import create_catalog_engine, init_catalog
 from govarchive.config import load_settings
+from govarchive.scheduling import scheduler_options
 from scheduler.app import SourceSchedule, build_scheduler
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -38,7 +39,7 @@ settings = load_settings()
 engine = create_catalog_engine(settings.catalog_url)
 init_catalog(engine)
 sources = [SourceSchedule(*arg.split("=", 1)) for arg in sys.argv[2:]]
-service = build_scheduler(settings, sources, engine=engine, crawl_command=[sys.executable, sys.argv[1]])
+service = build_scheduler(scheduler_options(settings), sources, engine=engine, crawl_command=[sys.executable, sys.argv[1]])
 stop = threading.Event()
 for signum in (signal.SIGTERM, signal.SIGINT):
     signal.signal(signum, lambda *_: stop.set())

@@ -9,7 +9,7 @@ import typer
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from alerts import AlertOptions, dispatch, retry_failed
+from alerts import dispatch, retry_failed
 from alerts.channels import AppriseNotifier, supports_idempotency
 from alerts.messages import connectivity_message
 from alerts.subscriptions import (
@@ -22,6 +22,7 @@ from alerts.subscriptions import (
     remove_subscription,
 )
 from archive.catalog.models import Delivery, Subscription
+from govarchive.alerting import SPEECH, alert_options
 from govarchive.i18n import use_language
 
 from .context import get_settings
@@ -182,7 +183,7 @@ def test(
                 fail(f"no subscription {subscription_id}")
             targets = [one]
     with use_language(settings.language, settings.timezone):
-        message = connectivity_message(AlertOptions.from_settings(settings).base_url)
+        message = connectivity_message(alert_options(settings).base_url, SPEECH)
     notifier = AppriseNotifier()
     results = []
     for target in targets:
@@ -213,7 +214,7 @@ def dispatch_(
     with archive_errors():
         if retry:
             requeued = retry_failed(archive.engine)
-        stats = dispatch(archive.engine, AlertOptions.from_settings(settings), text_loader=text_loader(archive))
+        stats = dispatch(archive.engine, alert_options(settings), text_loader=text_loader(archive))
     document = {**stats.as_dict(), "requeued": requeued}
     if json_:
         emit_json(document)

@@ -68,13 +68,14 @@ def _after_crawl(settings: Any, summary: dict[str, Any], *, send: bool) -> dict[
     """Re-assess the crawled sources' health, then send (or count) the alerts waiting."""
     from sqlmodel import Session
 
-    from alerts import AlertOptions, check_source_health, dispatch
+    from alerts import check_source_health, dispatch
     from alerts.queue import queued_alerts
+    from govarchive.alerting import alert_options
 
     from .alerts import text_loader
     from .context import open_archive
 
-    options = AlertOptions.from_settings(settings)
+    options = alert_options(settings)
     try:
         archive = open_archive(settings, create=False)
         engine = archive.engine

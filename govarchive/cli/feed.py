@@ -7,7 +7,8 @@ import sys
 import typer
 from sqlmodel import Session
 
-from alerts import AlertOptions, FeedNotFoundError, render_feed
+from alerts import FeedNotFoundError, render_feed
+from govarchive.alerting import SPEECH, alert_options
 from govarchive.i18n import use_language
 
 from .alerts import text_loader
@@ -28,8 +29,8 @@ def feed(
     with archive_errors(), Session(archive.engine) as db, use_language(settings.language, settings.timezone):
         try:
             document = render_feed(
-                db, base_url=AlertOptions.from_settings(settings).base_url, source=source,
-                subscription_id=subscription, limit=limit, text_loader=text_loader(archive),
+                db, base_url=alert_options(settings).base_url, source=source,
+                subscription_id=subscription, limit=limit, text_loader=text_loader(archive), speech=SPEECH,
             )
         except FeedNotFoundError as exc:
             fail(str(exc))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.markup import escape
 
+from govarchive.scheduling import scheduler_options
 from scheduler.app import ArchiveScheduler, SourceSchedule, build_scheduler
 from scheduler.triggers import ScheduleError
 
@@ -47,7 +48,7 @@ def _open(ctx: typer.Context, *, sync: bool) -> ArchiveScheduler:
     archive = open_for_command(ctx)
     try:
         service = build_scheduler(
-            settings, source_schedules(settings), engine=archive.engine, env=dict(os.environ),
+            scheduler_options(settings), source_schedules(settings), engine=archive.engine, env=dict(os.environ),
             text_loader=text_loader(archive),
         )
     except ScheduleError as exc:

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from archive.catalog.models import Source, Subscription
 from govarchive.i18n import gettext as _
+from scheduler.children import default_crawl_command, launch_crawl
 
 if TYPE_CHECKING:
     from archive.bundles import BundleRecord
@@ -201,20 +202,9 @@ def start_crawl(settings: Settings, names: Sequence[str], known: Sequence[str]) 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     out_path = logs / f"web-crawl-{stamp}.json"
     err_path = logs / f"web-crawl-{stamp}.log"
-    command = [
-        sys.executable,
-        "-m",
-        "govarchive",
-        "--home",
-        str(settings.home.resolve()),
-        "crawl",
-        *names,
-        "--json",
-    ]
+    command = [*default_crawl_command(), "--home", str(settings.home.resolve())]
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        process = subprocess.Popen(  # noqa: S603 — fixed argv, names checked against the catalog
-            command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True
-        )
+        process = launch_crawl(command, names, stdout=out, stderr=err)  # names checked against the catalog
     entry = CrawlProcess(
         process.pid, list(names), dt.datetime.now(dt.UTC).isoformat(), str(out_path), process
     )
@@ -269,17 +259,17 @@ def add_subscription(
 
 def test_subscription(session: Session, settings: Settings, sub_id: int) -> str:
     """Send the connectivity message (``govarchive alerts test ID``); the masked URL, or ActionError."""
-    from alerts import AlertOptions
     from alerts.channels import AppriseNotifier
     from alerts.messages import connectivity_message
     from alerts.subscriptions import mask_channel
+    from govarchive.alerting import SPEECH, alert_options
     from govarchive.i18n import use_language
 
     sub = session.get(Subscription, sub_id)
     if sub is None or not sub.active:
         raise ActionError(f"no subscription {sub_id}")
     with use_language(settings.language, settings.timezone):
-        message = connectivity_message(AlertOptions.from_settings(settings).base_url)
+        message = connectivity_message(alert_options(settings).base_url, SPEECH)
     outcome = AppriseNotifier().send(sub.url, message)
     if not outcome.ok:
         raise ActionError(f"{mask_channel(sub.url)}: FAILED: {outcome.error}")

@@ -15,11 +15,12 @@ ATOM = "application/atom+xml; charset=utf-8"
 def _feed(request: Request, session: Session, **selection: object) -> Response:
     try:
         from alerts import FeedNotFoundError, render_feed
+        from govarchive.alerting import SPEECH
     except ImportError:
         raise HTTPException(status_code=503, detail="feeds are not available in this build yet") from None
     base_url = str(request.base_url).rstrip("/")
     try:
-        body = render_feed(session, base_url=base_url, **selection)
+        body = render_feed(session, base_url=base_url, speech=SPEECH, **selection)
     except FeedNotFoundError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     return Response(body, media_type=ATOM)
