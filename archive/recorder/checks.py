@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlmodel import Session, select
 
@@ -18,10 +18,11 @@ from archive.records import FetchedPage
 class ChecksMixin(CapturesMixin, VersionsMixin):
     """``record_not_modified``, ``record_missing``, ``record_blocked``, ``record_listing``."""
 
-    def record_not_modified(
-        self, source: str, page: FetchedPage, *, run_id: int | None = None
+    def _record_answer(
+        self, source: str, page: FetchedPage, run_id: int | None, judge: Callable[[Session, Report | None], str]
     ) -> RecordResult:
-        """Record a 304 answer to a conditional request: the report is still there, unchanged."""
+        """One transaction: the capture of an answer that makes no version, with the outcome that
+        ``judge`` gives after updating the report the URL belongs to (if any)."""
 
         def work(db: Session) -> RecordResult:
             replay = self._replay(db, page)
@@ -31,6 +32,18 @@ class ChecksMixin(CapturesMixin, VersionsMixin):
             assert src.id is not None
             report = self._report_by_url(db, page.url)
             objects = self._store_capture(page, None)
+            outcome = judge(db, report)
+            return self._add_capture(db, page, objects, source_id=src.id, report=report, run_id=run_id,
+                                     outcome=outcome)
+
+        return self._transact(work)
+
+    def record_not_modified(
+        self, source: str, page: FetchedPage, *, run_id: int | None = None
+    ) -> RecordResult:
+        """Record a 304 answer to a conditional request: the report is still there, unchanged."""
+
+        def judge(db: Session, report: Report | None) -> str:
             now = _utc(page.fetched_at)
             outcome = "not_modified"
             if report is not None:
@@ -47,10 +60,9 @@ class ChecksMixin(CapturesMixin, VersionsMixin):
                 if current is not None:
                     current.last_seen = now
                     db.add(current)
-            return self._add_capture(db, page, objects, source_id=src.id, report=report, run_id=run_id,
-                                     outcome=outcome)
+            return outcome
 
-        return self._transact(work)
+        return self._record_answer(source, page, run_id, judge)
 
     def _count_missing(self, db: Session, report: Report, run_id: int | None, now: dt.datetime) -> str:
         """One more missing check of ``report``; ``"removed"`` when it tips over, else ``"missing"``."""
@@ -71,37 +83,16 @@ class ChecksMixin(CapturesMixin, VersionsMixin):
     def record_missing(self, source: str, page: FetchedPage, *, run_id: int | None = None) -> RecordResult:
         """Record a 404/410 or soft-404 answer for a report URL (one missing check)."""
 
-        def work(db: Session) -> RecordResult:
-            replay = self._replay(db, page)
-            if replay is not None:
-                return replay
-            src = self._source(db, source)
-            assert src.id is not None
-            report = self._report_by_url(db, page.url)
-            objects = self._store_capture(page, None)
-            outcome = "missing"
+        def judge(db: Session, report: Report | None) -> str:
             if report is not None and page.url == report.canonical_url:
-                outcome = self._count_missing(db, report, run_id, _utc(page.fetched_at))
-            return self._add_capture(db, page, objects, source_id=src.id, report=report, run_id=run_id,
-                                     outcome=outcome)
+                return self._count_missing(db, report, run_id, _utc(page.fetched_at))
+            return "missing"
 
-        return self._transact(work)
+        return self._record_answer(source, page, run_id, judge)
 
     def record_blocked(self, source: str, page: FetchedPage, *, run_id: int | None = None) -> RecordResult:
         """Record an answer that says nothing about the report (anti-bot challenge, 403, 5xx)."""
-
-        def work(db: Session) -> RecordResult:
-            replay = self._replay(db, page)
-            if replay is not None:
-                return replay
-            src = self._source(db, source)
-            assert src.id is not None
-            report = self._report_by_url(db, page.url)
-            objects = self._store_capture(page, None)
-            return self._add_capture(db, page, objects, source_id=src.id, report=report, run_id=run_id,
-                                     outcome="blocked")
-
-        return self._transact(work)
+        return self._record_answer(source, page, run_id, lambda db, report: "blocked")
 
     def record_listing(
         self,
