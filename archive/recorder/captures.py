@@ -1,0 +1,141 @@
+"""Capture storage: an exchange's objects (body, WARC record or revisit, attachments) written
+before any row names them, its capture row, and its de-duplication key."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from archive.catalog.models import Capture, Report
+from archive.changes import normalise_text, sha256_hex
+from archive.recorder.core import ArchiveCore, RecordResult, _utc
+from archive.records import AttachmentRecord, FetchedPage
+from archive.warc import RevisitTarget, build_capture_warc
+
+
+def capture_key(page: FetchedPage) -> str:
+    """The de-duplication key of one exchange (hex SHA-256)."""
+    identity = "\n".join(
+        (
+            page.method.upper(),
+            page.url,
+            page.final_url or "",
+            _utc(page.fetched_at).isoformat(),
+            str(page.status),
+            sha256_hex(page.body),
+        )
+    )
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()
+
+
+@dataclass(slots=True)
+class _StoredAttachment:
+    record: AttachmentRecord
+    blob_key: str | None = None
+    sha256: str | None = None
+    text_key: str | None = None
+
+
+@dataclass(slots=True)
+class _CaptureObjects:
+    payload_key: str | None
+    warc_key: str
+    warc_type: str
+    digest: str
+    attachments: list[_StoredAttachment] = field(default_factory=list)
+
+
+class CapturesMixin(ArchiveCore):
+    """Write an exchange's objects and its capture row; recognise an exchange recorded before."""
+
+    @staticmethod
+    def _replay(db: Session, page: FetchedPage) -> RecordResult | None:
+        capture = db.exec(select(Capture).where(Capture.dedup_key == capture_key(page))).first()
+        if capture is None:
+            return None
+        version = None
+        if capture.report_id is not None:
+            report = db.get(Report, capture.report_id)
+            version = report.current_version if report else None
+        return RecordResult(capture.outcome, capture.report_id, version)
+
+    def _revisit_target(self, db: Session, page: FetchedPage) -> RevisitTarget | None:
+        if not 200 <= page.status < 300:
+            return None
+        earlier = db.exec(
+            select(Capture)
+            .where(Capture.url == page.url, Capture.payload_digest == sha256_hex(page.body))
+            .where(Capture.warc_type == "response", col(Capture.status).between(200, 299))
+            .order_by(col(Capture.fetched_at), col(Capture.id))
+            .limit(1)
+        ).first()
+        if earlier is None or earlier.dedup_key is None:
+            return None
+        return RevisitTarget(earlier.url, earlier.fetched_at, earlier.dedup_key)
+
+    def _store_capture(
+        self, page: FetchedPage, revisit: RevisitTarget | None, attachments: Iterable[AttachmentRecord] = ()
+    ) -> _CaptureObjects:
+        """Write the exchange's objects (before any row names them)."""
+        payload_key = self.store.put_bytes(page.body) if page.body else None
+        warc = build_capture_warc(page, seed=capture_key(page), revisit_of=revisit)
+        warc_key = self.store.put_bytes(warc.data)
+        stored: list[_StoredAttachment] = []
+        for record in attachments:
+            item = _StoredAttachment(record)
+            if record.body is not None:
+                item.blob_key = self.store.put_bytes(record.body)
+                item.sha256 = sha256_hex(record.body)
+            if record.text:
+                item.text_key = self.store.put_bytes(normalise_text(record.text).encode("utf-8"))
+            stored.append(item)
+        return _CaptureObjects(payload_key, warc_key, warc.record_type, sha256_hex(page.body), stored)
+
+    def _add_capture(
+        self,
+        db: Session,
+        page: FetchedPage,
+        objects: _CaptureObjects,
+        *,
+        source_id: int,
+        report: Report | None,
+        run_id: int | None,
+        outcome: str,
+    ) -> RecordResult:
+        """Add the capture row of an answer that made no version; the result names the report as it is."""
+        report_id = report.id if report else None
+        db.add(
+            self._capture_row(page, objects, source_id=source_id, report_id=report_id, run_id=run_id, outcome=outcome)
+        )
+        return RecordResult(outcome, report_id, report.current_version if report else None)
+
+    @staticmethod
+    def _capture_row(
+        page: FetchedPage,
+        objects: _CaptureObjects,
+        *,
+        source_id: int,
+        report_id: int | None,
+        run_id: int | None,
+        outcome: str,
+    ) -> Capture:
+        return Capture(
+            source_id=source_id,
+            report_id=report_id,
+            run_id=run_id,
+            url=page.url,
+            fetched_at=_utc(page.fetched_at),
+            status=page.status,
+            content_type=page.headers.get("content-type"),
+            etag=page.etag,
+            last_modified=page.last_modified,
+            payload_digest=objects.digest,
+            payload_key=objects.payload_key,
+            warc_key=objects.warc_key,
+            warc_type=objects.warc_type,
+            outcome=outcome,
+            dedup_key=capture_key(page),
+        )

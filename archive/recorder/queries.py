@@ -1,0 +1,69 @@
+"""What the crawler asks the archive before fetching: the known reports of a source, the
+conditional-request headers of a URL, and a version's archived text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+
+from archive.catalog.models import Capture, Report, Source
+from archive.recorder.core import ArchiveCore
+
+_GOOD_OUTCOMES = ("new", "changed", "unchanged", "moved", "restored", "not_modified")
+
+
+@dataclass(frozen=True, slots=True)
+class KnownReport:
+    """What a crawler needs to re-check a known report politely."""
+
+    report_id: int
+    url: str
+    etag: str | None
+    last_modified: str | None
+    last_checked: Any  # datetime
+    status: str  # active / removed
+
+
+class QueriesMixin(ArchiveCore):
+    """Read-only questions about what is archived."""
+
+    def known_reports(self, source: str) -> list[KnownReport]:
+        """Every report of ``source`` (active and removed), for polite re-checks."""
+        with self._session() as db:
+            rows = db.exec(
+                select(Report).join(Source).where(Source.name == source).order_by(col(Report.id))
+            ).all()
+            return [
+                KnownReport(r.id or 0, r.canonical_url, r.etag, r.last_modified, r.last_checked, r.status)
+                for r in rows
+            ]
+
+    def conditional_headers(self, url: str) -> dict[str, str]:
+        """``If-None-Match`` / ``If-Modified-Since`` from the last good capture of ``url``."""
+        with self._session() as db:
+            report = self._report_by_url(db, url)
+            if report is None or report.status != "active":
+                return {}
+            capture = db.exec(
+                select(Capture)
+                .where(Capture.url == url, Capture.status == 200)
+                .where(col(Capture.outcome).in_(_GOOD_OUTCOMES))
+                .order_by(col(Capture.fetched_at).desc(), col(Capture.id).desc())
+                .limit(1)
+            ).first()
+        headers: dict[str, str] = {}
+        if capture is not None:
+            if capture.etag:
+                headers["If-None-Match"] = capture.etag
+            if capture.last_modified:
+                headers["If-Modified-Since"] = capture.last_modified
+        return headers
+
+    # -- reading back ------------------------------------------------------------------------------
+    def version_text(self, report_id: int, number: int | None = None) -> str:
+        """The archived normalised text of a report's version (default: the current one)."""
+        from archive.queries import version_text
+
+        return version_text(self.engine, self.store, report_id, number)

@@ -1,0 +1,139 @@
+"""Recording a fetched report page: new, changed, unchanged, moved or restored (the rules are in
+the package's docstring, the fingerprint in archive/changes.py)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session, col, select
+
+from archive.catalog.models import Report, ReportUrl
+from archive.changes import Fingerprint, can_identify_move, decide, is_soft_404, sha256_hex
+from archive.errors import CatalogConflictError
+from archive.recorder.checks import ChecksMixin
+from archive.recorder.core import RecordResult, _utc
+from archive.records import ExtractedReport, FetchedPage
+
+EMPTY_TEXT_HASH = sha256_hex(b"")
+
+
+class RecordMixin(ChecksMixin):
+    """``record_report``: one fetched report page, one transaction."""
+
+    def record_report(
+        self, source: str, page: FetchedPage, report: ExtractedReport, *, run_id: int | None = None
+    ) -> RecordResult:
+        """Record a fetched report page: new, changed, unchanged, moved or restored."""
+        fingerprint = Fingerprint.of(report)
+        if is_soft_404(page.status, fingerprint.metadata.get("title") or "", fingerprint.text):
+            return self.record_missing(source, page, run_id=run_id)
+        return self._transact(lambda db: self._record_report(db, source, page, report, fingerprint, run_id))
+
+    def _record_report(
+        self,
+        db: Session,
+        source_name: str,
+        page: FetchedPage,
+        extracted: ExtractedReport,
+        fp: Fingerprint,
+        run_id: int | None,
+    ) -> RecordResult:
+        replay = self._replay(db, page)
+        if replay is not None:
+            return replay
+        source = self._source(db, source_name)
+        assert source.id is not None
+        report = self._report_by_url(db, page.url)
+        moved = False
+        if report is None and can_identify_move(fp.text):
+            report = db.exec(
+                select(Report)
+                .where(Report.source_id == source.id, Report.text_hash == fp.text_hash)
+                .order_by(col(Report.id))
+            ).first()
+            moved = report is not None
+        previous = self._current_version(db, report) if report else None
+        if (
+            report is not None
+            and not fp.text
+            and previous is not None
+            and previous.text_hash != EMPTY_TEXT_HASH
+        ):
+            # A page that lost its whole text (unrendered script page, undetected challenge) says
+            # nothing about the report: keep the capture, make no empty version, raise no alert.
+            objects = self._store_capture(page, self._revisit_target(db, page))
+            return self._add_capture(
+                db, page, objects, source_id=source.id, report=report, run_id=run_id, outcome="blocked"
+            )
+        outcome = decide(previous.text_hash, previous.metadata_hash, fp) if previous else "new"
+        text_changed = outcome == "changed" and previous is not None and previous.text_hash != fp.text_hash
+        previous_text = self._previous_text(previous) if text_changed else None
+
+        # Objects first.
+        revisit = self._revisit_target(db, page)
+        objects = self._store_capture(page, revisit, extracted.attachments)
+        text_key = self.store.put_bytes(fp.text.encode("utf-8")) if outcome in ("new", "changed") else None
+        if text_key is not None and text_key != fp.text_hash:
+            # A store whose keys are not SHA-256 of the bytes would break move detection and verify.
+            raise CatalogConflictError(f"store returned key {text_key!r} for text {fp.text_hash!r}")
+
+        now = _utc(page.fetched_at)
+        restored = report is not None and report.status == "removed"
+        if report is None:
+            report = Report(
+                source_id=source.id,
+                canonical_url=page.url,
+                first_seen=now,
+                last_seen=now,
+                last_checked=now,
+                last_changed=now,
+            )
+            db.add(report)
+            db.flush()
+            db.add(ReportUrl(report_id=report.id, url=page.url, first_seen=now, last_seen=now))
+        elif moved:
+            db.add(ReportUrl(report_id=report.id, url=page.url, first_seen=now, last_seen=now))
+            report.canonical_url = page.url
+        else:
+            self._touch_url(db, page.url, now)
+        if page.final_url and page.final_url != page.url and self._report_by_url(db, page.final_url) is None:
+            db.add(ReportUrl(report_id=report.id, url=page.final_url, first_seen=now, last_seen=now))
+        assert report.id is not None
+
+        label = "restored" if restored else "moved" if moved and outcome == "unchanged" else outcome
+        capture = self._capture_row(
+            page, objects, source_id=source.id, report_id=report.id, run_id=run_id, outcome=label
+        )
+        db.add(capture)
+        db.flush()
+
+        report.missing_checks = 0
+        report.missing_run_id = None
+        report.status = "active"
+        report.last_seen = report.last_checked = now
+        if page.url == report.canonical_url:
+            report.etag, report.last_modified = page.etag, page.last_modified
+
+        if outcome in ("new", "changed"):
+            assert text_key is not None
+            version = self._new_version(
+                db, report, page, extracted, fp, text_key, objects, capture, previous, previous_text
+            )
+            self._attribute(report, source, extracted)
+            self._event(
+                db,
+                outcome,
+                report,
+                version_id=version.id,
+                version=version.number,
+                **json.loads(version.diff_summary or "{}"),
+            )
+        else:
+            assert previous is not None
+            previous.last_seen = now
+            db.add(previous)
+            self._add_attachments(db, previous, objects.attachments, only_new=True)
+        if restored:
+            self._event(db, "restored", report, version=report.current_version)
+        db.add(report)
+        return RecordResult(label, report.id, report.current_version)
