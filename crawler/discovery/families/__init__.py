@@ -57,8 +57,18 @@ def family_classes() -> tuple[type[DiscoveryFamily], ...]:
     return tuple(_FAMILIES)
 
 
+def listing_kinds() -> frozenset[str]:
+    """The request kinds of the registered families (``govarchive_kind`` of every listing request)."""
+    return frozenset(f.kind for f in _FAMILIES if f.kind is not None)
+
+
+def html_kinds() -> frozenset[str]:
+    """The listing kinds whose answers are HTML pages."""
+    return frozenset(f.kind for f in _FAMILIES if f.kind is not None and f.html)
+
+
 __all__ = [
     "DiscoveryFamily", "HanwebFamily", "HomePageFamily", "ListPage", "ListPageFamily", "ListedSource", "ListingWalk",
     "PaginationFamily", "ScriptListFamily", "SearchFamily", "SitemapFamily", "SubColumnFamily", "family_classes",
-    "register_family", "unregister_family",
+    "html_kinds", "listing_kinds", "register_family", "unregister_family",
 ]

@@ -123,6 +123,8 @@ class DiscoveryFamily:
     browser: ClassVar[bool] = False
     #: A failed request is retried (a missing sitemap is not).
     retry: ClassVar[bool] = True
+    #: Its answers are HTML pages (checked for anti-bot challenges by the render middleware).
+    html: ClassVar[bool] = True
 
     def __init__(self, walk: ListingWalk) -> None:
         self.walk = walk

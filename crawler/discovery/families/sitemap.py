@@ -22,6 +22,7 @@ MAX_NESTED = 20
 class SitemapFamily(DiscoveryFamily):
     kind = "sitemap"
     retry = False
+    html = False
 
     def __init__(self, walk: ListingWalk) -> None:
         super().__init__(walk)
