@@ -108,3 +108,40 @@ def test_a_toy_family_finds_a_report_without_editing_the_spider(tmp_path: Path) 
         assert set(archived(home)) == {f"{base}/col/report.html"}
         assert archived(home)[f"{base}/col/report.html"].title == TITLE
         assert site.seen.count("/col/toy.txt") == 1
+
+
+def test_the_listing_counts_a_toy_familys_pages_and_waits_for_them() -> None:
+    """In-process, through the spider's own callbacks: the toy's request is pending (and a list
+    page) until its answer is read, and the listing ends only then, with the report it found."""
+    from scrapy.http import HtmlResponse, TextResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.items import DiscoveredReport
+    from spiders.portal import GovPortalSpider
+    from spiders.sources import SourceDefinition
+
+    base = "http://127.0.0.1:9"
+    register_family(ToyListFamily)
+    try:
+        crawler = get_crawler(GovPortalSpider, {"GOVARCHIVE_CHECK_ONLY": True})
+        definition = SourceDefinition(name="toy", start_urls=[f"{base}/col/index.html"], render="never")
+        spider = GovPortalSpider.from_crawler(crawler, definition=definition)
+        crawler.spider = spider
+        first = list(spider.begin_listing())
+        assert [r.meta["govarchive_kind"] for r in first] == ["list", "sitemap"] and spider.list_pending == 2
+        assert list(spider.parse_listing(TextResponse(first[1].url, status=404, request=first[1]))) == []
+        assert (spider.list_pending, spider.listing_done) == (1, False)  # no sitemap: no listing failure
+
+        page = HtmlResponse(f"{base}/col/index.html", body=b'<html><body><div data-toy-list="toy.txt"></div>'
+                            b"</body></html>", encoding="utf-8", request=first[0])
+        (toy,) = list(spider.parse_listing(page))
+        assert toy.meta["govarchive_kind"] == "toy" and toy.url == f"{base}/col/toy.txt"
+        assert (spider.list_pending, spider.list_count, spider.listing_done) == (1, 2, False)
+
+        answer = TextResponse(toy.url, body=f"{TITLE}|/col/r.html\n".encode(), encoding="utf-8", request=toy)
+        found = list(spider.parse_listing(answer))
+        assert found[0] == DiscoveredReport("toy", f"{base}/col/r.html", TITLE)
+        assert spider.listing_done and crawler.stats.get_value("discovery/toy_pages") == 1
+        assert crawler.stats.get_value("discovery/listing_complete") is True
+    finally:
+        unregister_family(ToyListFamily)
