@@ -1,4 +1,6 @@
 """Spiders and the source definitions they crawl (``sources.py``, shipped ones in ``builtin/``).
 
-Spiders parse and yield items and requests; they never write to storage or the catalog.
+Spiders parse and yield items and requests; they never write to storage or the catalog. The
+portal spider is ``portal.py`` (set-up) over ``listing.py`` (the listing state machine over the
+discovery families of ``crawler.discovery.families``) and ``reports.py`` (report pages).
 """
