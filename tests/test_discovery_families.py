@@ -75,8 +75,11 @@ def test_a_registered_family_is_ordered_and_refused_twice() -> None:
 _CRAWL_WITH_TOY = """
 import sys
 from crawler.discovery.families import register_family
-from crawler.runner import main
 from tests.test_discovery_families import ToyListFamily
+try:
+    from govarchive.launch.runner import main
+except ImportError:  # before the launchers moved to govarchive/launch (issue 12)
+    from crawler.runner import main
 
 register_family(ToyListFamily)
 sys.exit(main(sys.argv[1:]))
