@@ -62,10 +62,10 @@ class DistributedPortalSpider(GovPortalSpider):
         """This worker lists the run: the same walk as a single-process crawl."""
         run_id = int(response.meta[RUN])
         self._worker_session().run_id = run_id
-        self._reset_state()
+        self.reset_state()
         self.leading_run = run_id
         logger.info("%s: listing run %s", self.source.name, run_id)
-        yield from self._begin_listing()
+        yield from self.begin_listing()
 
     def seed_failed(self, failure: Failure) -> None:
         logger.error("%s: the seed request failed: %s", self.source.name, failure.getErrorMessage())
@@ -76,19 +76,19 @@ class DistributedPortalSpider(GovPortalSpider):
         lease_book(self.crawler).finish_seed()
 
     # Requests of a listed run ----------------------------------------------------------------
-    def _report_request(self, url: str, title: str, *, reason: str) -> Request | DiscoveredReport | None:
-        request = super()._report_request(url, title, reason=reason)
+    def report_request(self, url: str, title: str, *, reason: str) -> Request | DiscoveredReport | None:
+        request = super().report_request(url, title, reason=reason)
         if isinstance(request, Request):
             # to the frontier, through the run's dupefilter: a second lister adds nothing twice
             request = request.replace(dont_filter=False)
             request.meta[RUN] = self.leading_run
         return request
 
-    def _finish_listing(self) -> Iterator[Any]:
+    def finish_listing(self) -> Iterator[Any]:
         # requests first: the seed is finished when the Listing item is recorded, by then the
         # report requests must be in the frontier
         items = []
-        for obj in super()._finish_listing():
+        for obj in super().finish_listing():
             if isinstance(obj, Request):
                 yield obj
             else:
@@ -104,14 +104,14 @@ class DistributedPortalSpider(GovPortalSpider):
                 lease_book(self.crawler).answered(lease)
 
     # Idle ------------------------------------------------------------------------------------
-    def _on_idle(self, spider: Any) -> None:
+    def on_idle(self, spider: Any) -> None:
         if spider is not self:
             return
         book = lease_book(self.crawler)
         if self.leading_run is not None:
             try:
                 if not self.listing_done:
-                    super()._on_idle(spider)
+                    super().on_idle(spider)
             finally:
                 if self.listing_done:
                     self._end_listing()

@@ -24,7 +24,7 @@ from archive.bundles import (
     list_bundles,
     verify_bundle,
 )
-from archive.bundles.create import attachment_file_names
+from archive.bundles.naming import attachment_file_names
 from archive.bundles.select import AttachmentInfo
 from archive.errors import NotFoundError
 from archive.recorder import Archive

@@ -7,6 +7,11 @@ API (what the CLI and the web app call)::
     verify_bundle(path) -> VerifyResult          # a zip, tar or folder bag, or a .wacz
     list_bundles(engine) -> list[BundleRecord];  get_bundle(engine, id) -> BundleRecord
 
+Formats live in :mod:`archive.bundles.formats` (one module per format, one registry):
+``bundle_formats()`` lists them, ``register_format`` adds one. Shared parts: ``select`` (what goes
+in), ``metadata`` (reports.jsonl/csv/parquet), ``naming``, ``warcs``, ``output`` (the atomic file),
+``containers`` and ``verdict`` (reading and judging a bundle).
+
 Bag layout (BagIt 1.0, SHA-256 manifests; zip or tar)::
 
     bagit.txt
@@ -28,7 +33,7 @@ clock, so the same selection over the same archive gives the same bytes.
 
 from __future__ import annotations
 
-from .create import BUNDLE_FORMATS, BundleResult, ProgressCallback, create_bundle, source_folder
+from .create import BundleResult, ProgressCallback, bundle_formats, create_bundle
 from .errors import (
     BadSelectionError,
     BundleError,
@@ -37,15 +42,17 @@ from .errors import (
     EmptySelectionError,
     UnknownSourceError,
 )
+from .formats import BundleFormat, WriteCounts, WriteJob, get_format, register_format, unregister_format
 from .listing import BundleRecord, get_bundle, list_bundles
+from .naming import source_folder
 from .select import INCLUDE_CHOICES, BundleSelection
 from .verify import Problem, VerifyResult, verify_bundle
 
 __all__ = [
-    "BUNDLE_FORMATS",
     "INCLUDE_CHOICES",
     "BadSelectionError",
     "BundleError",
+    "BundleFormat",
     "BundleFormatError",
     "BundleOutputError",
     "BundleRecord",
@@ -56,9 +63,15 @@ __all__ = [
     "ProgressCallback",
     "UnknownSourceError",
     "VerifyResult",
+    "WriteCounts",
+    "WriteJob",
+    "bundle_formats",
     "create_bundle",
     "get_bundle",
+    "get_format",
     "list_bundles",
+    "register_format",
     "source_folder",
+    "unregister_format",
     "verify_bundle",
 ]

@@ -1,4 +1,4 @@
-"""BagIt (RFC 8493) written entry by entry into a zip or tar, with SHA-256 manifests.
+"""BagIt (RFC 8493) written entry by entry into a zip or tar, with SHA-256 manifests; read back.
 
 The bag is laid out as ``bagit.txt``, the payload under ``data/``, then ``manifest-sha256.txt``,
 ``bag-info.txt`` and ``tagmanifest-sha256.txt``: the tag files that summarise the payload come
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from archive.sizes import human_size
 
+from .verdict import Problem
 from .writers import Entry, EntryWriter
 
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
@@ -84,3 +85,39 @@ class BagWriter:
         tag_manifest = "".join(f"{e.sha256}  {encode_path(e.name)}\n" for e in self._tags)
         self._writer.add_bytes(TAG_MANIFEST, tag_manifest.encode("utf-8"))
         return self.payload_files + len(self._tags) + 1
+
+
+def parse_manifest(text: str, manifest: str, problems: list[Problem]) -> dict[str, str]:
+    """A manifest's path → checksum; a bad or unsafe line becomes a problem."""
+    entries: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=1)
+        if len(parts) != 2:
+            problems.append(Problem(manifest, "invalid", f"line {number} is not 'checksum path'"))
+            continue
+        path = decode_path(parts[1].strip())
+        if path.startswith("*"):
+            path = path[1:]
+        pure = PurePosixPath(path)
+        if pure.is_absolute() or ".." in pure.parts:
+            problems.append(Problem(manifest, "invalid", f"line {number} names an unsafe path {path!r}"))
+            continue
+        entries[path] = parts[0].lower()
+    return entries
+
+
+def parse_bag_info(text: str) -> dict[str, str]:
+    """``bagit.txt`` or ``bag-info.txt`` as a dict (continuation lines joined)."""
+    info: dict[str, str] = {}
+    last = None
+    for line in text.splitlines():
+        if line[:1] in (" ", "\t") and last is not None:
+            info[last] += " " + line.strip()
+            continue
+        name, sep, value = line.partition(":")
+        if sep:
+            last = name.strip()
+            info[last] = value.strip()
+    return info

@@ -160,13 +160,11 @@ class TarEntryWriter:
         self._tar.fileobj.closed = True  # type: ignore[attr-defined]
 
 
-FORMATS = ("zip", "tar")
-
-
-def open_entry_writer(fmt: str, fileobj: BinaryIO, mtime: dt.datetime, *, spool_dir: Path | None = None) -> EntryWriter:
-    """The writer for ``fmt`` (zip or tar) on ``fileobj``."""
-    if fmt == "zip":
+def open_entry_writer(container: str, fileobj: BinaryIO, mtime: dt.datetime, *,
+                      spool_dir: Path | None = None) -> EntryWriter:
+    """The writer for ``container`` (zip or tar) on ``fileobj``."""
+    if container == "zip":
         return ZipEntryWriter(fileobj, mtime)
-    if fmt == "tar":
+    if container == "tar":
         return TarEntryWriter(fileobj, mtime, spool_dir=spool_dir)
-    raise ValueError(f"unknown bundle format {fmt!r} (choose from zip, tar, wacz)")
+    raise ValueError(f"unknown container {container!r} (zip or tar)")

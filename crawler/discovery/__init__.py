@@ -2,7 +2,8 @@
 
 Report links by title, list pagination (next links, TRS page scripts, numbered pages, query
 pages, Hanweb jpage), JSON lists read by scripts, sitemaps and site search, traps, and what a
-page is (content, a JavaScript challenge, a JS-only list, a soft 404).
+page is (content, a JavaScript challenge, a JS-only list, a soft 404). The discovery families
+that use them during a crawl — one module each, one registry — are in :mod:`.families`.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from crawler.discovery.families import listing_kinds
 from crawler.distributed.frontier import Frontier, decode_request, encode_request
 from crawler.distributed.leases import BOOK_ATTR, LEASE, RUN, LeaseBook
 
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-LOCAL_KINDS = frozenset({"list", "hanweb", "json", "search", "sitemap", "attachment"})
 POLL_SECONDS = 0.5
 
 
@@ -91,6 +91,8 @@ class FrontierScheduler(Scheduler):
         self.book = LeaseBook(crawler, frontier, source, worker)
         setattr(crawler, BOOK_ATTR, self.book)
         self._local: list[tuple[int, int, Request]] = []
+        # the listing (every discovery family's requests) and attachments stay with this worker
+        self._local_kinds = listing_kinds() | {"attachment"}
         self._order = itertools.count()
         self._poll: Any = None
         settings = crawler.settings
@@ -152,7 +154,7 @@ class FrontierScheduler(Scheduler):
     def enqueue_request(self, request: Request) -> bool:
         meta = request.meta
         run_id = meta.get(RUN)
-        if LEASE in meta or meta.get("govarchive_kind") in LOCAL_KINDS or run_id is None:
+        if LEASE in meta or meta.get("govarchive_kind") in self._local_kinds or run_id is None:
             heapq.heappush(self._local, (-request.priority, next(self._order), request))
             if self.stats:
                 self.stats.inc_value("scheduler/enqueued/local")

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-HTML_KINDS = frozenset({"list", "report", "json", "hanweb", "search", "seek"})
 BLOCKED = "govarchive_blocked"
 RENDERED = "govarchive_rendered"
 COOKIE_GEN = "govarchive_cookie_gen"
@@ -218,6 +217,10 @@ class RenderMiddleware:
         self.timeout = timeout
         self.user_agent = crawler.settings.get("USER_AGENT")
         self.cookies = earned_cookies(crawler)
+        # imported here: the families use this module's meta keys
+        from crawler.discovery.families import html_kinds
+
+        self.html_kinds = html_kinds() | {"report"}  # HTML answers: report pages and the listing's
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -234,7 +237,7 @@ class RenderMiddleware:
         return render != "never" and not request.meta.get(RENDERED)
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        if request.meta.get("govarchive_kind") not in HTML_KINDS:
+        if request.meta.get("govarchive_kind") not in self.html_kinds:
             return response
         if request.meta.get("playwright"):
             return self._after_browser(request, response)

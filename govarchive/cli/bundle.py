@@ -11,11 +11,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from archive.bundles import (
-    BUNDLE_FORMATS,
     INCLUDE_CHOICES,
     BundleFormatError,
     BundleSelection,
+    bundle_formats,
     create_bundle,
+    get_format,
     list_bundles,
     verify_bundle,
 )
@@ -29,6 +30,10 @@ app = typer.Typer(
     help="Snapshot bundles: a verifiable BagIt package (zip/tar) or a WACZ of the archive as of a date.",
     no_args_is_help=True,
 )
+
+
+# the formats registered when the CLI loads (archive.bundles.formats); --format is checked against the registry
+_FORMATS_HELP = "; ".join(f"{name}: {get_format(name).summary}" for name in bundle_formats()) + "."
 
 
 def parse_when(value: str | None, option: str) -> dt.date | dt.datetime | None:
@@ -87,7 +92,7 @@ def create(
     region: str | None = typer.Option(None, "--region", metavar="TEXT", help="Only sources whose region starts with this."),
     year: int | None = typer.Option(None, "--year", metavar="N", help="Only reports about this year."),
     include: str = typer.Option("text", "--include", metavar="LIST", help=f"Comma-separated: {','.join(INCLUDE_CHOICES)}."),
-    fmt: str = typer.Option("zip", "--format", metavar="FORMAT", help="zip or tar (a BagIt bag), or wacz (raw captures for replay)."),
+    fmt: str = typer.Option("zip", "--format", metavar="FORMAT", help=_FORMATS_HELP),
     store: bool = typer.Option(False, "--store", help="Also keep the bundle in the object store."),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Write an empty bag when nothing matches."),
     json_: bool = JsonOption,
@@ -95,8 +100,8 @@ def create(
     """Write a bundle of the archive as of a date (or of what changed since a date or bundle)."""
     if since is not None and since_bundle is not None:
         usage_error("give --since or --since-bundle, not both")
-    if fmt not in BUNDLE_FORMATS:
-        usage_error(f"--format: {fmt!r} is not one of {', '.join(BUNDLE_FORMATS)}")
+    if fmt not in bundle_formats():
+        usage_error(f"--format: {fmt!r} is not one of {', '.join(bundle_formats())}")
     if output is None and not store:
         usage_error("give -o PATH (or --store to keep the bundle in the object store)")
     selection = BundleSelection(

@@ -268,7 +268,7 @@ class BundleIn(BaseModel):
     region: str | None = Field(None, description="sources whose region starts with this")
     year: int | None = Field(None, description="reports of this report year")
     include: list[Literal["text", "raw", "attachments", "warc"]] = Field(default_factory=lambda: ["text"])
-    format: Literal["zip", "tar", "wacz"] = "zip"
+    format: str = Field("zip", description="a registered bundle format (archive.bundles.formats): zip, tar, wacz …")
 
 
 @router.post("/bundles", status_code=201, summary="Create a bundle (BagIt zip / tar, or WACZ)")

@@ -129,13 +129,14 @@ def version_text_download(report_id: int, number: int, request: Request) -> Resp
 @router.get("/bundles/{bundle_id}/download", summary="Download a bundle (HTTP range requests work)")
 def bundle_download(bundle_id: int, request: Request) -> Response:
     """The bundle file with ``Accept-Ranges``; a redirect to a presigned URL when kept in S3."""
-    from archive.bundles import get_bundle
+    from archive.bundles import BundleError, get_bundle, get_format
 
     state = web_state(request)
     bundle = answer(lambda: get_bundle(state.engine, bundle_id))
-    media = {"zip": "application/zip", "tar": "application/x-tar", "wacz": "application/wacz"}.get(
-        bundle.format, "application/octet-stream"
-    )
+    try:
+        media = get_format(bundle.format).media_type
+    except BundleError:  # a format no longer offered: still downloadable
+        media = "application/octet-stream"
     path = bundle_file(state, bundle)
     if path is not None:
         return FileResponse(path, media_type=media, filename=bundle.filename)

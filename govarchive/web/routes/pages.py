@@ -323,11 +323,14 @@ def alerts_page(request: Request, session: Session = Depends(db_session)) -> Res
 
 @router.get("/bundles", response_class=HTMLResponse)
 def bundles_page(request: Request, session: Session = Depends(db_session)) -> Response:
+    from archive.bundles import bundle_formats
+
     return render(
         request,
         "bundles.html",
         bundles=queries.list_bundles(web_state(request).engine, servable_check(web_state(request))),
         sources=queries.sources_overview(session),
+        formats=bundle_formats(),
     )
 
 
