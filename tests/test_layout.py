@@ -26,6 +26,8 @@ GOVARCHIVE_KEYS_ALLOWED = {
     "crawler/distributed/pipeline.py",
     "crawler/distributed/politeness.py",
     "crawler/distributed/scheduler.py",
+    "crawler/discovery/families/base.py",
+    "crawler/discovery/families/home.py",
     "crawler/middlewares/render.py",
     "crawler/middlewares/retry.py",
     "crawler/pipelines/archive.py",
