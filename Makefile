@@ -6,6 +6,7 @@ demo: setup
 
 test: setup-test
 	.venv/bin/ruff check govarchive scheduler alerts spiders crawler archive tests bench
+	.venv/bin/mypy  # the packages named in pyproject's [tool.mypy] files
 	scripts/check_install.sh  # the bundled pip's resolver, a throwaway venv, every lazy import
 	.venv/bin/python -m pytest
 
@@ -17,6 +18,7 @@ setup-test:
 
 lint: setup-test
 	.venv/bin/ruff check govarchive scheduler alerts spiders crawler archive tests bench
+	.venv/bin/mypy
 
 bench: setup-test
 	for b in bench/*.py; do .venv/bin/python $$b || exit 1; done

@@ -51,7 +51,7 @@ class DispatchStats:
     cursor: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def idempotency_key(event_id: int, subscription_id: int) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from archive.catalog.models import Event, Report, Source, Subscription
 
@@ -86,7 +87,7 @@ def _render_feed(session: Session, *, base_url: str, source: str | None, subscri
 
 def _select_views(
     session: Session,
-    query: object,
+    query: SelectOfScalar[Event],
     subscription: Subscription | None,
     limit: int,
     text_loader: Callable[[str], str] | None,
@@ -95,7 +96,7 @@ def _select_views(
     offset = 0
     page = max(limit, 100)
     while len(picked) < limit:
-        events = list(session.exec(query.offset(offset).limit(page)))  # type: ignore[attr-defined]
+        events = list(session.exec(query.offset(offset).limit(page)))
         if not events:
             break
         offset += len(events)

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select  # sqlmodel's select types at most four columns
 from sqlmodel import Session, col, select
 
 from archive.attribution import GOVERNMENT
@@ -66,8 +67,9 @@ def overdue_sources(session: Session, today: dt.date, *, month_day: str = "04-01
     year = today.year - 1
     have = select(Report.source_id).where(col(Report.report_year) == year)
     crawled = select(SourceRun.source_id).where(col(SourceRun.status) != "running")
-    sources = session.exec(
-        select(Source.id, Source.name, Source.title, Source.region, Source.level)  # columns: thousands of sources
+    sources = session.connection().execute(
+        sa_select(col(Source.id), col(Source.name), col(Source.title), col(Source.region),
+                  col(Source.level))  # columns: thousands of sources
         .where(col(Source.id).not_in(have))
         .where(col(Source.id).in_(crawled))
         .order_by(col(Source.name))
@@ -101,7 +103,7 @@ def overdue_divisions(session: Session, today: dt.date, *, month_day: str = "04-
     year = today.year - 1
     reg = registry()
     crawled = set(session.exec(select(SourceRun.source_id).where(col(SourceRun.status) != "running")).all())
-    watched = {code: [s for s in ids if s in crawled] for code, ids in watched_divisions(session.get_bind(), reg).items()}
+    watched = {code: [s for s in ids if s in crawled] for code, ids in watched_divisions(session.connection(), reg).items()}
     published = set(session.exec(
         select(Report.division_code).where(col(Report.report_year) == year, col(Report.publisher_kind) == GOVERNMENT)
     ).all())
@@ -129,7 +131,7 @@ def raise_overdue_events(session: Session, today: dt.date, *, month_day: str = "
                   "reason": f"{division.name}人民政府 {division.year} 年度报告未在 {division.due.isoformat()} 前发布"}
         created.append(_add_event(session, division.source_id, f"{division.name}人民政府：{division.year} 年度报告逾期未发布",
                                   detail))
-    watching = {s for ids in watched_divisions(session.get_bind(), registry()).values() for s in ids}
+    watching = {s for ids in watched_divisions(session.connection(), registry()).values() for s in ids}
     for item in overdue_sources(session, today, month_day=month_day):
         if item.source_id in covered or item.source_id in watching or _already_raised(session, item.source_id, item.year):
             continue

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import col
 
 from archive.attribution import DEPARTMENT, GOVERNMENT, source_division
 from archive.catalog.models import Report, Source
@@ -40,13 +41,13 @@ class _Tally:
 SourceFacts = tuple[str | None, str, str]  # (division_code, region, title) of a source definition
 
 
-def watched_divisions(engine: Engine, reg: Registry) -> dict[str, list[int]]:
+def watched_divisions(connection: Connection, reg: Registry) -> dict[str, list[int]]:
     """Division code → ids of the catalog's sources watching it (registry divisions only)."""
     out: dict[str, list[int]] = {}
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(Source.id, Source.division_code, Source.region, Source.title).order_by(Source.name)
-        ).all()
+    rows = connection.execute(
+        select(col(Source.id), col(Source.division_code), col(Source.region), col(Source.title))
+        .order_by(col(Source.name))
+    ).all()
     for row in rows:
         code = source_division(reg, row.division_code, row.region, row.title)
         if code is not None and code in reg:
@@ -55,8 +56,9 @@ def watched_divisions(engine: Engine, reg: Registry) -> dict[str, list[int]]:
 
 
 def _tallies(engine: Engine, year: int) -> dict[str, _Tally]:
-    statement = select(Report.id, Report.division_code, Report.publisher_kind, Report.department,
-                       Report.pub_date).where(Report.report_year == year, Report.division_code.is_not(None))
+    statement = select(col(Report.id), col(Report.division_code), col(Report.publisher_kind),
+                       col(Report.department), col(Report.pub_date)
+                       ).where(col(Report.report_year) == year, col(Report.division_code).is_not(None))
     tallies: dict[str, _Tally] = {}
     with engine.connect() as connection:
         for row in connection.execute(statement):
@@ -73,7 +75,7 @@ def _tallies(engine: Engine, year: int) -> dict[str, _Tally]:
 def _attributed_divisions(engine: Engine) -> set[str]:
     with engine.connect() as connection:
         return {code for (code,) in connection.execute(
-            select(Report.division_code).where(Report.division_code.is_not(None)).distinct())}
+            select(col(Report.division_code)).where(col(Report.division_code).is_not(None)).distinct())}
 
 
 def coverage(
@@ -91,7 +93,9 @@ def coverage(
     ``sources``: the defined (switched-on) sources, which watch their divisions before their
     first crawl puts them in the catalog.
     """
-    watched = set(watched_divisions(engine, reg)) | _attributed_divisions(engine)
+    with engine.connect() as connection:
+        watched = set(watched_divisions(connection, reg))
+    watched |= _attributed_divisions(engine)
     watched |= {code for facts in sources if (code := source_division(reg, *facts)) is not None}
     tallies = _tallies(engine, year)
     rows = []

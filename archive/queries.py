@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import case, func
+from sqlalchemy import select as sa_select  # sqlmodel's select types at most four columns
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -77,7 +78,7 @@ def _report_row(report: Report, source: str) -> dict[str, Any]:
     }
 
 
-_LIST_COLUMNS = (
+_LIST_COLUMNS = tuple(col(column) for column in (
     Report.id,
     Source.name,
     Report.canonical_url,
@@ -92,7 +93,7 @@ _LIST_COLUMNS = (
     Report.first_seen,
     Report.last_changed,
     Report.status,
-)
+))
 
 
 def _filtered(statement: Any, source: str | None, year: int | None, status: str | None,
@@ -130,7 +131,7 @@ def list_reports(
     if order not in REPORT_ORDERS:
         raise ValueError(f"order must be one of {', '.join(REPORT_ORDERS)}, not {order!r}")
     # Plain columns, not ORM entities: building 1,000 Report objects costs more than the query.
-    statement = _filtered(select(*_LIST_COLUMNS).join(Source), source, year, status, division)
+    statement = _filtered(sa_select(*_LIST_COLUMNS).join(Source), source, year, status, division)
     if order == "id":
         statement = statement.order_by(col(Report.id))
     else:
@@ -157,7 +158,7 @@ def list_reports(
                 "last_changed": iso(row.last_changed),
                 "status": row.status,
             }
-            for row in db.exec(statement).all()
+            for row in db.connection().execute(statement).all()
         ]
 
 
@@ -462,14 +463,16 @@ def list_sources(engine: Engine) -> list[dict[str, Any]]:
     )
     # plain columns, not Source entities: thousands of sources, and no definition_json to load
     statement = (
-        select(Source.name, Source.title, Source.region, Source.level, Source.division_code, Source.health,
-               Source.last_run_at, Source.last_run_status, counts.c.reports, counts.c.removed)
+        sa_select(*(col(column) for column in (Source.name, Source.title, Source.region, Source.level,
+                                               Source.division_code, Source.health, Source.last_run_at,
+                                               Source.last_run_status)),
+                  counts.c.reports, counts.c.removed)
         .join(counts, col(Source.id) == counts.c.source_id, isouter=True)
         .order_by(col(Source.name))
     )
     with Session(engine) as db:
         out = []
-        for source in db.exec(statement).all():
+        for source in db.connection().execute(statement).all():
             reports, removed = source.reports, source.removed
             total, gone = int(reports or 0), int(removed or 0)
             out.append(

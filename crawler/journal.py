@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import TextIO
 
 
 class CrawlJournal:
@@ -18,7 +19,7 @@ class CrawlJournal:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / "done.jsonl"
-        self._file = None
+        self._file: TextIO | None = None
 
     def load(self) -> set[str]:
         """URLs recorded by an earlier, interrupted crawl (a torn last line is ignored)."""

@@ -273,7 +273,8 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The settings model that holds the key at ``loc`` (its last part)."""
     model: Any = Settings
     for part in loc[:-1]:
-        field = model.model_fields.get(str(part)) if isinstance(model, type) else None
+        is_model = isinstance(model, type) and issubclass(model, BaseModel)
+        field = model.model_fields.get(str(part)) if is_model else None
         model = field.annotation if field is not None else None
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return None

@@ -52,27 +52,30 @@ def lazy_imports(path: Path, module: str) -> set[str]:
 
 
 def check() -> list[str]:
-    """One line per module that does not import."""
+    """One line per module that does not import, and per package installed without its py.typed."""
     failures: list[str] = []
     wanted: dict[str, str] = {}
     for name, path in our_modules():
         wanted.setdefault(name, str(path))
         for lazy in lazy_imports(path, name):
             wanted.setdefault(lazy, f"{path} (inside a function)")
+    for package in PACKAGES:  # PEP 561: type checkers read an installed package's hints only with it
+        if not (Path(importlib.import_module(package).__file__ or "").parent / "py.typed").is_file():
+            failures.append(f"{package}/py.typed is not installed (the PEP 561 marker of a typed package)")
     for name in sorted(wanted):
         if name.endswith("__main__"):
             continue  # importing it would run the command
         try:
             importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 — every failure is reported, with its reason
-            failures.append(f"{name} (imported by {wanted[name]}): {type(exc).__name__}: {exc}")
+            failures.append(f"cannot import {name} (imported by {wanted[name]}): {type(exc).__name__}: {exc}")
     return failures
 
 
 def main() -> int:
     failures = check()
     for line in failures:
-        print(f"cannot import {line}", file=sys.stderr)
+        print(line, file=sys.stderr)
     if not failures:
         print(f"install check: every module of {', '.join(PACKAGES)} and its lazy imports import")
     return 1 if failures else 0

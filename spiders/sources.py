@@ -249,9 +249,9 @@ def parse_source_file(path: Path) -> list[SourceDefinition]:
         values.setdefault("name", path.stem)
         tables = [(None, values)]
     out = []
-    for block, values in tables:
+    for block, table in tables:
         try:
-            out.append(SourceDefinition.model_validate(values))
+            out.append(SourceDefinition.model_validate(table))
         except ValidationError as exc:
             raise SourceError(_format_validation(path, text, block, exc)) from None
     return out
@@ -419,7 +419,7 @@ def portal_sources(world: Any) -> list[SourceDefinition]:
                 name=f"demo-{family.name}",
                 title=family.title,
                 region=family.region,
-                level=_LEVELS.get(family.level, ""),  # type: ignore[arg-type]
+                level=_LEVELS.get(family.level, ""),
                 start_urls=[family.list_url],
                 allowed_domains=[host],
                 render="auto",

@@ -46,7 +46,7 @@ class BagWriter:
 
     def __init__(self, writer: EntryWriter, *, spool_dir: Path | None = None) -> None:
         self._writer = writer
-        self._manifest = tempfile.SpooledTemporaryFile(4 << 20, dir=spool_dir)  # noqa: SIM115 (closed in finish)
+        self._manifest = tempfile.SpooledTemporaryFile(4 << 20, dir=None if spool_dir is None else str(spool_dir))  # noqa: SIM115 (closed in finish)
         self._tags: list[Entry] = [writer.add_bytes("bagit.txt", BAGIT_TXT)]
         self.payload_bytes = 0
         self.payload_files = 0

@@ -163,4 +163,6 @@ def _record(
         "max_version_id": resolved.watermark,
     }
     with engine.begin() as conn:
-        return int(conn.execute(insert(BUNDLES).values(**values)).inserted_primary_key[0])
+        key = conn.execute(insert(BUNDLES).values(**values)).inserted_primary_key
+    assert key is not None  # a single-row insert always has one
+    return int(key[0])

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Table, func, or_, select, tuple_
+from sqlalchemy import Table, func, literal, or_, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -425,7 +425,7 @@ def iter_selected(conn: Connection, resolved: ResolvedSelection) -> Iterator[lis
     while True:
         page = stmt
         if after is not None:
-            page = stmt.where(tuple_(SOURCES.c.name, REPORTS.c.id, VERSIONS.c.number) > tuple_(*after))
+            page = stmt.where(tuple_(SOURCES.c.name, REPORTS.c.id, VERSIONS.c.number) > tuple_(*map(literal, after)))
         rows = conn.execute(page).mappings().all()
         if not rows:
             return

@@ -15,7 +15,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol
 
 CHUNK_SIZE = 1 << 20
 SPOOL_IN_MEMORY = 8 << 20
@@ -52,7 +52,7 @@ class EntryWriter(Protocol):
         ...
 
 
-def _copy(stream: BinaryIO, dest: BinaryIO) -> tuple[int, str]:
+def _copy(stream: IO[bytes], dest: IO[bytes]) -> tuple[int, str]:
     hasher = hashlib.sha256()
     size = 0
     while chunk := stream.read(CHUNK_SIZE):
@@ -101,7 +101,7 @@ class ZipEntryWriter:
 class _HashingReader:
     """Reads through to ``stream``, hashing and counting what passed."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
         self.hasher = hashlib.sha256()
         self.size = 0
@@ -122,7 +122,7 @@ class TarEntryWriter:
         )
         moment = mtime.replace(tzinfo=dt.UTC) if mtime.tzinfo is None else mtime
         self._mtime = max(int(moment.timestamp()), 0)
-        self._spool_dir = spool_dir
+        self._spool_dir = None if spool_dir is None else str(spool_dir)
 
     def _info(self, name: str, size: int) -> tarfile.TarInfo:
         info = tarfile.TarInfo(name)
@@ -137,15 +137,16 @@ class TarEntryWriter:
     def add_stream(self, name: str, stream: BinaryIO, *, size: int | None = None, compress: bool = True) -> Entry:
         if size is None:
             with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY, dir=self._spool_dir) as spool:
-                size, _ = _copy(stream, spool)  # type: ignore[arg-type]
+                size, _ = _copy(stream, spool)
                 spool.seek(0)
-                return self._add_known(name, spool, size)  # type: ignore[arg-type]
+                return self._add_known(name, spool, size)
         return self._add_known(name, stream, size)
 
-    def _add_known(self, name: str, stream: BinaryIO, size: int) -> Entry:
+    def _add_known(self, name: str, stream: IO[bytes], size: int) -> Entry:
         reader = _HashingReader(stream)
-        self._tar.addfile(self._info(name, size), reader)  # type: ignore[arg-type]
-        self._tar.members.clear()  # TarFile keeps every member it wrote; a stream writer needs none
+        self._tar.addfile(self._info(name, size), reader)
+        # TarFile keeps every member it wrote; a stream writer needs none (typeshed omits `members`)
+        self._tar.members.clear()  # type: ignore[attr-defined]
         return Entry(name, reader.size, reader.hasher.hexdigest())
 
     def add_bytes(self, name: str, data: bytes, *, compress: bool = True) -> Entry:
@@ -156,7 +157,7 @@ class TarEntryWriter:
 
     def abort(self) -> None:
         # a stream-mode tar pads and flushes when closed or collected: mark both as closed already
-        self._tar.closed = True
+        self._tar.closed = True  # type: ignore[attr-defined]  # typeshed omits TarFile.closed
         self._tar.fileobj.closed = True  # type: ignore[attr-defined]
 
 

@@ -305,10 +305,10 @@ class S3BlobStore:
             reason = "no S3 credentials: give access_key_id/secret_access_key or set up the AWS chain"
             raise StoreUnavailableError(self.location, reason) from exc
         except ClientError as exc:
-            reason = _refusal(exc, self.bucket, self.endpoint)
-            if reason is None:
+            refusal = _refusal(exc, self.bucket, self.endpoint)
+            if refusal is None:
                 raise
-            raise StoreUnavailableError(self.location, reason) from exc
+            raise StoreUnavailableError(self.location, refusal) from exc
 
 
 def _object_args(key: str, compressed: bool) -> dict[str, Any]:

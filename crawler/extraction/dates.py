@@ -40,10 +40,10 @@ def parse_date(text: str | None) -> dt.date | None:
         found = _make(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         if found:
             return found
-    match = _CHINESE.search(text)
-    if match:
-        return _make(int(match.group(1).translate(_CN_DIGITS)), _cn_number(match.group(2)),
-                     _cn_number(match.group(3)))
+    chinese = _CHINESE.search(text)
+    if chinese:
+        return _make(int(chinese.group(1).translate(_CN_DIGITS)), _cn_number(chinese.group(2)),
+                     _cn_number(chinese.group(3)))
     for match in _COMPACT.finditer(text):
         found = _make(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         if found:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import click
 import typer
-from typer.core import TyperArgument, TyperOption
+from typer import _click  # typer 0.29 vendors click: its parameters are handed typer's own Context
+from typer.core import TyperArgument, TyperOption, _TyperParameter
 
 from archive.errors import ArchiveError
 from govarchive import __version__
@@ -18,7 +20,7 @@ from govarchive.config import ConfigError
 from .output import CommandError, err_console, fail, prepare_streams
 
 
-def _shown_type(self: TyperOption | TyperArgument, ctx: click.Context) -> str | None:
+def _shown_type(self: _TyperParameter, ctx: _click.Context) -> str | None:
     # typer 0.29 shows "<bool>" after plain flags (--all <bool>), as if they took a value,
     # and "<list[str]>" after repeatable ones: "<str> …" says what to type.
     if getattr(self, "is_flag", False):
@@ -30,7 +32,9 @@ def _shown_type(self: TyperOption | TyperArgument, ctx: click.Context) -> str | 
     return f"<{match.group(1)}>" + (" …" if isinstance(self, TyperOption) else "")  # arguments say "NAME..."
 
 
-_typer_display_types = {kind: kind.display_type_rich for kind in (TyperOption, TyperArgument)}
+_typer_display_types: dict[type, Callable[[Any, _click.Context], str | None]] = {
+    kind: kind.display_type_rich for kind in (TyperOption, TyperArgument)
+}
 TyperOption.display_type_rich = _shown_type  # type: ignore[method-assign]
 TyperArgument.display_type_rich = _shown_type  # type: ignore[method-assign]
 

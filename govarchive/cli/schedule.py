@@ -83,7 +83,7 @@ def run(
         runs = service.run_due()
     finally:
         service.close()
-    document = [
+    document: list[dict[str, Any]] = [
         {"id": r.id, "scheduled_for": r.scheduled_for, "status": r.status, "error": r.error,
          "result": getattr(r.result, "status", None)}
         for r in runs
@@ -112,7 +112,7 @@ def list_(
         jobs = service.jobs(offset=offset, limit=page)
     finally:
         service.close()
-    rows = [{"id": j.id, "name": j.name, "schedule": j.schedule, "next_run_time": j.next_run_time} for j in jobs]
+    rows: list[dict[str, Any]] = [{"id": j.id, "name": j.name, "schedule": j.schedule, "next_run_time": j.next_run_time} for j in jobs]
     if json_:
         emit_json(rows)
         return

@@ -306,6 +306,7 @@ def non_report_item(rng: random.Random, spec: SiteSpec, category: str, year: int
     """Title and paragraphs of an item that shares the report column but is not a report."""
     local = _local_leaders(spec)
     n = rng.randint(12, 480)
+    paras: tuple[str, ...]
     if category == "gov_info_annual":
         title = f"{publisher}{year}年政府信息公开工作年度报告"
         paras = (

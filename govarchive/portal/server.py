@@ -11,6 +11,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -287,7 +288,7 @@ class PortalServer:
             return None
         if method != "POST":
             return None
-        simple = {"edit_chrome": world.edit_chrome, "remove": world.remove, "restore": world.restore,
+        simple: dict[str, Callable[..., Any]] = {"edit_chrome": world.edit_chrome, "remove": world.remove, "restore": world.restore,
                   "set_slow": world.set_slow, "set_failing": world.set_failing, "reset": world.reset,
                   "clear_log": world.clear_log}
         if knob == "publish":

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select  # sqlmodel's select types at most four columns
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -51,12 +52,12 @@ def source_status(health: str | None, last_run_status: str | None, last_run_at: 
 
 def latest_source_runs(session: Session) -> dict[str, dict[str, Any]]:
     """Each source's most recent per-source run counts, by source name."""
-    latest_ids = select(func.max(SourceRun.id)).group_by(SourceRun.source_id)
-    fields = (SourceRun.run_id, SourceRun.status, SourceRun.discovered, SourceRun.fetched, SourceRun.new,
+    latest_ids = select(func.max(SourceRun.id)).group_by(col(SourceRun.source_id))
+    fields = tuple(col(field) for field in (SourceRun.run_id, SourceRun.status, SourceRun.discovered, SourceRun.fetched, SourceRun.new,
               SourceRun.changed, SourceRun.unchanged, SourceRun.removed, SourceRun.blocked, SourceRun.errors,
-              SourceRun.error)
-    rows = session.exec(
-        select(*fields, Source.name)  # plain columns: thousands of sources
+              SourceRun.error))
+    rows = session.connection().execute(
+        sa_select(*fields, col(Source.name))  # plain columns: thousands of sources
         .join(Source, col(Source.id) == SourceRun.source_id)
         .where(col(SourceRun.id).in_(latest_ids))
     ).all()
@@ -203,7 +204,7 @@ def list_subscriptions(session: Session) -> list[dict[str, Any]]:
     states: dict[int, dict[str, int]] = {}
     for sub_id, status, count in session.exec(
         select(Delivery.subscription_id, Delivery.status, func.count()).group_by(
-            Delivery.subscription_id, Delivery.status
+            col(Delivery.subscription_id), col(Delivery.status)
         )
     ).all():
         states.setdefault(sub_id, {})[status] = count
@@ -234,7 +235,7 @@ def reports_per_year(session: Session) -> list[tuple[str, int]]:
     rows = session.exec(
         select(Report.report_year, func.count())
         .where(col(Report.report_year).is_not(None))
-        .group_by(Report.report_year)
+        .group_by(col(Report.report_year))
     ).all()
     return sorted((str(year), count) for year, count in rows)
 

@@ -17,7 +17,7 @@ import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from crawler.extraction.readers.base import (
     OCR,
@@ -63,16 +63,16 @@ def read(body: bytes, limits: ReadLimits) -> ReadResult:
         # pages are independent: one per core at once (the tools' slots bound the whole process)
         with ThreadPoolExecutor(max_workers=min(len(scans), os.cpu_count() or 1)) as pool:
             done = pool.map(lambda n: _ocr_page(source, n + 1, tmp, deadline, limits), scans)
-            for number, page in zip(scans, done, strict=True):
-                texts[number] = "\n".join(page.lines)
-                weighted, chars = weighted + page.weighted_confidence, chars + page.chars
+            for number, scan in zip(scans, done, strict=True):
+                texts[number] = "\n".join(scan.lines)
+                weighted, chars = weighted + scan.weighted_confidence, chars + scan.chars
     if not chars:  # blank pages, or pictures without words
         text = "\n".join(t or "" for t in texts)
         return ReadResult(text, TEXT_LAYER if text.strip() else OCR, pages=count)
     return ReadResult("\n".join(t or "" for t in texts), OCR, round(weighted / chars, 1), count)
 
 
-def _readable(text: str | None) -> bool:
+def _readable(text: str | None) -> TypeGuard[str]:
     compact = "".join((text or "").split())
     return bool(compact) and not is_garbage(compact)
 

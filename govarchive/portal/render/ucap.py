@@ -4,7 +4,7 @@ today's-date widget on every page (dynamic: no validators), lists paged by ``?pa
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from govarchive.portal.model import Item
 from govarchive.portal.render.base import Request, Response, Site
@@ -43,7 +43,7 @@ class UcapSite(Site):
             return self.render_list(req, world)
         return None
 
-    def context(self, req: Request, world: World) -> dict[str, object]:
+    def context(self, req: Request, world: World) -> dict[str, Any]:
         ctx = super().context(req, world)
         ctx["site_visits"] = world.bump_visits(self.name)
         return ctx

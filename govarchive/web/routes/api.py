@@ -260,6 +260,9 @@ def api_bundles(request: Request) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
+BundlePart = Literal["text", "raw", "attachments", "warc"]
+
+
 class BundleIn(BaseModel):
     as_of: str | None = Field(None, description="YYYY-MM-DD: the archive as it was at the end of that day")
     since: str | None = Field(None, description="YYYY-MM-DD: only what changed after this day")
@@ -267,7 +270,7 @@ class BundleIn(BaseModel):
     sources: list[str] = Field(default_factory=list)
     region: str | None = Field(None, description="sources whose region starts with this")
     year: int | None = Field(None, description="reports of this report year")
-    include: list[Literal["text", "raw", "attachments", "warc"]] = Field(default_factory=lambda: ["text"])
+    include: list[BundlePart] = Field(default_factory=lambda: list[BundlePart](["text"]))
     format: str = Field("zip", description="a registered bundle format (archive.bundles.formats): zip, tar, wacz …")
 
 

@@ -12,7 +12,8 @@ router = APIRouter(prefix="/feeds", tags=["feeds"])
 ATOM = "application/atom+xml; charset=utf-8"
 
 
-def _feed(request: Request, session: Session, **selection: object) -> Response:
+def _feed(request: Request, session: Session, *, source: str | None = None,
+          subscription_id: int | None = None) -> Response:
     try:
         from alerts import FeedNotFoundError, render_feed
         from govarchive.alerting import SPEECH
@@ -20,7 +21,7 @@ def _feed(request: Request, session: Session, **selection: object) -> Response:
         raise HTTPException(status_code=503, detail="feeds are not available in this build yet") from None
     base_url = str(request.base_url).rstrip("/")
     try:
-        body = render_feed(session, base_url=base_url, speech=SPEECH, **selection)
+        body = render_feed(session, base_url=base_url, speech=SPEECH, source=source, subscription_id=subscription_id)
     except FeedNotFoundError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     return Response(body, media_type=ATOM)
