@@ -28,4 +28,4 @@ lock:
 	.venv/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
 
 clean:
-	rm -rf .venv govarchive-data .pytest_cache
+	rm -rf .venv govarchive-data .pytest_cache .mypy_cache

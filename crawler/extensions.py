@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
-from scrapy.logformatter import LogFormatter
+from scrapy.logformatter import LogFormatter, LogFormatterResult
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -77,11 +77,11 @@ def _describe(item: Any) -> str:
 class QuietLogFormatter(LogFormatter):
     """Items carry whole page bodies: log what they are, never their contents; drops are normal."""
 
-    def scraped(self, item: Any, response: Any, spider: Any) -> dict[str, Any]:
+    def scraped(self, item: Any, response: Any, spider: Any) -> LogFormatterResult:
         return {"level": logging.DEBUG, "msg": "Scraped %(item)s", "args": {"item": _describe(item)}}
 
-    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any) -> dict[str, Any]:
+    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any) -> LogFormatterResult:
         return {"level": logging.INFO, "msg": "Dropped: %(exception)s", "args": {"exception": exception}}
 
-    def item_error(self, item: Any, exception: BaseException, response: Any, spider: Any) -> dict[str, Any]:
+    def item_error(self, item: Any, exception: BaseException, response: Any, spider: Any) -> LogFormatterResult:
         return {"level": logging.ERROR, "msg": "Error processing %(item)s", "args": {"item": _describe(item)}}

@@ -21,7 +21,7 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     _launching: asyncio.Future[None] | None = None
 
-    def _engine_started(self) -> None:  # type: ignore[override]
+    def _engine_started(self) -> None:
         return None
 
     async def _maybe_launch_in_thread(self) -> None:
@@ -32,7 +32,7 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
             self._launching = asyncio.ensure_future(self._launch())
         await self._launching
 
-    async def download_request(self, request: Request, spider: Spider | None = None) -> Response:  # type: ignore[override]
+    async def download_request(self, request: Request, spider: Spider | None = None) -> Response:
         if request.meta.get("playwright"):
             await self._ensure_launched()
         result: Any = super().download_request(request)

@@ -146,7 +146,7 @@ class LeaseBook:
                 if self._reported.get(key) != value:
                     values[key] = value
             elif isinstance(value, int):
-                delta = value - self._reported.get(key, 0)
+                delta = value - int(self._reported.get(key, 0))
                 if delta:
                     incr[key] = delta
         return incr, values

@@ -47,7 +47,7 @@ class DistributedArchivePipeline(ArchivePipeline):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return super().from_crawler(crawler)  # type: ignore[return-value]
+        return super().from_crawler(crawler)
 
     async def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
         if getattr(function, "__name__", "") != "record_report":

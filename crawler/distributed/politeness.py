@@ -147,7 +147,7 @@ class SharedPolitenessMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         self._release(request)
         if response.status in (429, 503):
-            seconds = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1"))
+            seconds = retry_after_seconds((response.headers.get("Retry-After") or b"").decode("latin-1"))
             if seconds and (host := urlsplit(request.url).hostname):
                 self.limiter.pause(host, min(seconds, self.max_pause))
         return response

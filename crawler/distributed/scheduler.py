@@ -81,6 +81,8 @@ def _server(settings: BaseSettings) -> Any:
 class FrontierScheduler(Scheduler):
     """A scrapy-redis Scheduler over the govarchive frontier (see the module docstring)."""
 
+    df: Any  # the dupefilter: scrapy-redis sets it (None until open() builds one)
+
     def __init__(self, server: Any, *, crawler: Crawler, frontier: Frontier, source: str, worker: str,
                  **kwargs: Any) -> None:
         super().__init__(server, **kwargs)
@@ -192,7 +194,7 @@ class FrontierScheduler(Scheduler):
     def _wake_soon(self) -> None:
         from twisted.internet import reactor
 
-        reactor.callLater(0, self._wake)  # type: ignore[attr-defined]
+        reactor.callLater(0, self._wake)
 
     def _pop(self) -> Request | None:
         if self.book.working() >= self.max_leases:

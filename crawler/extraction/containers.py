@@ -130,7 +130,8 @@ def densest_block(root: HtmlElement) -> HtmlElement | None:
         own += sum(word_count(child.tail) for child in el if child.tail)
         if not own or any(anc.tag in ("a", *_SKIP) for anc in el.iterancestors()):
             continue
-        block, via_paragraph = el, False
+        block: HtmlElement | None = el
+        via_paragraph = False
         while block is not None and block is not body and block.tag not in _BLOCK_CANDIDATES:
             if block.tag in _PARAGRAPHS:
                 block, via_paragraph = block.getparent(), True

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.http.request import VerboseCookie
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +56,11 @@ class EarnedCookies:
             self.by_host[host] = jar
             touched.add(host)
         self.generation += 1
-        for host in sorted(touched) if self.folder is not None else ():
+        if self.folder is None:
+            return
+        for host in sorted(touched):
             try:
-                save_cookies(self.folder, host, self.by_host[host])  # type: ignore[arg-type]
+                save_cookies(self.folder, host, self.by_host[host])
             except OSError as exc:  # the crawl goes on; the next run just needs the browser again
                 logger.warning("cannot keep the challenge cookies of %s: %s", host, exc)
 
@@ -206,7 +209,12 @@ class ChallengeCookiesMiddleware:
                 request.cookies.setdefault(cookie["name"], cookie["value"])
         elif isinstance(request.cookies, list):
             names = {c.get("name") for c in request.cookies if isinstance(c, dict)}
-            request.cookies.extend(c for c in earned if c["name"] not in names)
+            request.cookies.extend(_verbose(c) for c in earned if c["name"] not in names)
+
+
+def _verbose(cookie: dict[str, Any]) -> VerboseCookie:
+    """Scrapy's form of an earned cookie (its cookie middleware reads no ``expires``)."""
+    return {"name": cookie["name"], "value": cookie["value"], "path": cookie["path"]}
 
 
 class RenderMiddleware:

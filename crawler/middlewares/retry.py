@@ -103,7 +103,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
-        retry_after = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1"))
+        retry_after = retry_after_seconds((response.headers.get("Retry-After") or b"").decode("latin-1"))
         reason = response_status_message(response.status)
         return self._retry_later(request, reason, retry_after) or response
 

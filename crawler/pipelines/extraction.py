@@ -75,8 +75,9 @@ class ExtractionPipeline:
 
     def _read(self, body: bytes, name: str, content_type: str | None, url: str) -> Any:
         from twisted.internet import reactor
+        from twisted.internet.interfaces import IReactorFromThreads
 
-        return deferToThreadPool(reactor, self.documents, extract_attachment, body, name, content_type, url,
+        return deferToThreadPool(IReactorFromThreads(reactor), self.documents, extract_attachment, body, name, content_type, url,
                                  self.limits)
 
     def _inc(self, key: str) -> None:
@@ -153,7 +154,7 @@ class ExtractionPipeline:
             self._inc("attachments/failed")
             return dataclasses.replace(attachment, text_status=f"not fetched: HTTP {response.status}")
         self._inc("attachments/fetched")
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
         record: AttachmentRecord = await maybe_deferred_to_future(
             self._read(response.body, attachment.name, content_type, attachment.url)
         )

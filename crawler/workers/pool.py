@@ -117,4 +117,4 @@ def page_pool(workers: int) -> PagePool:
 def _stop_with_reactor(pool: PagePool) -> None:
     from twisted.internet import reactor
 
-    reactor.addSystemEventTrigger("before", "shutdown", pool.shutdown)  # type: ignore[attr-defined]
+    reactor.addSystemEventTrigger("before", "shutdown", pool.shutdown)

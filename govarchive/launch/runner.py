@@ -202,7 +202,7 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
 
     runs = [semaphore.run(crawl_group, group) for group in by_host.values()]
     done = defer.DeferredList(runs, consumeErrors=True)
-    done.addBoth(lambda _: reactor.callLater(0, reactor.stop))  # type: ignore[attr-defined]
+    done.addBoth(lambda _: reactor.callLater(0, reactor.stop))
 
     live = None
     if show and console is not None:

@@ -164,7 +164,7 @@ class Worker:
         self._stopping = True
         self.report.reason = reason
         d = self._process.stop()
-        d.addBoth(lambda _: reactor.callLater(0, reactor.stop))  # type: ignore[attr-defined]
+        d.addBoth(lambda _: reactor.callLater(0, reactor.stop))
 
     # Run -------------------------------------------------------------------------------
     def run(self) -> WorkerReport:

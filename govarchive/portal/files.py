@@ -21,7 +21,7 @@ def pdf_bytes(title: str, paragraphs: tuple[str, ...]) -> bytes:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate
+    from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
 
     with _PDF_LOCK:
         if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
@@ -32,7 +32,7 @@ def pdf_bytes(title: str, paragraphs: tuple[str, ...]) -> bytes:
                               spaceAfter=12)
         buf = io.BytesIO()
         doc = SimpleDocTemplate(buf, invariant=True, title=title, author="", creator="", subject="")
-        flow = [Paragraph(escape(p), head if i == 0 else body) for i, p in enumerate(paragraphs)]
+        flow: list[Flowable] = [Paragraph(escape(p), head if i == 0 else body) for i, p in enumerate(paragraphs)]
         doc.build(flow)
         return buf.getvalue()
 
