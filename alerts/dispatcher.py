@@ -285,14 +285,14 @@ def _claim(engine: Engine, unit: _Unit, now: dt.datetime, lease: dt.timedelta) -
             }
             if unit.new_key:
                 values["idempotency_key"] = unit.new_key
-            result = db.execute(
+            result = db.exec(
                 update(Delivery)
                 .where(col(Delivery.id) == delivery_id)
                 .where(col(Delivery.status).in_(OPEN_STATUSES))
                 .where(col(Delivery.next_attempt_at) <= as_utc(now))
                 .values(**values)
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
+            if result.rowcount == 1:
                 claimed.append(delivery_id)
         db.commit()
         if not claimed:
@@ -362,10 +362,10 @@ def retry_failed(engine: Engine, *, now: dt.datetime | None = None) -> int:
     """Put deliveries that ran out of attempts back in the queue; return how many."""
     now = as_utc(now) if now else utcnow()
     with Session(engine) as db:
-        result = db.execute(
+        result = db.exec(
             update(Delivery)
             .where(col(Delivery.status) == "failed")
             .values(status="pending", attempts=0, next_attempt_at=as_utc(now))
         )
         db.commit()
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)

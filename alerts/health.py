@@ -110,10 +110,10 @@ def _check_one(session: Session, source: Source, options: AlertOptions) -> Healt
         elif after == "ok":
             kind = "source_recovered"
     # Conditional on the health we read: a concurrent checker that got there first wins.
-    result = session.execute(
+    result = session.exec(
         update(Source).where(col(Source.id) == source.id).where(col(Source.health) == source.health).values(**values)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         session.rollback()
         return None
     event_id = None

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import apprise
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from archive.catalog.models import Delivery, Subscription
 
@@ -127,7 +127,7 @@ def add_subscription(session: Session, url: str, wanted: SubscriptionFilter, *, 
 
 def list_subscriptions(session: Session, *, include_removed: bool = False) -> list[Subscription]:
     """Subscriptions by id; removed ones only when asked."""
-    query = select(Subscription).order_by(Subscription.id)  # type: ignore[arg-type]
+    query = select(Subscription).order_by(col(Subscription.id))
     if not include_removed:
         query = query.where(Subscription.active == True)  # noqa: E712
     return list(session.exec(query))
@@ -145,8 +145,8 @@ def remove_subscription(session: Session, subscription_id: int) -> bool:
     session.add(subscription)
     session.execute(
         update(Delivery)
-        .where(Delivery.subscription_id == subscription_id)  # type: ignore[arg-type]
-        .where(Delivery.status.in_(("pending", "sending")))  # type: ignore[attr-defined]
+        .where(col(Delivery.subscription_id) == subscription_id)
+        .where(col(Delivery.status).in_(("pending", "sending")))
         .values(status="cancelled")
     )
     session.commit()

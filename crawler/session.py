@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from crawler.journal import CrawlJournal
 
@@ -31,6 +31,22 @@ class CrawlSource(Protocol):
     def level(self) -> str: ...
     def model_dump(self, *, mode: str) -> dict[str, Any]: ...
     def title_matches(self, title: str) -> bool: ...
+
+
+@runtime_checkable
+class SourceSpider(Protocol):
+    """A spider that crawls one source definition (every spider of ours)."""
+
+    @property
+    def source(self) -> CrawlSource: ...
+
+
+def spider_source(crawler: Crawler) -> CrawlSource:
+    """The source definition the crawler's spider crawls."""
+    spider = crawler.spider
+    if not isinstance(spider, SourceSpider):
+        raise TypeError(f"{spider!r} crawls no source definition")
+    return spider.source
 
 
 @dataclass(slots=True)
@@ -73,8 +89,7 @@ def crawl_session(crawler: Crawler) -> CrawlSession:
     from crawler.archive_link import archive_from_settings
 
     settings = crawler.settings
-    spider = crawler.spider
-    source = spider.source  # type: ignore[union-attr]
+    source = spider_source(crawler)
     check_only = settings.getbool("GOVARCHIVE_CHECK_ONLY")
     archive = None if check_only else archive_from_settings(settings)
     run_id = settings.get("GOVARCHIVE_RUN_ID")

@@ -99,6 +99,7 @@ class DistributedPortalSpider(GovPortalSpider):
         try:
             super().report_failed(failure)
         finally:
+            # Scrapy hangs the request on the Failure it hands an errback; Twisted's type has no such field
             lease = failure.request.meta.get(LEASE)  # type: ignore[attr-defined]
             if lease is not None:
                 lease_book(self.crawler).answered(lease)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO
 
 from archive.sizes import human_size
 
@@ -57,7 +57,7 @@ class BagWriter:
         self.payload_files += 1
         return entry
 
-    def add_stream(self, path: str, stream: BinaryIO, *, size: int | None = None, compress: bool = True) -> Entry:
+    def add_stream(self, path: str, stream: IO[bytes], *, size: int | None = None, compress: bool = True) -> Entry:
         """Add the payload file ``data/<path>``."""
         return self._record(self._writer.add_stream(PAYLOAD_DIR + path, stream, size=size, compress=compress))
 
@@ -76,7 +76,7 @@ class BagWriter:
         self._manifest.seek(0)
         manifest_size = self._manifest.seek(0, 2)
         self._manifest.seek(0)
-        self._tags.append(self._writer.add_stream(MANIFEST, self._manifest, size=manifest_size))  # type: ignore[arg-type]
+        self._tags.append(self._writer.add_stream(MANIFEST, self._manifest, size=manifest_size))
         self._manifest.close()
         lines = [f"{name}: {_tag_value(value)}" for name, value in info]
         lines.append(f"Payload-Oxum: {self.payload_bytes}.{self.payload_files}")

@@ -37,7 +37,7 @@ class Entry:
 class EntryWriter(Protocol):
     """What the bag and WACZ builders need of a container format."""
 
-    def add_stream(self, name: str, stream: BinaryIO, *, size: int | None = None, compress: bool = True) -> Entry:
+    def add_stream(self, name: str, stream: IO[bytes], *, size: int | None = None, compress: bool = True) -> Entry:
         """Copy ``stream`` to the end into the entry ``name``; ``size`` when known exactly."""
         ...
 
@@ -79,7 +79,7 @@ class ZipEntryWriter:
         info.external_attr = (0o100000 | FILE_MODE) << 16
         return info
 
-    def add_stream(self, name: str, stream: BinaryIO, *, size: int | None = None, compress: bool = True) -> Entry:
+    def add_stream(self, name: str, stream: IO[bytes], *, size: int | None = None, compress: bool = True) -> Entry:
         info = self._info(name, compress)
         if size is not None:
             info.file_size = size
@@ -134,7 +134,7 @@ class TarEntryWriter:
         info.type = tarfile.REGTYPE
         return info
 
-    def add_stream(self, name: str, stream: BinaryIO, *, size: int | None = None, compress: bool = True) -> Entry:
+    def add_stream(self, name: str, stream: IO[bytes], *, size: int | None = None, compress: bool = True) -> Entry:
         if size is None:
             with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY, dir=self._spool_dir) as spool:
                 size, _ = _copy(stream, spool)
@@ -157,7 +157,8 @@ class TarEntryWriter:
 
     def abort(self) -> None:
         # a stream-mode tar pads and flushes when closed or collected: mark both as closed already
-        self._tar.closed = True  # type: ignore[attr-defined]  # typeshed omits TarFile.closed
+        # (typeshed declares neither TarFile.closed nor its stream's `closed`)
+        self._tar.closed = True  # type: ignore[attr-defined]
         self._tar.fileobj.closed = True  # type: ignore[attr-defined]
 
 

@@ -9,7 +9,7 @@ import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -36,7 +36,7 @@ _UNAVAILABLE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES,
 _OBJECT_MODE = 0o444  # objects never change once written
 
 
-def _syncfs_function() -> object | None:
+def _syncfs_function() -> Callable[[int], int] | None:
     try:
         return ctypes.CDLL(None, use_errno=True).syncfs
     except (OSError, AttributeError):
@@ -147,7 +147,7 @@ class FilesystemBlobStore:
     def _sync(self) -> None:
         fd = os.open(self.root, os.O_RDONLY)
         try:
-            if _SYNCFS is None or _SYNCFS(fd) != 0:  # type: ignore[operator]
+            if _SYNCFS is None or _SYNCFS(fd) != 0:
                 os.sync()
         finally:
             os.close(fd)

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 BLOCKED = "govarchive_blocked"
 RENDERED = "govarchive_rendered"
 COOKIE_GEN = "govarchive_cookie_gen"
+COOKIES_ATTR = "_govarchive_cookies"  # the crawler's EarnedCookies (Scrapy's Crawler has no slot for it)
 
 
 @dataclass(slots=True)
@@ -76,12 +77,12 @@ class EarnedCookies:
 
 def earned_cookies(crawler: Crawler) -> EarnedCookies:
     """The crawler's shared cookie store (one per crawler)."""
-    store = getattr(crawler, "_govarchive_cookies", None)
+    store = getattr(crawler, COOKIES_ATTR, None)
     if store is None:
         home = crawler.settings.get("GOVARCHIVE_HOME")
         folder = Path(home) / "cookies" if home else None
         store = EarnedCookies(load_cookies(folder) if folder else {}, folder=folder)
-        crawler._govarchive_cookies = store  # type: ignore[attr-defined]
+        setattr(crawler, COOKIES_ATTR, store)
     return store
 
 

@@ -100,6 +100,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
             await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
 
+    # Scrapy's base still takes a deprecated `spider` argument it warns about; the engine passes none
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
@@ -107,6 +108,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         reason = response_status_message(response.status)
         return self._retry_later(request, reason, retry_after) or response
 
+    # (as in process_response: no deprecated `spider` argument)
     def process_exception(self, request: Request, exception: Exception) -> Request | None:  # type: ignore[override]
         if type(exception).__name__ in NOT_RETRIED:
             # nobody listens there (or the name does not resolve): asking again soon answers the same

@@ -28,6 +28,7 @@ from crawler.extraction import (
 from crawler.extraction.combine import with_document_text
 from crawler.extraction.readers import IMAGE_TYPES, READABLE_TYPES, ReadLimits
 from crawler.items import ExtractedPage, PageOutcome, ReportPage
+from crawler.session import spider_source
 from crawler.workers.pagework import PageJob
 from crawler.workers.pool import PagePool, default_workers, page_pool
 
@@ -176,7 +177,7 @@ class ReportFilterPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ExtractedPage) or item.known:
             return item
-        source = self.crawler.spider.source  # type: ignore[union-attr]
+        source = spider_source(self.crawler)
         title = item.report.title
         if not source.title_matches(title):
             if self.crawler.stats:

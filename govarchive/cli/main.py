@@ -35,6 +35,7 @@ def _shown_type(self: _TyperParameter, ctx: _click.Context) -> str | None:
 _typer_display_types: dict[type, Callable[[Any, _click.Context], str | None]] = {
     kind: kind.display_type_rich for kind in (TyperOption, TyperArgument)
 }
+# replacing a method is the point here; mypy flags every assignment to one
 TyperOption.display_type_rich = _shown_type  # type: ignore[method-assign]
 TyperArgument.display_type_rich = _shown_type  # type: ignore[method-assign]
 

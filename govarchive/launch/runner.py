@@ -113,14 +113,15 @@ def _setup_logging(settings: Settings, run_label: str, console: Any | None) -> P
     """Everything at INFO into ``<home>/logs/crawl-<run>.log``; warnings on the terminal, one line each."""
     root = logging.getLogger()
     root.setLevel(logging.INFO)
-    log_path: Path | None = settings.home / "logs" / f"crawl-{run_label}.log"
+    log_path = settings.home / "logs" / f"crawl-{run_label}.log"
+    kept: Path | None = log_path
     try:
-        log_path.parent.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
-        file_handler = logging.FileHandler(log_path, encoding="utf-8")  # type: ignore[arg-type]
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.FileHandler(log_path, encoding="utf-8")
         file_handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
         root.addHandler(file_handler)
     except OSError:
-        log_path = None
+        kept = None
     if console is not None:
         from rich.logging import RichHandler
 
@@ -132,7 +133,7 @@ def _setup_logging(settings: Settings, run_label: str, console: Any | None) -> P
     term.setLevel(logging.WARNING)
     term.addFilter(TerminalFilter())
     root.addHandler(term)
-    return log_path
+    return kept
 
 
 def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], *, run_id: int | None,

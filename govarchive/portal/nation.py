@@ -367,20 +367,20 @@ class NationServer:
         if self._loop is not None:
             return self
         _raise_nofile(len(self.portals) + 2048)
-        self._loop = asyncio.new_event_loop()
+        self._loop = loop = asyncio.new_event_loop()
         ready = threading.Event()
         errors: list[BaseException] = []
 
         def run() -> None:
-            asyncio.set_event_loop(self._loop)
+            asyncio.set_event_loop(loop)
             try:
-                self._loop.run_until_complete(self._bind())  # type: ignore[union-attr]
+                loop.run_until_complete(self._bind())
             except BaseException as exc:  # noqa: BLE001 — handed to the starting thread
                 errors.append(exc)
                 ready.set()
                 return
             ready.set()
-            self._loop.run_forever()  # type: ignore[union-attr]
+            loop.run_forever()
 
         self._thread = threading.Thread(target=run, name="nation-portal", daemon=True)
         self._thread.start()

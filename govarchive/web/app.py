@@ -125,6 +125,7 @@ def create_app(
     templates.env.globals["public_read"] = settings.web.public_read
 
     app.middleware("http")(_session_middleware)
+    # Starlette types a handler as taking any Exception; it calls each only with its own class
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
 

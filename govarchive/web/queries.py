@@ -85,8 +85,9 @@ def sources_overview(session: Session) -> list[dict[str, Any]]:
 
     runs = latest_source_runs(session)
     definitions = {name: _json(text) for name, text in session.exec(select(Source.name, Source.definition_json)).all()}
+    bind = session.get_bind()
     out = []
-    for row in list_sources(session.get_bind()):  # type: ignore[arg-type]
+    for row in list_sources(bind if isinstance(bind, Engine) else bind.engine):
         definition = definitions.get(row["name"], {})
         row["status"] = source_status(row["health"], row["last_run_status"], row["last_run_at"])
         row["start_urls"] = definition.get("start_urls", [])

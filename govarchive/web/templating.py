@@ -133,6 +133,7 @@ def _per_request(function: Callable[..., Any]) -> Callable[..., Any]:
 def install_filters(env: Environment) -> None:
     """gettext for the templates (``_``, ``ngettext``; Jinja fills ``%(name)s``) and the filters."""
     env.add_extension("jinja2.ext.i18n")
+    # the i18n extension adds this method to the Environment at run time; Jinja's hints cannot say so
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["current_language"] = current_language
     env.globals["languages"] = lambda: [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]

@@ -15,9 +15,13 @@ import hmac
 import re
 import secrets
 import threading
+from typing import TYPE_CHECKING
 
 from govarchive.portal.render.base import Request, Response
 from govarchive.portal.render.trs import TrsSite
+
+if TYPE_CHECKING:
+    from govarchive.portal.specs import SiteSpec
 
 COOKIE_S = "FSSBBIl1UgzbN7N80S"
 COOKIE_T = "FSSBBIl1UgzbN7N80T"
@@ -88,8 +92,8 @@ class ChallengeGate:
 class ChallengeSite(TrsSite):
     """A TRS portal (UTF-8) behind the cookie challenge."""
 
-    def __init__(self, *args: object, gate: ChallengeGate, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, spec: SiteSpec, per_page: int, *, gate: ChallengeGate) -> None:
+        super().__init__(spec, per_page)
         self.gate = gate
 
     @property
