@@ -16,8 +16,10 @@ from alerts import (
     raise_overdue_events,
 )
 from alerts.subscriptions import SubscriptionFilter, add_subscription
+from archive.catalog.database import create_catalog_engine, init_catalog
 from archive.catalog.models import Event, Source
 from archive.recorder import Archive
+from archive.storage import BlobStore
 from govarchive.alerting import SPEECH
 from tests.fixtures.archive import Pages, html
 from tests.fixtures.mail import Webhook
@@ -113,6 +115,24 @@ def test_health_events_reach_only_subscriptions_that_route_them(mile: Archive, w
 
     assert [r.path for r in webhook.receipts] == ["/ops", "/ops"]
     assert [r.body["title"] for r in webhook.receipts] == ["来源异常：弥勒市人民政府", "来源已恢复：弥勒市人民政府"]
+
+
+def test_overdue_events_are_kept_on_an_in_memory_catalog(folder_store: BlobStore) -> None:
+    """The divisions are read through the session's own connection: on an in-memory catalog (one
+    shared connection) closing a second one rolled back the events raised before it."""
+    engine = create_catalog_engine("sqlite://")
+    init_catalog(engine)
+    try:
+        archive = Archive(engine, folder_store)
+        archive.ensure_source("mile", title="弥勒市人民政府", region="云南省红河州弥勒市", level="county")
+        crawl(archive, "ok")
+        with Session(engine) as db:
+            created = raise_overdue_events(db, dt.date(2025, 4, 2))
+        with Session(engine) as db:
+            stored = db.exec(select(Event.id).where(Event.kind == "overdue")).all()
+    finally:
+        engine.dispose()
+    assert len(created) == 1 and list(stored) == created
 
 
 def test_overdue_sources_after_the_due_date_only(mile: Archive, pages: Pages) -> None:
