@@ -125,7 +125,8 @@ class ChecksMixin(CapturesMixin, VersionsMixin):
             ).all()
         urls_of: dict[int, set[str]] = {}
         for report_id, url in rows:
-            urls_of.setdefault(report_id, set()).add(url)
+            if report_id is not None:  # stored rows have one; the column type allows None
+                urls_of.setdefault(report_id, set()).add(url)
         results: list[RecordResult] = []
         for report_id, urls in sorted(urls_of.items()):
             if urls & listed:

@@ -79,6 +79,7 @@ class RecordMixin(ChecksMixin):
 
         now = _utc(page.fetched_at)
         restored = report is not None and report.status == "removed"
+        created = report is None
         if report is None:
             report = Report(
                 source_id=source.id,
@@ -90,6 +91,8 @@ class RecordMixin(ChecksMixin):
             )
             db.add(report)
             db.flush()
+        assert report.id is not None  # loaded, or given by the flush
+        if created:
             db.add(ReportUrl(report_id=report.id, url=page.url, first_seen=now, last_seen=now))
         elif moved:
             db.add(ReportUrl(report_id=report.id, url=page.url, first_seen=now, last_seen=now))
@@ -98,7 +101,6 @@ class RecordMixin(ChecksMixin):
             self._touch_url(db, page.url, now)
         if page.final_url and page.final_url != page.url and self._report_by_url(db, page.final_url) is None:
             db.add(ReportUrl(report_id=report.id, url=page.final_url, first_seen=now, last_seen=now))
-        assert report.id is not None
 
         label = "restored" if restored else "moved" if moved and outcome == "unchanged" else outcome
         capture = self._capture_row(

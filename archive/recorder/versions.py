@@ -60,6 +60,7 @@ class VersionsMixin(ArchiveCore):
     ) -> Version:
         now = _utc(page.fetched_at)
         metadata = fp.metadata
+        assert report.id is not None  # a stored report
         version = Version(
             report_id=report.id,
             number=report.current_version + 1,
@@ -131,6 +132,7 @@ class VersionsMixin(ArchiveCore):
         Attachments are not part of a version's identity, but bytes never seen before (a file
         fetched for the first time, or replaced behind the same link) are kept, never dropped.
         """
+        assert version.id is not None  # a stored version
         existing = (
             list(db.exec(select(Attachment).where(Attachment.version_id == version.id))) if only_new else []
         )
