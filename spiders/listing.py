@@ -17,7 +17,7 @@ import scrapy
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import FormRequest, Request, Response, TextResponse
 
-from crawler.columns import RememberedColumns
+from crawler.columns import ColumnMemory, RememberedColumns
 from crawler.discovery import Link, canonical_url, extract_links, host_allowed, is_attachment_url, is_page_url
 from crawler.discovery.families import DiscoveryFamily, ListPage, family_classes
 from crawler.discovery.families.home import REMEMBERED
@@ -43,8 +43,10 @@ class ListingMachine:
     base_starts: list[str]
     home_urls: list[str]
     max_list_pages: int
+    max_seek_pages: int
+    seek_depth: int
     depth_limit: int
-    check_only: bool
+    memory: ColumnMemory | None
     families: list[DiscoveryFamily]
 
     def reset_state(self) -> None:
@@ -64,12 +66,15 @@ class ListingMachine:
         self.link_seen: set[str] = set()
         self.link_titles: dict[str, str] = {}
         self.listed: dict[str, str] = {}  # report URL → listed title
-        self.families = [family(self) for family in family_classes()]  # type: ignore[arg-type]
-        self._by_kind = {f.kind: f for f in self.families if f.kind is not None}
+        self.families = [family(self) for family in family_classes()]
+        self._by_kind: dict[str | None, DiscoveryFamily] = {f.kind: f for f in self.families if f.kind is not None}
         self.reset_reports()
 
     if TYPE_CHECKING:  # provided by the spider and its report mixin
         crawler: Any
+
+        @property
+        def check_only(self) -> bool: ...
 
         def inc(self, key: str, count: int = 1) -> None: ...
         def set_stat(self, key: str, value: Any) -> None: ...
@@ -153,6 +158,7 @@ class ListingMachine:
         yield from self._maybe_finish()
 
     def listing_failed(self, failure: Failure) -> Iterator[Any]:
+        # Scrapy hangs the request on the Failure it hands an errback; Twisted's type has no such field
         request = failure.request  # type: ignore[attr-defined]
         self.list_pending -= 1
         yield from self._family(request.meta.get("govarchive_kind")).failed(request, failure)

@@ -87,7 +87,7 @@ class GovPortalSpider(ListingMachine, ReportFetching, scrapy.Spider):
         return crawl_session(self.crawler)
 
     @property
-    def check_only(self) -> bool:  # type: ignore[override]
+    def check_only(self) -> bool:
         return self.session.check_only
 
     # Stats -----------------------------------------------------------------------------

@@ -35,8 +35,10 @@ class ReportFetching:
     listed: dict[str, str]
 
     if TYPE_CHECKING:  # provided by the spider
-        session: CrawlSession
-        check_only: bool
+        @property
+        def session(self) -> CrawlSession: ...
+        @property
+        def check_only(self) -> bool: ...
 
         def inc(self, key: str, count: int = 1) -> None: ...
         def render_meta(self) -> dict[str, Any]: ...
@@ -146,6 +148,7 @@ class ReportFetching:
             logger.warning("%s: report page %s answered HTTP %s", source, page.url, response.status)
 
     def report_failed(self, failure: Failure) -> None:
+        # Scrapy hangs the request on the Failure it hands an errback; Twisted's type has no such field
         request = failure.request  # type: ignore[attr-defined]
         if failure.check(IgnoreRequest):
             self.inc("robots/forbidden_report")

@@ -76,10 +76,15 @@ def write_or_abort(writer: W, build: Callable[[W], WriteCounts]) -> WriteCounts:
 class BundleFormat(Protocol):
     """One bundle format (see the module docstring)."""
 
-    name: str  # the --format choice and the file suffix: zip, tar, wacz
-    kind: str  # what a verdict calls a bundle of this format: bag, wacz
-    media_type: str  # the Content-Type of a download
-    summary: str  # one line for help texts
+    # read-only, so that a frozen dataclass is a format
+    @property
+    def name(self) -> str: ...  # the --format choice and the file suffix: zip, tar, wacz
+    @property
+    def kind(self) -> str: ...  # what a verdict calls a bundle of this format: bag, wacz
+    @property
+    def media_type(self) -> str: ...  # the Content-Type of a download
+    @property
+    def summary(self) -> str: ...  # one line for help texts
 
     def check(self, conn: Connection, resolved: ResolvedSelection) -> None:
         """Raise a BundleError when this format cannot hold the selection (before any file is opened)."""

@@ -56,7 +56,6 @@ class ListingWalk(Protocol):
     max_list_pages: int
     max_seek_pages: int
     seek_depth: int
-    check_only: bool
     memory: ColumnMemory | None
     starts: list[str]  # list pages to walk: given, or found from the home page
     home_urls: list[str]
@@ -73,6 +72,8 @@ class ListingWalk(Protocol):
     link_seen: set[str]
     link_titles: dict[str, str]
 
+    @property
+    def check_only(self) -> bool: ...
     def inc(self, key: str, count: int = 1) -> None: ...
     def set_stat(self, key: str, value: Any) -> None: ...
     def get_stat(self, key: str) -> Any: ...
