@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from archive.textnorm import normalise_text
 from govarchive.portal import content
 from govarchive.portal.files import render_attachment
 from govarchive.portal.model import (
@@ -316,10 +317,12 @@ class World:
     def _expected(self, item: Item) -> ExpectedReport:
         site = self.sites[item.family]
         base = self.base_url
-        atts = tuple(ExpectedAttachment(base + a.path, a.name, a.type, a.text) for a in item.attachments)
+        # Ground truth in the archive's normal form (the form extraction reports and the catalog hashes).
+        atts = tuple(ExpectedAttachment(base + a.path, a.name, a.type, a.text and normalise_text(a.text))
+                     for a in item.attachments)
         return ExpectedReport(
             family=item.family, url=base + item.path, title=item.title, publisher=item.publisher,
-            pub_date=item.pub_date, report_year=item.report_year or item.pub_date.year - 1, text=item.text,
+            pub_date=item.pub_date, report_year=item.report_year or item.pub_date.year - 1, text=normalise_text(item.text),
             attachments=atts, doc_no=item.doc_no, index_no=item.index_no, written_date=item.written_date,
             validity=item.validity, site_name=site.spec.site_name, column=site.spec.column, seed=item.seed,
             text_in_attachment=item.text_in_attachment)
