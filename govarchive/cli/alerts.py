@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import Delivery, Subscription
+from archive.urlmask import mask_url
 from govarchive.alerts import AlertOptions, dispatch, retry_failed
 from govarchive.alerts.channels import AppriseNotifier, supports_idempotency
 from govarchive.alerts.messages import connectivity_message
@@ -19,7 +20,6 @@ from govarchive.alerts.subscriptions import (
     SubscriptionFilter,
     add_subscription,
     list_subscriptions,
-    mask_channel,
     remove_subscription,
 )
 from govarchive.i18n import use_language
@@ -51,7 +51,7 @@ def _known_sources(settings: Settings) -> set[str] | None:
 def _row(subscription: Subscription, counts: dict[str, int]) -> dict[str, Any]:
     return {
         "id": subscription.id,
-        "url": mask_channel(subscription.url),
+        "url": mask_url(subscription.url),
         "source": subscription.source,
         "region": subscription.region,
         "level": subscription.level,
@@ -187,7 +187,7 @@ def test(
     results = []
     for target in targets:
         outcome = notifier.send(target.url, message)
-        results.append({"id": target.id, "url": mask_channel(target.url), "ok": outcome.ok, "error": outcome.error})
+        results.append({"id": target.id, "url": mask_url(target.url), "ok": outcome.ok, "error": outcome.error})
     if json_:
         emit_json(results)
     else:

@@ -269,10 +269,10 @@ def add_subscription(
 
 def test_subscription(session: Session, settings: Settings, sub_id: int) -> str:
     """Send the connectivity message (``govarchive alerts test ID``); the masked URL, or ActionError."""
+    from archive.urlmask import mask_url
     from govarchive.alerts import AlertOptions
     from govarchive.alerts.channels import AppriseNotifier
     from govarchive.alerts.messages import connectivity_message
-    from govarchive.alerts.subscriptions import mask_channel
     from govarchive.i18n import use_language
 
     sub = session.get(Subscription, sub_id)
@@ -282,8 +282,8 @@ def test_subscription(session: Session, settings: Settings, sub_id: int) -> str:
         message = connectivity_message(AlertOptions.from_settings(settings).base_url)
     outcome = AppriseNotifier().send(sub.url, message)
     if not outcome.ok:
-        raise ActionError(f"{mask_channel(sub.url)}: FAILED: {outcome.error}")
-    return mask_channel(sub.url)
+        raise ActionError(f"{mask_url(sub.url)}: FAILED: {outcome.error}")
+    return mask_url(sub.url)
 
 
 def remove_subscription(session: Session, sub_id: int) -> bool:
