@@ -24,9 +24,8 @@ from govarchive.alerts.subscriptions import (
 )
 from govarchive.i18n import use_language
 
-from .context import get_settings
+from .context import archive_errors, get_settings, open_for_command
 from .output import JsonOption, console, counted, emit_json, fail, print_table
-from .reports import archive_errors, open_for_command
 
 if TYPE_CHECKING:
     from archive.recorder import Archive

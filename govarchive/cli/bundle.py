@@ -21,9 +21,8 @@ from archive.bundles import (
 )
 from archive.sizes import human_size
 
-from .context import get_settings
+from .context import archive_errors, get_settings, open_for_command
 from .output import JsonOption, console, counted, emit_json, err_console, fail, print_table, usage_error
-from .reports import archive_errors, open_for_command
 
 app = typer.Typer(
     help="Snapshot bundles: a verifiable BagIt package (zip/tar) or a WACZ of the archive as of a date.",
