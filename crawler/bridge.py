@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from govarchive.config import Settings
     from spiders.sources import SourceDefinition
 
-# Launch flags for Debian's Chromium (see docs/components.md).
+# Launch flags for Debian's Chromium (see docs/crawling.md).
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync",
