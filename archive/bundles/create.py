@@ -26,6 +26,7 @@ import zstandard
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
 
+from archive.doctypes import BY_CONTENT_TYPE, COMPRESSED_TYPES
 from archive.errors import CorruptObjectError
 from archive.storage import BlobStore
 from archive.warc import warcinfo_record, write_combined_warc
@@ -59,16 +60,15 @@ _HEX_KEY = re.compile(r"[0-9a-f]{64}")
 _SAFE_EXT = re.compile(r"[a-z0-9]{1,10}")
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO}
 _CONTENT_EXT = {
+    **BY_CONTENT_TYPE,  # the document formats (archive.doctypes)
     "text/html": "html",
     "application/xhtml+xml": "html",
-    "text/plain": "txt",
-    "application/pdf": "pdf",
     "application/json": "json",
     "application/xml": "xml",
     "text/xml": "xml",
 }
 # Members that are compressed already: deflating them again only costs time.
-_STORED_EXT = {"gz", "zip", "pdf", "docx", "xlsx", "pptx", "ofd", "jpg", "jpeg", "png", "gif", "parquet", "zst"}
+_STORED_EXT = COMPRESSED_TYPES | {"gz", "pptx", "parquet", "zst"}
 
 
 @dataclass(frozen=True, slots=True)
