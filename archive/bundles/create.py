@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from archive.doctypes import BY_CONTENT_TYPE, COMPRESSED_TYPES
 from archive.errors import CorruptObjectError
 from archive.storage import BlobStore
+from archive.timeutil import utcnow
 from archive.warc import warcinfo_record, write_combined_warc
 
 from .bag import BagWriter
@@ -601,7 +602,7 @@ def _record(
     selection = dict(resolved.selection.to_json())
     selection.update(resolved.filters)
     values = {
-        "created_at": dt.datetime.now(dt.UTC),
+        "created_at": utcnow(),
         "as_of": resolved.as_of,
         "since": resolved.since_cutoff,
         "base_bundle_id": resolved.base_bundle_id,

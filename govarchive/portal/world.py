@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from archive.textnorm import normalise_text
+from archive.timeutil import utcnow
 from govarchive.portal import content
 from govarchive.portal.files import render_attachment
 from govarchive.portal.model import (
@@ -132,7 +133,7 @@ class World:
             self._published += 1
             n = self._published
             publisher, year = self._fresh_combo(family, publisher, year)
-            pub = pub_date or dt.datetime.now(dt.UTC).date()
+            pub = pub_date or utcnow().date()
             item = content.generated_report(site.spec, self.seed, publisher, year,
                                             key=f"{family}-p{n:03d}", pub_date=pub, title=title)
             if text is not None:
@@ -293,7 +294,7 @@ class World:
         return found[0]
 
     def _touch(self, item: Item) -> None:
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        now = utcnow().replace(microsecond=0)
         item.modified = max(now, item.modified + dt.timedelta(seconds=1))
         self._family_mtime[item.family] = max(self._family_mtime[item.family] + dt.timedelta(seconds=1),
                                               item.modified)

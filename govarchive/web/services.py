@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, select
 
 from archive.catalog.models import Source, Subscription
+from archive.timeutil import as_utc, utcnow
 from govarchive.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -198,7 +199,7 @@ def start_crawl(settings: Settings, names: Sequence[str], known: Sequence[str]) 
         raise ActionError("name at least one source to crawl")
     logs = (settings.home / "logs").resolve()
     logs.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
     out_path = logs / f"web-crawl-{stamp}.json"
     err_path = logs / f"web-crawl-{stamp}.log"
     command = [
@@ -216,7 +217,7 @@ def start_crawl(settings: Settings, names: Sequence[str], known: Sequence[str]) 
             command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True
         )
     entry = CrawlProcess(
-        process.pid, list(names), dt.datetime.now(dt.UTC).isoformat(), str(out_path), process
+        process.pid, list(names), utcnow().isoformat(), str(out_path), process
     )
     with _crawls_lock:
         for pid in [pid for pid, c in _crawls.items() if c.process.poll() is not None]:
@@ -308,7 +309,7 @@ def parse_day(value: str | None, name: str) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise ActionError(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return as_utc(moment)
 
 
 def create_bundle(
@@ -342,7 +343,7 @@ def create_bundle(
         output: Path | None = None
         if not in_store:
             state.bundles_dir.mkdir(parents=True, exist_ok=True)
-            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+            stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
             output = state.bundles_dir / f"govarchive-{stamp}.{fmt}"
         result = create(
             state.engine, state.store, selection, output, fmt, store_copy=in_store, tmp_dir=state.bundles_dir
