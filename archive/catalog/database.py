@@ -97,6 +97,8 @@ def alembic_config(engine: Engine | None = None) -> Config:
     """A programmatic Alembic configuration for the shipped migrations."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # one location, split on os.pathsep (a path with a space must not be split)
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
     if engine is not None:
         config.attributes["engine"] = engine
