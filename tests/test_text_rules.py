@@ -79,6 +79,9 @@ def test_extract_json_text_hash_is_the_catalogs(portal_world: Any, tmp_path: Pat
         result = run_cli(capsys, "--home", str(home), "extract", report.url, "--json")
         assert result.code == 0, result.err
         assert result.json()["text_hash"] == catalog[report.url].text_hash, report.url
+    again = run_crawl(home, [f"demo-{f}" for f in families], cli=True, extra=["--recheck"])
+    assert again.code == 0, again.stderr
+    assert (again.total("new"), again.total("changed"), again.total("unchanged")) == (0, 0, len(expected))
 
 
 @pytest.mark.parametrize(("title", "text"), [
