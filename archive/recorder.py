@@ -65,6 +65,8 @@ from archive.divisions import registry
 from archive.errors import BlobNotFoundError, CatalogConflictError, CorruptObjectError, NotFoundError
 from archive.records import AttachmentRecord, ExtractedReport, FetchedPage
 from archive.storage import BlobStore
+from archive.timeutil import as_utc as _utc
+from archive.timeutil import utcnow as _now
 from archive.warc import RevisitTarget, build_capture_warc
 
 T = TypeVar("T")
@@ -110,14 +112,6 @@ class KnownReport:
     last_modified: str | None
     last_checked: Any  # datetime
     status: str  # active / removed
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def capture_key(page: FetchedPage) -> str:

@@ -11,10 +11,10 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from archive.catalog.models import Delivery, Subscription
+from archive.timeutil import as_utc, utcnow
 from archive.urlmask import mask_url
 
 from .messages import EventView
-from .timeutil import as_utc, utcnow
 
 EVENT_KINDS = ("new", "changed", "removed", "restored", "source_failing", "source_recovered", "overdue")
 REPORT_KINDS = frozenset({"new", "changed", "removed", "restored"})
