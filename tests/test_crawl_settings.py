@@ -10,7 +10,8 @@ from spiders.sources import SourceDefinition
 
 
 def test_shipped_politeness(tmp_path: Path) -> None:
-    settings = load_settings(tmp_path, crawl={"contact_url": "https://archive.example.org/crawler"})
+    settings = load_settings(tmp_path, crawl={"contact_url": "https://archive.example.org/crawler"},
+                             store={"access_key_id": "AKIDEXAMPLE", "secret_access_key": "wJalr-s3cr3t-KEY"})
     values = scrapy_settings(settings, run_id=7)
     assert values["USER_AGENT"] == "govarchive/0.1 (+https://archive.example.org/crawler)"
     assert values["ROBOTSTXT_OBEY"] is True
@@ -23,8 +24,9 @@ def test_shipped_politeness(tmp_path: Path) -> None:
     assert values["GOVARCHIVE_RUN_ID"] == 7
     assert values["GOVARCHIVE_JOBS_DIR"] == str(tmp_path / "jobs")
     assert "DOWNLOAD_HANDLERS" not in values  # the browser handler only for sources that may render
-    assert "********" in repr(values["GOVARCHIVE_STORE_OPTIONS"]) or values["GOVARCHIVE_STORE_OPTIONS"][
-        "secret_access_key"] is None
+    options = values["GOVARCHIVE_STORE_OPTIONS"]
+    assert "wJalr-s3cr3t-KEY" not in repr(values) and "wJalr-s3cr3t-KEY" not in str(options)  # masked when shown
+    assert options["secret_access_key"].get_secret_value() == "wJalr-s3cr3t-KEY"  # and handed to the store
 
 
 def test_per_source_overrides() -> None:

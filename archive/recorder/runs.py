@@ -13,7 +13,8 @@ from archive.catalog.attribute import attribute_reports
 from archive.catalog.models import CrawlRun, SourceRun
 from archive.divisions import registry
 from archive.errors import NotFoundError
-from archive.recorder.core import ArchiveCore, _now
+from archive.recorder.core import ArchiveCore
+from archive.timeutil import utcnow as _now
 
 _SOURCE_RUN_FIELDS = frozenset(
     {
