@@ -28,6 +28,7 @@ from crawler.distributed.frontier import Frontier
 from crawler.distributed.runs import queue_run
 from govarchive.config import Settings, load_settings
 from spiders.sources import portal_sources, write_source_file
+from tests.fixtures.redis import RedisServer
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.s3, pytest.mark.slow]
 
@@ -310,3 +311,46 @@ def test_workers_recording_at_once_make_one_report_and_one_version(deployment: D
         versions = db.exec(select(Version)).all()
     engine.dispose()
     assert len(reports) == 2 and len(versions) == 2
+
+
+# Faults ----------------------------------------------------------------------------------------
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis of this test's own, with an append-only file, to restart."""
+    server = RedisServer(appendonly=True).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_redis_restart_under_running_workers_loses_nothing(
+    tmp_path: Path, postgres_url: str, seaweedfs: Any, own_redis: RedisServer, portal_world: Any
+) -> None:
+    deployment = Deployment(tmp_path / "workers", postgres_url, seaweedfs, own_redis.url)
+    families = ("trs", "hanweb")
+    names = install(deployment.home, portal_world, families)
+    expected = {r.url for r in portal_world.expected_reports() if r.family in families}
+    portal_world.set_slow(0.25)  # requests in flight when Redis goes away
+
+    workers = [deployment.start_worker(), deployment.start_worker()]
+    deployment.wait_workers(2)
+    queued = queue_run(deployment.settings(), names, trigger="test")
+    wait_for(lambda: logical_archive(deployment.catalog_url), 120, "a first report")
+    own_redis.restart(down=1.0)
+    run = deployment.wait_run(queued["run_id"], timeout=120)
+    results = [stop(w) for w in workers]
+    assert all(code == 0 for code, _, _ in results), [err[-2000:] for _, _, err in results]
+    for _, _, err in results:
+        assert "Traceback" not in err, err[-3000:]
+
+    assert run.status == "ok", (run.status, run.error)
+    archived = logical_archive(deployment.catalog_url)
+    assert set(archived) == expected  # nothing lost
+    assert all(versions == 1 and status == "active" for _, _, versions, status in archived.values())
+    engine = create_engine(deployment.catalog_url)
+    with Session(engine) as db:
+        assert db.exec(select(func.count()).select_from(Version)).one() == len(expected)  # nothing twice
+        source_runs = db.exec(select(SourceRun).where(SourceRun.run_id == run.id)).all()
+    engine.dispose()
+    assert sorted(r.new for r in source_runs) == [8, 8], [(r.source_id, r.new, r.status) for r in source_runs]

@@ -39,7 +39,7 @@ def connect_frontier(redis_url: str) -> Frontier:
 
     frontier = Frontier.from_url(redis_url)
     try:
-        frontier.redis.ping()
+        frontier.check()
     except redis.RedisError as exc:
         raise FrontierUnavailableError(f"cannot reach Redis at {_without_password(redis_url)}: {exc}") from None
     return frontier
