@@ -15,6 +15,12 @@ Per source ``S`` (prefix ``govarchive``):
 
 A run of a source is finished when its listing is done (``…:run:R:listed``), its queue is empty and
 no lease is held; the first worker to see that (``…:run:R:finishing``, SET NX with a TTL) records it.
+
+A Redis restart (the data kept in its append-only file) is ridden out: every call is tried again
+for a while (``redis_client.PatientRedis``), so every call must be harmless to repeat after its
+reply was lost: a lease's finish carries a token (``govarchive:ack:T``) and counts once; a lease
+popped for a lost reply is put back by its worker's next reconciliation (``recover`` with ``keep``);
+the finisher of a run may ask ``try_finish`` again; scripts the restarted server forgot are sent again.
 """
 
 from __future__ import annotations
@@ -73,15 +79,18 @@ redis.call('SET', KEYS[5], mine, 'EX', ARGV[6])
 return mine
 """
 
-# KEYS: queue, leases, owners, recovered counter; ARGV: worker key prefix, worker to release ('' = the dead)
+# KEYS: queue, leases, owners, recovered counter; ARGV: worker key prefix, worker to release ('' = the dead),
+# then lease ids of that worker to keep
 _RECOVER = """
+local keep = {}
+for i = 3, #ARGV do keep[ARGV[i]] = true end
 local owners = redis.call('HGETALL', KEYS[3])
 local n = 0
 for i = 1, #owners, 2 do
   local id, value = owners[i], owners[i + 1]
   local sep = string.find(value, '|', 1, true)
   local worker = string.sub(value, 1, sep - 1)
-  local release = (ARGV[2] ~= '' and worker == ARGV[2])
+  local release = (ARGV[2] ~= '' and worker == ARGV[2] and not keep[id])
     or (ARGV[2] == '' and redis.call('EXISTS', ARGV[1] .. worker) == 0)
   if release then
     local member = redis.call('HGET', KEYS[2], id)
@@ -103,26 +112,6 @@ if redis.call('ZCARD', KEYS[2]) > 0 or redis.call('HLEN', KEYS[3]) > 0 then retu
 if redis.call('SET', KEYS[5], ARGV[4], 'NX', 'EX', ARGV[3]) then return 1 end
 if ARGV[4] ~= '' and redis.call('GET', KEYS[5]) == ARGV[4] then return 1 end
 return 0
-"""
-
-# KEYS: queue, leases, owners; ARGV: worker, then the lease ids it knows it holds → leases put back
-_RELEASE_ORPHANS = """
-local known = {}
-for i = 2, #ARGV do known[ARGV[i]] = true end
-local owners = redis.call('HGETALL', KEYS[3])
-local n = 0
-for i = 1, #owners, 2 do
-  local id, value = owners[i], owners[i + 1]
-  local sep = string.find(value, '|', 1, true)
-  if string.sub(value, 1, sep - 1) == ARGV[1] and not known[id] then
-    local member = redis.call('HGET', KEYS[2], id)
-    if member then redis.call('ZADD', KEYS[1], string.sub(value, sep + 1), member) end
-    redis.call('HDEL', KEYS[2], id)
-    redis.call('HDEL', KEYS[3], id)
-    n = n + 1
-  end
-end
-return n
 """
 
 # KEYS: active, pending sources of the run; ARGV: source, run → how many sources of the run remain
@@ -219,7 +208,6 @@ class Frontier:
         self._push_unseen = LuaScript(client, _PUSH_UNSEEN)
         self._ack = LuaScript(client, _ACK)
         self._recover = LuaScript(client, _RECOVER)
-        self._release_orphans = LuaScript(client, _RELEASE_ORPHANS)
         self._try_finish = LuaScript(client, _TRY_FINISH)
         self._close_source = LuaScript(client, _CLOSE_SOURCE)
         self._lock = LuaScript(client, _LOCK)
@@ -288,20 +276,15 @@ class Frontier:
         return bool(self._ack(keys=keys, args=[lease_id or "", worker, counts, "1" if listed else "0",
                                                RUN_KEY_TTL, ACK_TOKEN_TTL]))
 
-    def recover(self, source: str, *, release_worker: str = "") -> int:
-        """Put back the leases of dead workers (or all of ``release_worker``'s); how many."""
+    def recover(self, source: str, *, release_worker: str = "", keep: Iterable[str] = ()) -> int:
+        """Put back the leases of dead workers (or ``release_worker``'s but those in ``keep``); how many.
+
+        ``keep`` = the leases a live worker knows it holds: the others are those whose pop reply a
+        dropped connection lost, which would hold the run open for as long as the worker lives.
+        """
         keys = [self.queue_key(source), self.key(source, "leases"), self.key(source, "owners"),
                 self.key(source, "recovered")]
-        return int(self._recover(keys=keys, args=[self.key("worker", ""), release_worker]))
-
-    def release_orphans(self, source: str, worker: str, held: Iterable[str]) -> int:
-        """Put back ``worker``'s leases of ``source`` other than ``held``; how many.
-
-        A pop whose reply a dropped connection lost left a lease its worker never heard of: it would
-        hold the run open for as long as the worker lives.
-        """
-        keys = [self.queue_key(source), self.key(source, "leases"), self.key(source, "owners")]
-        return int(self._release_orphans(keys=keys, args=[worker, *held]))
+        return int(self._recover(keys=keys, args=[self.key("worker", ""), release_worker, *keep]))
 
     def queued(self, source: str) -> int:
         return int(self.redis.zcard(self.queue_key(source)))

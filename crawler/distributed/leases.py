@@ -166,7 +166,7 @@ class LeaseBook:
         """Put back this worker's leases of the source that this crawler does not know of (their pop's
         reply was lost to a dropped connection); how many."""
         known = set(self.held) | {a.lease_id for a in self._unsent if a.lease_id}
-        return self.frontier.release_orphans(self.source, self.worker, known)
+        return self.frontier.recover(self.source, release_worker=self.worker, keep=known)
 
     def _delta(self) -> tuple[dict[str, int], dict[str, int | str]]:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
