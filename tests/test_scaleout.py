@@ -341,7 +341,7 @@ def test_a_redis_restart_under_running_workers_loses_nothing(
     workers = [deployment.start_worker(), deployment.start_worker()]
     deployment.wait_workers(2)
     queued = queue_run(deployment.settings(), names, trigger="test")
-    wait_for(lambda: logical_archive(deployment.catalog_url), 120, "a first report")
+    before = wait_for(lambda: logical_archive(deployment.catalog_url), 120, "a first report")
     restarted = time.monotonic()
     own_redis.restart(down=1.0)
     run = deployment.wait_run(queued["run_id"], timeout=120)
@@ -359,5 +359,6 @@ def test_a_redis_restart_under_running_workers_loses_nothing(
     # each source's counts summed over both workers once: no finish counted twice
     assert sorted(r.new for r in source_runs) == [8, 8], [(r.source_id, r.new, r.status) for r in source_runs]
     twice = sum(1 for n in page_fetches(portal_world).values() if n > 1)
-    print(f"redis restart: run closed {closed - restarted:.1f} s after the restart, {twice} page(s) fetched twice, "
+    print(f"redis restart: {len(before)} of {len(expected)} reports in at the restart, run closed "
+          f"{closed - restarted:.1f} s after it, {twice} page(s) fetched twice, "
           f"{sum(len(err.splitlines()) for _, _, err in results)} stderr line(s)")

@@ -334,6 +334,8 @@ class Frontier:
         if self.redis.hsetnx(self.key("active"), source, run_id):
             return None
         current = self.active_run(source)
+        if current == run_id:  # ours: a repeated HSETNX whose first reply was lost
+            return None
         return current if current is not None else self.claim(source, run_id)
 
     def abandon(self, source: str, run_id: int) -> None:
