@@ -39,7 +39,7 @@ def connect_frontier(redis_url: str) -> Frontier:
 
     frontier = Frontier.from_url(redis_url)
     try:
-        frontier.redis.ping()
+        frontier.check()
     except redis.RedisError as exc:
         raise FrontierUnavailableError(f"cannot reach Redis at {mask_url(redis_url)}: {exc}") from None
     return frontier
