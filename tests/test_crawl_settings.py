@@ -45,7 +45,7 @@ def test_run_settings_copy_as_scrapy_would(tmp_path: Path) -> None:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings, Settings
 
-    from crawler.bridge import RunSettings
+    from govarchive.launch.settings import RunSettings
     from spiders.portal import GovPortalSpider
 
     def values(settings: BaseSettings) -> dict[str, object]:
