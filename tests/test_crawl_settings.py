@@ -40,3 +40,33 @@ def test_per_source_overrides() -> None:
     auto = source_settings(SourceDefinition(name="auto", start_urls=["http://a.gov.cn/"]))
     assert auto["DOWNLOAD_HANDLERS"]["https"] == "crawler.handlers.LazyPlaywrightDownloadHandler"
     assert "CONCURRENT_REQUESTS_PER_DOMAIN" not in auto
+
+
+def test_run_settings_copy_as_scrapy_would(tmp_path: Path) -> None:
+    """A run's crawler settings, copied cheaply, hold what Scrapy's deep copies held, and stay apart."""
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings, Settings
+
+    from govarchive.launch.settings import RunSettings
+    from spiders.portal import GovPortalSpider
+
+    def values(settings: BaseSettings) -> dict[str, object]:
+        return {name: (attribute.priority, values(attribute.value) if isinstance(attribute.value, BaseSettings)
+                       else attribute.value) for name, attribute in settings.attributes.items()}
+
+    base = scrapy_settings(load_settings(tmp_path), run_id=3)
+    source = SourceDefinition.model_validate({
+        "name": "slow", "start_urls": ["http://slow.gov.cn/col/"], "politeness": {"concurrency": 1, "delay": 5, "reason": "429s"}})
+    expected = Settings(base)
+    expected.setdict(source_settings(source), priority="cmdline")
+    template = RunSettings(base)
+    crawler = Crawler(GovPortalSpider, template.for_source(source))
+    assert isinstance(crawler.settings, RunSettings)
+    assert values(crawler.settings) == values(expected.copy())
+    assert crawler.settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 1 and template["CONCURRENT_REQUESTS_PER_DOMAIN"] == 2
+    crawler.settings["DOWNLOADER_MIDDLEWARES"]["x.Added"] = 1
+    crawler.settings["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"].append("--added")
+    other = template.for_source(SourceDefinition(name="other", start_urls=["http://other.gov.cn/col/"]))
+    assert "x.Added" not in other["DOWNLOADER_MIDDLEWARES"] and "x.Added" not in template["DOWNLOADER_MIDDLEWARES"]
+    assert "--added" not in other["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]
+    assert "--added" not in base["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]
