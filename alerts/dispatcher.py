@@ -21,13 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import Delivery, DispatchCursor, Event, Subscription
+from archive.timeutil import as_utc, utcnow
 
 from .channels import AppriseNotifier, Notifier
 from .messages import EventView, Message, compose, compose_digest, load_views
 from .options import AlertOptions
 from .speech import speaking, use_language
 from .subscriptions import matches
-from .timeutil import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 

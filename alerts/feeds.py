@@ -10,11 +10,11 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from archive.catalog.models import Event, Report, Source, Subscription
+from archive.timeutil import as_utc
 
 from .messages import EventView, archived_url, body_lines, headed, kind_label, load_views
 from .speech import Speech, current_language, gettext, speaking
 from .subscriptions import REPORT_KINDS, keyword_matches, subscribed_kinds
-from .timeutil import as_utc
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -16,9 +16,9 @@ from sqlmodel import Session, col, select
 
 from archive.catalog.models import Event, Source, SourceRun
 from archive.outcomes import is_ok
+from archive.timeutil import utcnow
 
 from .options import AlertOptions
-from .timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,7 @@ from archive.attribution import GOVERNMENT
 from archive.catalog.models import Event, Report, Source, SourceRun
 from archive.coverage import watched_divisions
 from archive.divisions import registry
-
-from .timeutil import utcnow
+from archive.timeutil import utcnow
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,23 +5,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import apprise
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import Delivery, Subscription
+from archive.timeutil import as_utc, utcnow
+from archive.urlmask import mask_url
 
 from .messages import EventView
-from .timeutil import as_utc, utcnow
 
 EVENT_KINDS = ("new", "changed", "removed", "restored", "source_failing", "source_recovered", "overdue")
 REPORT_KINDS = frozenset({"new", "changed", "removed", "restored"})
 DEFAULT_EVENTS = "new,changed,removed"
 DIGESTS = ("immediate", "daily")
-# Apprise's generic knobs that every masked URL repeats; they say nothing about the channel.
-_NOISE_PARAMS = {"overflow", "retry", "wait", "optional", "format", "method", "cto", "rto", "verify"}
 
 
 class SubscriptionError(ValueError):
@@ -65,28 +63,9 @@ def validate_channel(url: str) -> None:
 
 
 def rejected_input(url: str) -> str:
-    """What to echo of a URL Apprise refused: all of it unless it may carry a secret (``://`` with
-    a user part or a long token), then its scheme and first characters."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url if len(url) <= 80 else url[:77] + "…"
-    host = rest.split("/", 1)[0]
-    if "@" not in host and len(host) < 20:
-        return url if len(url) <= 80 else url[:77] + "…"
-    return f"{scheme}://{rest[:3]}…"
-
-
-def mask_channel(url: str) -> str:
-    """The channel URL with passwords and tokens hidden, as Apprise's privacy mode shows it."""
-    plugin = apprise.Apprise.instantiate(url, asset=asset())
-    if plugin is None:
-        scheme, sep, _ = url.partition("://")
-        return f"{scheme}://…" if sep else "…"
-    parts = urlsplit(plugin.url(privacy=True))
-    # Some plugins (DingTalk) end their private form with "//"; one slash is what the user wrote.
-    parts = parts._replace(path=re.sub(r"/{2,}", "/", parts.path))
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _NOISE_PARAMS]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="@:/")))
+    """What to echo of a URL Apprise refused: masked (archive.urlmask), at most 80 characters."""
+    masked = mask_url(url)
+    return masked if len(masked) <= 80 else masked[:77] + "…"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,15 +13,19 @@ page (a redesign renames the site or moves the column), not the report itself.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from archive.records import ExtractedReport
+from archive.soft404 import is_soft_404
+from archive.textnorm import normalise_text, normalised_hash, sha256_hex, text_hash
+
+__all__ = [
+    "IDENTITY_FIELDS", "Fingerprint", "can_identify_move", "changed_fields", "decide", "identity_metadata",
+    "is_soft_404", "metadata_hash", "normalise_text", "normalised_hash", "sha256_hex", "text_hash",
+]
 
 IDENTITY_FIELDS: tuple[str, ...] = (
     "title",
@@ -37,57 +41,11 @@ IDENTITY_FIELDS: tuple[str, ...] = (
 # Below this many characters a text is too generic to say "this is the same report" on its own.
 MIN_MOVE_TEXT_CHARS = 40
 
-_SPACES = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\u0085]")
-# CJK ideographs and punctuation, full-width forms, and the quotes/dashes Chinese text uses.
-_CJK = "[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2014\u2018\u2019\u201c\u201d\u2026\u00b7]"
-_SPACE_BY_CJK = re.compile(f"(?<={_CJK}) | (?={_CJK})")
-
-_SOFT_404_PHRASES = (
-    "页面不存在",
-    "页面未找到",
-    "您访问的页面",
-    "您所访问的页面",
-    "找不到页面",
-    "信息已删除",
-    "该信息已撤销",
-    "文章不存在",
-    "信息不存在",
-    "内容已删除",
-    "page not found",
-    "404 not found",
-)
-_SOFT_404_MAX_CHARS = 300
-
-
-def normalise_text(text: str) -> str:
-    """Canonical form of an extracted text: NFC, no blank or padded lines, no spaces next to
-    Chinese characters (layout, not content), one plain space elsewhere.
-
-    Chinese punctuation is kept as published (NFC, not NFKC: full-width ``，`` stays ``，``).
-    """
-    text = unicodedata.normalize("NFC", text)
-    text = _LINE_BREAKS.sub("\n", text)
-    text = _INVISIBLE.sub("", text)
-    lines = (_SPACE_BY_CJK.sub("", _SPACES.sub(" ", line)).strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def text_hash(normalised: str) -> str:
-    """SHA-256 hex of a normalised text's UTF-8 bytes (equal to its object-store key)."""
-    return sha256_hex(normalised.encode("utf-8"))
-
-
 def _normalise_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
-        return normalise_text(_LINE_BREAKS.sub(" ", value).replace("\n", " ")) or None
+        return normalise_text(" ".join(value.splitlines())) or None
     return value
 
 
@@ -120,7 +78,7 @@ class Fingerprint:
     def of(cls, report: ExtractedReport) -> Fingerprint:
         text = normalise_text(report.text)
         metadata = identity_metadata(report)
-        return cls(text, text_hash(text), metadata, metadata_hash(metadata))
+        return cls(text, normalised_hash(text), metadata, metadata_hash(metadata))
 
 
 def decide(previous_text_hash: str | None, previous_metadata_hash: str | None, new: Fingerprint) -> str:
@@ -135,16 +93,6 @@ def decide(previous_text_hash: str | None, previous_metadata_hash: str | None, n
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
     """Identity metadata fields whose values differ, in declaration order."""
     return [name for name in IDENTITY_FIELDS if before.get(name) != after.get(name)]
-
-
-def is_soft_404(status: int, title: str, normalised: str) -> bool:
-    """A 200 page that only says "not found" (portals rarely answer 404 for deleted articles)."""
-    if status >= 400:
-        return True
-    if len(normalised) > _SOFT_404_MAX_CHARS:
-        return False
-    haystack = f"{title}\n{normalised}".lower()
-    return any(phrase in haystack for phrase in _SOFT_404_PHRASES)
 
 
 def can_identify_move(normalised: str) -> bool:

@@ -32,6 +32,7 @@ from archive.changes import IDENTITY_FIELDS
 from archive.diffs import diff_texts
 from archive.errors import ArchiveError, NotFoundError
 from archive.storage import BlobStore
+from archive.timeutil import as_utc
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +51,7 @@ def iso(value: dt.date | dt.datetime | None) -> str | None:
     """ISO 8601; naive datetimes from SQLite are UTC."""
     if value is None:
         return None
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.isoformat()
+    return (as_utc(value) if isinstance(value, dt.datetime) else value).isoformat()
 
 
 def _loads(text: str | None) -> Any:

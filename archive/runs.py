@@ -7,7 +7,6 @@ on another machine and is left to the distributed frontier's own time limit).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 
 from sqlalchemy.engine import Engine
@@ -15,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from archive.catalog.models import CrawlRun, Source, SourceRun
 from archive.outcomes import Outcome
+from archive.timeutil import utcnow
 
 DIED_ERROR = "the crawl process (pid {pid}) ended without recording its end"
 
@@ -38,7 +38,7 @@ def close_dead_runs(engine: Engine) -> list[int]:
         for run in running:
             if run.pid is None or run.trigger == "worker" or pid_alive(run.pid):
                 continue
-            now = dt.datetime.now(dt.UTC)
+            now = utcnow()
             error = DIED_ERROR.format(pid=run.pid)
             run.status, run.finished_at, run.error = Outcome.DIED.value, now, run.error or error
             db.add(run)

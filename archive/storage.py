@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from archive.stores.common import validate_key
 from archive.stores.filesystem import FilesystemBlobStore
 from archive.stores.s3 import S3BlobStore
+from archive.urlmask import mask_url
 
 __all__ = ["BlobStore", "FilesystemBlobStore", "S3BlobStore", "open_store", "validate_key"]
 
@@ -83,16 +84,16 @@ def open_store(
     scheme = parts.scheme.lower()
     if scheme == "file":
         if parts.netloc not in ("", "localhost") or not parts.path.startswith("/") or parts.query:
-            raise ValueError(f"{_masked(url)!r} is not a folder URL: use file:///absolute/path")
+            raise ValueError(f"{mask_url(url)!r} is not a folder URL: use file:///absolute/path")
         return FilesystemBlobStore(Path(unquote(parts.path)), compress=compress)
     if scheme == "s3":
         if "@" in parts.netloc or ":" in parts.netloc:
             raise ValueError(
-                f"{_masked(url)!r}: put no credentials or port in an s3:// URL; pass access keys "
+                f"{mask_url(url)!r}: put no credentials or port in an s3:// URL; pass access keys "
                 "and endpoint_url separately"
             )
         if not parts.netloc or parts.query or parts.fragment:
-            raise ValueError(f"{_masked(url)!r} is not an S3 URL: use s3://bucket or s3://bucket/prefix")
+            raise ValueError(f"{mask_url(url)!r} is not an S3 URL: use s3://bucket or s3://bucket/prefix")
         return S3BlobStore(
             parts.netloc,
             unquote(parts.path),
@@ -105,15 +106,4 @@ def open_store(
             read_timeout=read_timeout,
             max_attempts=max_attempts,
         )
-    raise ValueError(f"{_masked(url)!r} is not an object store URL: use file:///DIR or s3://BUCKET/PREFIX")
-
-
-def _masked(url: str) -> str:
-    """``url`` with any user:password part replaced by ``***``."""
-    head, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    authority, slash, path = rest.partition("/")
-    if "@" in authority:
-        authority = "***@" + authority.rpartition("@")[2]
-    return f"{head}{sep}{authority}{slash}{path}"
+    raise ValueError(f"{mask_url(url)!r} is not an object store URL: use file:///DIR or s3://BUCKET/PREFIX")

@@ -22,6 +22,21 @@ FINISH_REASONS = {
 }
 
 
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the object store or catalog could not be reached."""
+    return type(exc).__name__ in UNAVAILABLE_ERRORS
+
+
+def describe_unavailable(exc: BaseException) -> str:
+    """One line for an unavailable store or catalog: SQLAlchemy's database errors read as the catalog's."""
+    original = getattr(exc, "orig", None)  # sqlalchemy.exc.DBAPIError wraps the driver's error
+    if original is not None:
+        lines = str(original).strip().splitlines()
+        return f"catalog unavailable: {lines[0] if lines else type(original).__name__}"
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def store_unavailable(stats: Mapping[str, Any]) -> bool:
     """Whether an archive write failed because the store or catalog was unavailable."""
     return any(key.startswith("archive/error/") and key.rsplit("/", 1)[-1] in UNAVAILABLE_ERRORS

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from archive.timeutil import as_utc_or_none, utcnow
 from crawler.journal import CrawlJournal
 
 if TYPE_CHECKING:
@@ -66,18 +67,12 @@ class CrawlSession:
         return self.archive.known_reports(self.source.name) if self.archive is not None else []
 
 
-def _utc(moment: Any) -> dt.datetime | None:
-    if not isinstance(moment, dt.datetime):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def recheck_due(known: KnownReport, hours: float, now: dt.datetime | None = None) -> bool:
     """Whether a known report's own cadence calls for fetching it again."""
-    checked = _utc(known.last_checked)
+    checked = as_utc_or_none(known.last_checked)
     if checked is None:
         return True
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or utcnow()
     return now - checked >= dt.timedelta(hours=hours)
 
 

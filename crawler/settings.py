@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Launch flags for Debian's Chromium (see docs/components.md).
+# Launch flags for Debian's Chromium (see docs/crawling.md).
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync",

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from archive.urlmask import mask_url
+
 if TYPE_CHECKING:
     from crawler.extraction.readers.base import ReadLimits
 
@@ -242,24 +244,15 @@ class Settings(BaseSettings):
         return self.home / CONFIG_FILE
 
     def masked(self) -> dict[str, Any]:
-        """All settings as plain data with secrets replaced by ``'********'``."""
+        """All settings as plain data with secrets replaced by ``'********'`` (URLs: archive.urlmask)."""
         data = self.model_dump(mode="json")
         data["home"] = str(self.home.resolve())
-        data["catalog"]["url"] = _mask_url(self.catalog.url)
-        data["catalog"]["effective_url"] = _mask_url(self.catalog_url)
-        data["store"]["url"] = _mask_url(self.store.url)
-        data["store"]["effective_url"] = _mask_url(self.store_url)
-        data["worker"]["redis_url"] = _mask_url(self.worker.redis_url)
+        data["catalog"]["url"] = mask_url(self.catalog.url)
+        data["catalog"]["effective_url"] = mask_url(self.catalog_url)
+        data["store"]["url"] = mask_url(self.store.url)
+        data["store"]["effective_url"] = mask_url(self.store_url)
+        data["worker"]["redis_url"] = mask_url(self.worker.redis_url)
         return data
-
-
-def _mask_url(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    if sep and "@" in rest:
-        creds, _, host = rest.rpartition("@")
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:********@{host}"
-    return url
 
 
 def resolve_home(home: str | Path | None = None) -> Path:

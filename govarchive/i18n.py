@@ -28,6 +28,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from archive.timeutil import as_utc
+
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "messages"
 LANGUAGES = ("zh", "en")
@@ -154,8 +156,7 @@ def format_when(value: Any, with_time: bool = True) -> str:
         return str(value)
     locale = babel_locale()
     if isinstance(parsed, dt.datetime):
-        moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-        local = moment.astimezone(ZoneInfo(_timezone.get()))
+        local = as_utc(parsed).astimezone(ZoneInfo(_timezone.get()))
         day = format_date(local.date(), "medium", locale=locale)
         if not with_time:
             return day

@@ -20,9 +20,9 @@ from sqlmodel import Session, col, select
 
 from alerts import AlertOptions, DispatchStats, HealthChange, dispatch, raise_overdue_events
 from alerts import check_source_health as assess_health
-from alerts.timeutil import as_utc, utcnow
 from archive.catalog.models import CrawlRun, SourceRun
 from archive.runs import close_dead_runs
+from archive.timeutil import as_utc, utcnow
 
 from .children import ChildRegistry, pid_alive, terminate
 

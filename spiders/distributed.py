@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, Self
 
+from redis.exceptions import RedisError
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
@@ -117,5 +118,9 @@ class DistributedPortalSpider(GovPortalSpider):
                 if self.listing_done:
                     self._end_listing()
         book.finish_idle()
-        if book.frontier.active_run(self.source.name) is not None:
+        try:
+            active = book.frontier.active_run(self.source.name) is not None
+        except RedisError:  # Redis away: stay, and look again at the next idle
+            active = True
+        if active:
             raise DontCloseSpider  # the run goes on elsewhere: stay to take what comes back

@@ -35,7 +35,7 @@ def test_add_list_test_dispatch_remove(
     listed = run_cli(capsys, "--home", home, "alerts", "list", "--json")
     assert [s["id"] for s in listed.json()] == [1, 2, 3]
     assert "hunter2" not in listed.out
-    assert listed.json()[2]["url"].startswith("json://hook-user:****@127.0.0.1:9/x")
+    assert listed.json()[2]["url"] == "json://hook-user:********@127.0.0.1:9/x"
 
     tested = run_cli(capsys, "--home", home, "alerts", "test", "1", "--json")
     assert tested.code == 0 and tested.json() == [{"id": 1, "url": webhook.url(), "ok": True, "error": None}]
@@ -85,7 +85,7 @@ def test_an_english_speaking_team_gets_english_alerts(
         (["notaurl"], "error: 'notaurl' is not an Apprise URL Apprise can use (mailto://, json://, dingtalk:// …)"),
         # a mistyped scheme in front of a password: the input is named, the secret is not echoed
         (["mailt://me:s3cret@example.org"],
-         "error: 'mailt://me:…' is not an Apprise URL Apprise can use (mailto://, json://, dingtalk:// …)"),
+         "error: 'mailt://me:********@example.org' is not an Apprise URL Apprise can use (mailto://, json://, dingtalk:// …)"),
         (["json://127.0.0.1/", "--events", "new,sometimes"],
          "error: unknown event kind 'sometimes' (one or more of new, changed, removed, restored, source_failing, "
          "source_recovered, overdue)"),

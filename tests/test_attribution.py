@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from archive.attribution import attribute
 from archive.catalog.database import create_catalog_engine, init_catalog
-from archive.catalog.models import Report
+from archive.catalog.models import Report, Source
 from archive.divisions import registry
 from archive.recorder import Archive
 from crawler.extraction.page import extract_page
@@ -149,3 +149,32 @@ def test_a_source_given_another_division_has_its_reports_attributed_again(any_ar
     with Session(archive.engine) as db:
         [report] = db.exec(select(Report)).all()
     assert (report.division_code, report.publisher_kind) == ("620602", "government")
+
+
+def test_ensure_sources_writes_only_the_new_and_the_changed(any_archive: Archive, pages: Pages) -> None:
+    from sqlalchemy import event
+
+    archive = any_archive
+    entries = [{"name": "minqin", "title": "民勤县人民政府", "level": "county",
+                "definition": {"name": "minqin", "division_code": "620621"}},
+               {"name": "gulang", "title": "古浪县人民政府", "definition": {"name": "gulang", "division_code": "620622"}}]
+    archive.ensure_sources(entries)
+    _record(archive, pages, "http://127.0.0.1/r.html", title="关于2023年法治政府建设情况的报告", publisher=None,
+            report_year=2023)
+    commits: list[object] = []
+
+    def committed(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(archive.engine, "commit", committed)
+    archive.ensure_sources(entries)
+    assert commits == []  # nothing changed: nothing written
+    archive.ensure_sources([entries[0], {**entries[1], "title": "古浪县政府"}])
+    assert len(commits) == 1
+    archive.ensure_sources([{**entries[0], "definition": {"name": "minqin", "division_code": "620602"}}])
+    event.remove(archive.engine, "commit", committed)
+    with Session(archive.engine) as db:
+        titles = {s.name: (s.title, s.division_code) for s in db.exec(select(Source)).all()}
+        [report] = db.exec(select(Report)).all()
+    assert titles == {"minqin": ("民勤县人民政府", "620602"), "gulang": ("古浪县政府", "620622")}
+    assert report.division_code == "620602"  # the moved source's reports attributed again, as ensure_source does

@@ -13,7 +13,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from alerts.subscriptions import mask_channel
+from archive.urlmask import mask_url
 from govarchive.cli.main import app
 from govarchive.config import load_settings
 from govarchive.launch.runner import print_summary, resolve_sources
@@ -80,7 +80,7 @@ def test_a_piped_crawl_summary_is_not_cut(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_dingtalk_urls_are_masked_with_single_slashes() -> None:
-    masked = mask_channel("dingtalk://abcdef0123456789abcdef/")
+    masked = mask_url("dingtalk://abcdef0123456789abcdef/")
     assert "//" not in masked.split("://", 1)[1] and "abcdef0123456789abcdef" not in masked
 
 

@@ -10,7 +10,8 @@ from spiders.sources import SourceDefinition
 
 
 def test_shipped_politeness(tmp_path: Path) -> None:
-    settings = load_settings(tmp_path, crawl={"contact_url": "https://archive.example.org/crawler"})
+    settings = load_settings(tmp_path, crawl={"contact_url": "https://archive.example.org/crawler"},
+                             store={"access_key_id": "AKIDEXAMPLE", "secret_access_key": "wJalr-s3cr3t-KEY"})
     values = scrapy_settings(settings, run_id=7)
     assert values["USER_AGENT"] == "govarchive/0.1 (+https://archive.example.org/crawler)"
     assert values["ROBOTSTXT_OBEY"] is True
@@ -23,8 +24,9 @@ def test_shipped_politeness(tmp_path: Path) -> None:
     assert values["GOVARCHIVE_RUN_ID"] == 7
     assert values["GOVARCHIVE_JOBS_DIR"] == str(tmp_path / "jobs")
     assert "DOWNLOAD_HANDLERS" not in values  # the browser handler only for sources that may render
-    assert "********" in repr(values["GOVARCHIVE_STORE_OPTIONS"]) or values["GOVARCHIVE_STORE_OPTIONS"][
-        "secret_access_key"] is None
+    options = values["GOVARCHIVE_STORE_OPTIONS"]
+    assert "wJalr-s3cr3t-KEY" not in repr(values) and "wJalr-s3cr3t-KEY" not in str(options)  # masked when shown
+    assert options["secret_access_key"].get_secret_value() == "wJalr-s3cr3t-KEY"  # and handed to the store
 
 
 def test_per_source_overrides() -> None:
@@ -38,3 +40,33 @@ def test_per_source_overrides() -> None:
     auto = source_settings(SourceDefinition(name="auto", start_urls=["http://a.gov.cn/"]))
     assert auto["DOWNLOAD_HANDLERS"]["https"] == "crawler.handlers.LazyPlaywrightDownloadHandler"
     assert "CONCURRENT_REQUESTS_PER_DOMAIN" not in auto
+
+
+def test_run_settings_copy_as_scrapy_would(tmp_path: Path) -> None:
+    """A run's crawler settings, copied cheaply, hold what Scrapy's deep copies held, and stay apart."""
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings, Settings
+
+    from govarchive.launch.settings import RunSettings
+    from spiders.portal import GovPortalSpider
+
+    def values(settings: BaseSettings) -> dict[str, object]:
+        return {name: (attribute.priority, values(attribute.value) if isinstance(attribute.value, BaseSettings)
+                       else attribute.value) for name, attribute in settings.attributes.items()}
+
+    base = scrapy_settings(load_settings(tmp_path), run_id=3)
+    source = SourceDefinition.model_validate({
+        "name": "slow", "start_urls": ["http://slow.gov.cn/col/"], "politeness": {"concurrency": 1, "delay": 5, "reason": "429s"}})
+    expected = Settings(base)
+    expected.setdict(source_settings(source), priority="cmdline")
+    template = RunSettings(base)
+    crawler = Crawler(GovPortalSpider, template.for_source(source))
+    assert isinstance(crawler.settings, RunSettings)
+    assert values(crawler.settings) == values(expected.copy())
+    assert crawler.settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 1 and template["CONCURRENT_REQUESTS_PER_DOMAIN"] == 2
+    crawler.settings["DOWNLOADER_MIDDLEWARES"]["x.Added"] = 1
+    crawler.settings["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"].append("--added")
+    other = template.for_source(SourceDefinition(name="other", start_urls=["http://other.gov.cn/col/"]))
+    assert "x.Added" not in other["DOWNLOADER_MIDDLEWARES"] and "x.Added" not in template["DOWNLOADER_MIDDLEWARES"]
+    assert "--added" not in other["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]
+    assert "--added" not in base["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]

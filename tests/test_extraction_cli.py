@@ -12,7 +12,7 @@ from tests.cli_helpers import CliResult, run_cli
 
 CORPUS = Path(__file__).parent / "extraction_corpus"
 KEYS = ["title", "text", "publisher", "pub_date", "written_date", "index_no", "doc_no", "validity", "report_year",
-        "site_name", "column", "attachments", "text_source", "ocr_confidence"]
+        "site_name", "column", "attachments", "text_source", "ocr_confidence", "text_hash"]
 
 
 def _extract(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> CliResult:

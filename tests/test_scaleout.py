@@ -28,6 +28,7 @@ from crawler.distributed.frontier import Frontier
 from govarchive.config import Settings, load_settings
 from govarchive.launch.runs import queue_run
 from spiders.sources import portal_sources, write_source_file
+from tests.fixtures.redis import RedisServer
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.s3, pytest.mark.slow]
 
@@ -236,6 +237,11 @@ def test_a_killed_worker_loses_nothing(deployment: Deployment, portal_world: Any
     assert report["recovered"] >= len(unfinished)  # the survivor put the dead worker's requests back
     assert sum(frontier.recovered(name) for name in names) >= len(unfinished)
 
+    assert_archived_once(deployment, run, expected)
+
+
+def assert_archived_once(deployment: Deployment, run: CrawlRun, expected: set[str]) -> None:
+    """The run ended ok, with every expected report archived once: one version each, nothing else."""
     assert run.status == "ok", (run.status, run.error)
     archived = logical_archive(deployment.catalog_url)
     assert set(archived) == expected  # nothing lost
@@ -310,3 +316,49 @@ def test_workers_recording_at_once_make_one_report_and_one_version(deployment: D
         versions = db.exec(select(Version)).all()
     engine.dispose()
     assert len(reports) == 2 and len(versions) == 2
+
+
+# Faults ----------------------------------------------------------------------------------------
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis of this test's own, with an append-only file, to restart."""
+    server = RedisServer(appendonly=True).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_redis_restart_under_running_workers_loses_nothing(
+    tmp_path: Path, postgres_url: str, seaweedfs: Any, own_redis: RedisServer, portal_world: Any
+) -> None:
+    deployment = Deployment(tmp_path / "workers", postgres_url, seaweedfs, own_redis.url)
+    families = ("trs", "hanweb")
+    names = install(deployment.home, portal_world, families)
+    expected = {r.url for r in portal_world.expected_reports() if r.family in families}
+    portal_world.set_slow(0.25)  # requests in flight when Redis goes away
+
+    workers = [deployment.start_worker(), deployment.start_worker()]
+    deployment.wait_workers(2)
+    queued = queue_run(deployment.settings(), names, trigger="test")
+    before = wait_for(lambda: logical_archive(deployment.catalog_url), 120, "a first report")
+    restarted = time.monotonic()
+    own_redis.restart(down=1.0)
+    run = deployment.wait_run(queued["run_id"], timeout=120)
+    closed = time.monotonic()
+    results = [stop(w) for w in workers]
+    assert all(code == 0 for code, _, _ in results), [err[-2000:] for _, _, err in results]
+    for _, _, err in results:
+        assert "Traceback" not in err, err[-3000:]
+
+    assert_archived_once(deployment, run, expected)
+    engine = create_engine(deployment.catalog_url)
+    with Session(engine) as db:
+        source_runs = db.exec(select(SourceRun).where(SourceRun.run_id == run.id)).all()
+    engine.dispose()
+    # each source's counts summed over both workers once: no finish counted twice
+    assert sorted(r.new for r in source_runs) == [8, 8], [(r.source_id, r.new, r.status) for r in source_runs]
+    twice = sum(1 for n in page_fetches(portal_world).values() if n > 1)
+    print(f"redis restart: {len(before)} of {len(expected)} reports in at the restart, run closed "
+          f"{closed - restarted:.1f} s after it, {twice} page(s) fetched twice, "
+          f"{sum(len(err.splitlines()) for _, _, err in results)} stderr line(s)")

@@ -14,6 +14,7 @@ from scrapy import Request
 
 from crawler.distributed.frontier import Frontier, decode_request, encode_request, seed_request
 from crawler.distributed.politeness import DomainLimiter
+from tests.fixtures.redis import RedisServer
 
 pytestmark = pytest.mark.redis
 
@@ -84,6 +85,67 @@ def test_a_run_finishes_once_when_listed_empty_and_unleased(frontier: Frontier) 
     assert sorted(results) == [False, False, False, True]
     assert frontier.close_source("s", 1) == 0
     assert frontier.active_runs() == {}
+
+
+def test_every_frontier_step_is_harmless_to_repeat_after_a_lost_reply(frontier: Frontier) -> None:
+    """A restart can lose a reply after Redis did the work; the client then sends the same call again."""
+    frontier.push("s", queued_request("http://a/1"), 0)
+    lease = frontier.pop("s", "w1")
+    assert lease is not None
+    # a finish sent twice under one token is counted once
+    for _ in range(2):
+        frontier.ack("s", 7, lease.id, "w1", incr={"report/fetched": 1}, token="t1")
+    assert frontier.run_stats("s", 7) == {"report/fetched": 1} and frontier.leased("s") == 0
+
+    # a pop whose reply was lost: the worker does not know that lease; reconciling puts it back
+    frontier.push("s", queued_request("http://a/2"), 0)
+    frontier.push("s", queued_request("http://a/3"), 0)
+    known, lost = frontier.pop("s", "w1"), frontier.pop("s", "w1")
+    assert known is not None and lost is not None and frontier.queued("s") == 0
+    assert frontier.recover("s", release_worker="w1", keep=[known.id]) == 1
+    assert frontier.lease_owners("s") == {known.id: "w1"} and frontier.queued("s") == 1
+
+    # the finisher may ask again (its first answer lost, or its recording failed); no one else may
+    assert frontier.claim("r", 3) is None and frontier.claim("r", 3) is None  # a repeated claim is still ours
+    frontier.ack("r", 3, None, "w1", listed=True)
+    assert frontier.try_finish("r", 3, "w1") and frontier.try_finish("r", 3, "w1")
+    assert not frontier.try_finish("r", 3, "w2")
+
+
+def test_scripts_work_after_the_server_forgot_them(frontier: Frontier, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restart between redis-py's reload of a script and its call (the script cache is not in the
+    append-only file): redis-py alone failed that call with NoScriptError."""
+    client = frontier.redis
+    load = client.script_load
+
+    def load_then_forget(script: str) -> str:
+        sha = load(script)
+        client.script_flush()  # the real server forgets, as a restarted one would
+        return sha
+
+    monkeypatch.setattr(client, "script_load", load_then_forget)
+    frontier.push("s", queued_request("http://a/1"), 0)
+    client.script_flush()
+    assert frontier.pop("s", "w1") is not None
+
+
+def test_the_frontier_rides_out_a_redis_restart(tmp_path: Path) -> None:
+    server = RedisServer(appendonly=True).start()
+    try:
+        frontier = Frontier.from_url(server.url)
+        frontier.push("s", queued_request("http://a/1"), 0)
+        frontier.redis.connection_pool.disconnect()  # as after a dropped connection: nothing pooled
+        restart = threading.Thread(target=server.restart, kwargs={"down": 1.0})
+        restart.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        lease = frontier.pop("s", "w1")  # waits for the server instead of failing
+        waited = time.monotonic() - started
+        restart.join()
+        assert lease is not None and decode_request(lease.data)["url"] == "http://a/1"  # kept in its file
+        assert 0.3 < waited < 20, waited
+    finally:
+        server.stop()
 
 
 def test_seed_requests_carry_their_run() -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from archive.storage import BlobStore
+from archive.timeutil import utcnow
 
 from .errors import BadSelectionError
 from .formats import ProgressCallback, WriteJob, format_names, get_format
@@ -148,7 +149,7 @@ def _record(
     selection = dict(resolved.selection.to_json())
     selection.update(resolved.filters)
     values = {
-        "created_at": dt.datetime.now(dt.UTC),
+        "created_at": utcnow(),
         "as_of": resolved.as_of,
         "since": resolved.since_cutoff,
         "base_bundle_id": resolved.base_bundle_id,

@@ -18,6 +18,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from archive.timeutil import as_utc
+
 ROW_GROUP_SIZE = 2_048
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -58,6 +60,7 @@ COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("text_source", pa.string()),  # html / text_layer / ocr / converter
     ("ocr_confidence", pa.float64()),  # OCR text: Tesseract's mean word confidence, 0–100
 )
+
 COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
 SCHEMA = pa.schema([pa.field(name, kind) for name, kind in COLUMNS])
 REMOVED_COLUMNS = ("report_id", "source", "canonical_url", "title", "removed_at")
@@ -94,7 +97,7 @@ def _arrow_value(name: str, value: Any) -> Any:
     if value is None:
         return None
     if name in ("first_seen", "captured_at"):
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return as_utc(value)
     return value
 
 

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from archive.doctypes import BY_CONTENT_TYPE, COMPRESSED_TYPES
+
 from .select import AttachmentInfo
 
 _SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
@@ -13,16 +15,15 @@ _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10))
 _SAFE_EXT = re.compile(r"[a-z0-9]{1,10}")
 _UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*%]+')
 _CONTENT_EXT = {
+    **BY_CONTENT_TYPE,  # the document formats (archive.doctypes)
     "text/html": "html",
     "application/xhtml+xml": "html",
-    "text/plain": "txt",
-    "application/pdf": "pdf",
     "application/json": "json",
     "application/xml": "xml",
     "text/xml": "xml",
 }
 #: Members that are compressed already: deflating them again only costs time.
-STORED_EXT = frozenset({"gz", "zip", "pdf", "docx", "xlsx", "pptx", "ofd", "jpg", "jpeg", "png", "gif", "parquet", "zst"})
+STORED_EXT = frozenset(COMPRESSED_TYPES | {"gz", "pptx", "parquet", "zst"})
 
 
 def source_folder(name: str, source_id: int) -> str:

@@ -23,6 +23,7 @@ from sqlmodel import SQLModel
 
 from archive.catalog import models  # noqa: F401  (registers the tables)
 from archive.errors import NotFoundError
+from archive.timeutil import as_utc
 
 from .errors import BadSelectionError, EmptySelectionError, UnknownSourceError
 
@@ -42,11 +43,7 @@ CAPTURES, ATTACHMENTS, EVENTS, BUNDLES = (
 )
 
 
-def to_utc(value: dt.datetime) -> dt.datetime:
-    """``value`` as an aware UTC datetime (a naive one is taken to be UTC already)."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+to_utc = as_utc  # the name the bundle modules use
 
 
 def iso_utc(value: dt.datetime) -> str:

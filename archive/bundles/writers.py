@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, Protocol
 
+from archive.timeutil import as_utc
+
 CHUNK_SIZE = 1 << 20
 SPOOL_IN_MEMORY = 8 << 20
 _ZIP_MIN = dt.datetime(1980, 1, 1)
@@ -120,8 +122,7 @@ class TarEntryWriter:
         self._tar = tarfile.open(  # noqa: SIM115 (closed by close())
             fileobj=fileobj, mode="w|", format=tarfile.PAX_FORMAT
         )
-        moment = mtime.replace(tzinfo=dt.UTC) if mtime.tzinfo is None else mtime
-        self._mtime = max(int(moment.timestamp()), 0)
+        self._mtime = max(int(as_utc(mtime).timestamp()), 0)
         self._spool_dir = None if spool_dir is None else str(spool_dir)
 
     def _info(self, name: str, size: int) -> tarfile.TarInfo:

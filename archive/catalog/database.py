@@ -26,6 +26,7 @@ from sqlmodel import Session, SQLModel
 
 from archive.catalog import feed, models  # noqa: F401  (the tables on SQLModel.metadata; feed-id ordering)
 from archive.errors import ArchiveError
+from archive.urlmask import mask_url
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -38,13 +39,6 @@ class CatalogUnavailableError(ArchiveError):
         super().__init__(f"catalog {url!r} cannot be opened: {reason}")
         self.url = url
         self.reason = reason
-
-
-def _masked(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -66,8 +60,9 @@ def create_catalog_engine(url: str, *, echo: bool = False) -> Engine:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise CatalogUnavailableError(url, f"not a database URL ({exc})") from None
+    except ArgumentError:
+        # SQLAlchemy's message repeats the URL unmasked
+        raise CatalogUnavailableError(mask_url(url), "not a database URL") from None
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {"echo": echo}
     if backend == "sqlite":
@@ -78,7 +73,7 @@ def create_catalog_engine(url: str, *, echo: bool = False) -> Engine:
         else:
             folder = Path(database).expanduser().resolve().parent
             if not folder.is_dir():
-                raise CatalogUnavailableError(_masked(url), f"folder {str(folder)!r} does not exist")
+                raise CatalogUnavailableError(mask_url(url), f"folder {str(folder)!r} does not exist")
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     elif backend == "postgresql":
         if parsed.drivername in ("postgresql", "postgres"):
@@ -87,12 +82,12 @@ def create_catalog_engine(url: str, *, echo: bool = False) -> Engine:
         kwargs["pool_pre_ping"] = True
     else:
         raise CatalogUnavailableError(
-            _masked(url), f"unsupported database {backend!r} (SQLite or PostgreSQL)"
+            mask_url(url), f"unsupported database {backend!r} (SQLite or PostgreSQL)"
         )
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError, ArgumentError) as exc:
-        raise CatalogUnavailableError(_masked(url), str(exc)) from None
+        raise CatalogUnavailableError(mask_url(url), str(exc)) from None
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
     return engine
@@ -102,6 +97,8 @@ def alembic_config(engine: Engine | None = None) -> Config:
     """A programmatic Alembic configuration for the shipped migrations."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # one location, split on os.pathsep (a path with a space must not be split)
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
     if engine is not None:
         config.attributes["engine"] = engine
@@ -128,7 +125,7 @@ def init_catalog(engine: Engine, *, revision: str = "head") -> None:
     place but no migration history is stamped as current rather than rebuilt. Raises
     CatalogUnavailableError when the database cannot be opened or migrated.
     """
-    url = _masked(engine.url.render_as_string(hide_password=False))
+    url = mask_url(engine.url.render_as_string(hide_password=False))
     config = alembic_config(engine)
     try:
         with engine.connect() as connection:

@@ -12,10 +12,7 @@ import datetime as dt
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> dt.datetime:
-    """Now, timezone-aware UTC (stored naive-UTC by SQLite, aware by PostgreSQL)."""
-    return dt.datetime.now(dt.UTC)
+from archive.timeutil import utcnow  # stored naive-UTC by SQLite, aware by PostgreSQL
 
 
 class Source(SQLModel, table=True):

@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 
 from archive.catalog.models import Capture, Report
 from archive.changes import normalise_text, sha256_hex
-from archive.recorder.core import ArchiveCore, RecordResult, _utc
+from archive.recorder.core import ArchiveCore, RecordResult
 from archive.records import AttachmentRecord, FetchedPage
+from archive.timeutil import as_utc as _utc
 from archive.warc import RevisitTarget, build_capture_warc
 
 

@@ -10,9 +10,11 @@ from sqlmodel import Session, select
 
 from archive.catalog.models import Report, ReportUrl, Source
 from archive.recorder.captures import CapturesMixin
-from archive.recorder.core import RecordResult, _now, _utc
+from archive.recorder.core import RecordResult
 from archive.recorder.versions import VersionsMixin
 from archive.records import FetchedPage
+from archive.timeutil import as_utc as _utc
+from archive.timeutil import utcnow as _now
 
 
 class ChecksMixin(CapturesMixin, VersionsMixin):

@@ -4,7 +4,6 @@ batches, the source cache and events. Every other part of the recorder builds on
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -31,14 +30,6 @@ class RecordResult:
     outcome: str  # new / changed / unchanged / moved / not_modified / missing / removed / restored / blocked
     report_id: int | None = None
     version: int | None = None  # the report's current version number after recording
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class ArchiveCore:

@@ -11,8 +11,9 @@ from archive.catalog.models import Report, ReportUrl
 from archive.changes import Fingerprint, can_identify_move, decide, is_soft_404, sha256_hex
 from archive.errors import CatalogConflictError
 from archive.recorder.checks import ChecksMixin
-from archive.recorder.core import RecordResult, _utc
+from archive.recorder.core import RecordResult
 from archive.records import ExtractedReport, FetchedPage
+from archive.timeutil import as_utc as _utc
 
 EMPTY_TEXT_HASH = sha256_hex(b"")
 

@@ -10,10 +10,11 @@ from typing import Any
 from sqlmodel import Session, select
 
 from archive.catalog.attribute import attribute_reports
-from archive.catalog.models import CrawlRun, SourceRun
+from archive.catalog.models import CrawlRun, Source, SourceRun
 from archive.divisions import registry
 from archive.errors import NotFoundError
-from archive.recorder.core import ArchiveCore, _now
+from archive.recorder.core import ArchiveCore
+from archive.timeutil import utcnow as _now
 
 _SOURCE_RUN_FIELDS = frozenset(
     {
@@ -32,6 +33,22 @@ _SOURCE_RUN_FIELDS = frozenset(
         "error",
     }
 )
+
+
+def _definition_json(definition: Mapping[str, Any]) -> str:
+    return json.dumps(dict(definition), ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _describes(row: Source, entry: Mapping[str, Any]) -> bool:
+    """Whether ``ensure_source(**entry)`` would leave the catalog's row as it is."""
+    for name in ("title", "region", "level"):
+        if entry.get(name) and getattr(row, name) != entry[name]:
+            return False
+    definition = entry.get("definition")
+    if definition is None:
+        return True
+    code = str(definition.get("division_code") or "") or None
+    return row.definition_json == _definition_json(definition) and row.division_code == code
 
 
 class RunsMixin(ArchiveCore):
@@ -60,9 +77,7 @@ class RunsMixin(ArchiveCore):
             if level:
                 source.level = level
             if definition is not None:
-                source.definition_json = json.dumps(
-                    dict(definition), ensure_ascii=False, sort_keys=True, default=str
-                )
+                source.definition_json = _definition_json(definition)
                 source.division_code = str(definition.get("division_code") or "") or None
             moved[:] = [before != source.division_code]
             db.add(source)
@@ -76,6 +91,20 @@ class RunsMixin(ArchiveCore):
             with self.engine.begin() as connection:
                 attribute_reports(connection, registry(), source_id=source_id)
         return source_id
+
+    def ensure_sources(self, sources: Iterable[Mapping[str, Any]]) -> None:
+        """``ensure_source(**entry)`` for each entry, writing only the new and the changed ones.
+
+        A run of thousands of sources registers them all; one read tells which differ from the
+        catalog, instead of a transaction each.
+        """
+        entries = list(sources)
+        with self._session() as db:
+            rows = {row.name: row for row in db.exec(select(Source)).all()}
+        for entry in entries:
+            row = rows.get(entry["name"])
+            if row is None or not _describes(row, entry):
+                self.ensure_source(**entry)
 
     def start_run(self, sources: Iterable[str], *, trigger: str = "cli", pid: int | None = None) -> int:
         """Open a crawl run; return its id."""

@@ -16,8 +16,9 @@ from archive.diffs import DiffSummary, diff_texts, summary_json
 from archive.divisions import registry
 from archive.errors import BlobNotFoundError, CorruptObjectError
 from archive.recorder.captures import _CaptureObjects, _StoredAttachment
-from archive.recorder.core import ArchiveCore, _utc
+from archive.recorder.core import ArchiveCore
 from archive.records import ExtractedReport, FetchedPage
+from archive.timeutil import as_utc as _utc
 
 
 class VersionsMixin(ArchiveCore):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from archive.soft404 import is_soft_404 as page_is_soft_404
+
 from .links import Link, parse_html
 
 CHALLENGE = "challenge"
@@ -17,11 +19,6 @@ _JSL = re.compile(r"__jsl_clearance|__jsluid|document\.cookie\s*=", re.IGNORECAS
 _WAF = re.compile(
     r"(访问被拒绝|您的访问被阻断|安全狗|云锁|WAF|请开启JavaScript|please enable javascript|"
     r"您的请求(已被|被)拦截|检测到您的访问异常|滑动验证|人机验证)",
-    re.IGNORECASE,
-)
-_SOFT_404 = re.compile(
-    r"(该信息不存在|信息不存在|已删除|已被删除|页面不存在|页面已删除|文章不存在|内容不存在|"
-    r"信息已过期|已撤稿|已撤销发布|找不到该页面|页面找不到|404\s*not\s*found|page not found)",
     re.IGNORECASE,
 )
 _LIST_CONTAINER = re.compile(r"(list|lst|news|article|items?|content|data|result|lb|xxgk)", re.IGNORECASE)
@@ -60,7 +57,8 @@ def classify_challenge(status: int, headers: Mapping[str, str], body: str) -> st
 
 
 def is_soft_404(text: str, body_chars: int | None = None) -> bool:
-    """A 200 page that says the item does not exist (该信息不存在 / 已删除 / 页面不存在)."""
+    """A 200 page that says the item does not exist (archive.soft404's judgement on the page's
+    title and visible text; ``body_chars`` bounds the visible text, 1500 by default)."""
     root = parse_html(text)
     if root is None:
         return False
@@ -68,11 +66,7 @@ def is_soft_404(text: str, body_chars: int | None = None) -> bool:
         bad.drop_tree()
     title = " ".join(root.xpath("//title/text()"))
     visible = re.sub(r"\s+", " ", root.text_content())
-    if _SOFT_404.search(title):
-        return True
-    # a page whose main message is the notice: the phrase within a short page
-    limit = body_chars if body_chars is not None else 1500
-    return bool(_SOFT_404.search(visible)) and len(visible) < limit
+    return page_is_soft_404(200, title, visible, body_chars if body_chars is not None else 1500)
 
 
 def looks_js_only_list(text: str, links: list[Link]) -> bool:

@@ -15,6 +15,12 @@ Per source ``S`` (prefix ``govarchive``):
 
 A run of a source is finished when its listing is done (``…:run:R:listed``), its queue is empty and
 no lease is held; the first worker to see that (``…:run:R:finishing``, SET NX with a TTL) records it.
+
+A Redis restart (the data kept in its append-only file) is ridden out: every call is tried again
+for a while (``redis_client.PatientRedis``), so every call must be harmless to repeat after its
+reply was lost: a lease's finish carries a token (``govarchive:ack:T``) and counts once; a lease
+popped for a lost reply is put back by its worker's next reconciliation (``recover`` with ``keep``);
+the finisher of a run may ask ``try_finish`` again; scripts the restarted server forgot are sent again.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from __future__ import annotations
 import json
 import pickle
 import time
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +37,7 @@ from typing import Any
 PREFIX = "govarchive"
 RUN_KEY_TTL = 7 * 24 * 3600  # a run's dupefilter and counters outlive it by a week, then expire
 FINISH_LEASE_SECONDS = 120
+ACK_TOKEN_TTL = 3600  # a finished lease's token is kept this long against a repeated call
 LOCK_SECONDS = 600  # a lock outlives its holder only until the holder's heartbeat has expired
 SEED_PRIORITY = 100
 
@@ -50,8 +58,11 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
 
-# KEYS: leases, owners, stats, listed-flag; ARGV: lease id, worker, counters JSON, mark listed (0/1), ttl
+# KEYS: leases, owners, stats, listed-flag, ack token; ARGV: lease id, worker, counters JSON, mark listed (0/1),
+# ttl, token ttl. The token makes a repeated call (its reply lost to a dropped connection) a no-op.
 _ACK = """
+local done = redis.call('GET', KEYS[5])
+if done then return tonumber(done) end
 local owner = redis.call('HGET', KEYS[2], ARGV[1])
 local mine = 0
 if owner and string.sub(owner, 1, #ARGV[2] + 1) == ARGV[2] .. '|' then
@@ -64,18 +75,22 @@ for key, value in pairs(counts['incr']) do redis.call('HINCRBY', KEYS[3], key, v
 for key, value in pairs(counts['set']) do redis.call('HSET', KEYS[3], key, value) end
 if next(counts['incr']) ~= nil or next(counts['set']) ~= nil then redis.call('EXPIRE', KEYS[3], ARGV[5]) end
 if ARGV[4] == '1' then redis.call('SET', KEYS[4], '1', 'EX', ARGV[5]) end
+redis.call('SET', KEYS[5], mine, 'EX', ARGV[6])
 return mine
 """
 
-# KEYS: queue, leases, owners, recovered counter; ARGV: worker key prefix, worker to release ('' = the dead)
+# KEYS: queue, leases, owners, recovered counter; ARGV: worker key prefix, worker to release ('' = the dead),
+# then lease ids of that worker to keep
 _RECOVER = """
+local keep = {}
+for i = 3, #ARGV do keep[ARGV[i]] = true end
 local owners = redis.call('HGETALL', KEYS[3])
 local n = 0
 for i = 1, #owners, 2 do
   local id, value = owners[i], owners[i + 1]
   local sep = string.find(value, '|', 1, true)
   local worker = string.sub(value, 1, sep - 1)
-  local release = (ARGV[2] ~= '' and worker == ARGV[2])
+  local release = (ARGV[2] ~= '' and worker == ARGV[2] and not keep[id])
     or (ARGV[2] == '' and redis.call('EXISTS', ARGV[1] .. worker) == 0)
   if release then
     local member = redis.call('HGET', KEYS[2], id)
@@ -89,12 +104,13 @@ if n > 0 and ARGV[2] == '' then redis.call('INCRBY', KEYS[4], n) end
 return n
 """
 
-# KEYS: active, queue, leases, listed, finishing; ARGV: source, run, ttl
+# KEYS: active, queue, leases, listed, finishing; ARGV: source, run, ttl, worker (the finisher may ask again)
 _TRY_FINISH = """
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
 if redis.call('ZCARD', KEYS[2]) > 0 or redis.call('HLEN', KEYS[3]) > 0 then return 0 end
-if redis.call('SET', KEYS[5], '1', 'NX', 'EX', ARGV[3]) then return 1 end
+if redis.call('SET', KEYS[5], ARGV[4], 'NX', 'EX', ARGV[3]) then return 1 end
+if ARGV[4] ~= '' and redis.call('GET', KEYS[5]) == ARGV[4] then return 1 end
 return 0
 """
 
@@ -119,6 +135,27 @@ _UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+
+class LuaScript:
+    """A Lua script called by its SHA, and by its text when the server no longer knows it.
+
+    redis-py's ``Script`` loads a script again once after ``NOSCRIPT``; a server restarted between
+    that load and the call (its script cache is not in the append-only file) failed the call.
+    """
+
+    def __init__(self, client: Any, text: str) -> None:
+        self.client = client
+        self.text = text
+        self.script = client.register_script(text)
+
+    def __call__(self, *, keys: list[Any], args: list[Any]) -> Any:
+        from redis.exceptions import NoScriptError
+
+        try:
+            return self.script(keys=keys, args=args)
+        except NoScriptError:
+            return self.client.eval(self.text, len(keys), *keys, *args)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,16 +194,8 @@ def seed_request(source: str, run_id: int, trigger: str) -> dict[str, Any]:
 
 
 def redis_retry_options() -> dict[str, Any]:
-    """Retry a Redis call that met a refused or dropped connection for about half a minute, with
-    back-off: a restarting Redis (its queues kept in its append-only file) costs a pause, not the
-    requests in flight."""
-    from redis.backoff import ExponentialBackoff
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-    from redis.retry import Retry
-
-    return {"retry": Retry(ExponentialBackoff(cap=4.0, base=0.1), 12),
-            "retry_on_error": [RedisConnectionError, RedisTimeoutError]}
+    """scrapy-redis' ``REDIS_PARAMS`` for a client that rides out a Redis restart (see redis_client.py)."""
+    return {"redis_cls": "crawler.distributed.redis_client.PatientRedis"}
 
 
 class Frontier:
@@ -175,21 +204,27 @@ class Frontier:
     def __init__(self, client: Any, prefix: str = PREFIX) -> None:
         self.redis = client
         self.prefix = prefix
-        self._pop = client.register_script(_POP)
-        self._push_unseen = client.register_script(_PUSH_UNSEEN)
-        self._ack = client.register_script(_ACK)
-        self._recover = client.register_script(_RECOVER)
-        self._try_finish = client.register_script(_TRY_FINISH)
-        self._close_source = client.register_script(_CLOSE_SOURCE)
-        self._lock = client.register_script(_LOCK)
-        self._unlock = client.register_script(_UNLOCK)
+        self._pop = LuaScript(client, _POP)
+        self._push_unseen = LuaScript(client, _PUSH_UNSEEN)
+        self._ack = LuaScript(client, _ACK)
+        self._recover = LuaScript(client, _RECOVER)
+        self._try_finish = LuaScript(client, _TRY_FINISH)
+        self._close_source = LuaScript(client, _CLOSE_SOURCE)
+        self._lock = LuaScript(client, _LOCK)
+        self._unlock = LuaScript(client, _UNLOCK)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = PREFIX) -> Frontier:
+        from crawler.distributed.redis_client import PatientRedis
+
+        return cls(PatientRedis.from_url(url, socket_connect_timeout=10, socket_timeout=30, health_check_interval=30),
+                   prefix)
+
+    def check(self) -> None:
+        """PING once, at once: a first contact fails fast rather than riding out an outage."""
         import redis
 
-        return cls(redis.Redis.from_url(url, socket_connect_timeout=10, socket_timeout=30,
-                                        health_check_interval=30, **redis_retry_options()), prefix)
+        redis.Redis.execute_command(self.redis, "PING")
 
     # Keys ------------------------------------------------------------------------------
     def key(self, *parts: object) -> str:
@@ -228,20 +263,28 @@ class Frontier:
 
     def ack(self, source: str, run_id: int | None, lease_id: str | None, worker: str, *,
             incr: Mapping[str, int] | None = None, values: Mapping[str, Any] | None = None,
-            listed: bool = False) -> bool:
-        """Finish a lease and add the counters it produced to its run; True if it was still ours."""
+            listed: bool = False, token: str | None = None) -> bool:
+        """Finish a lease and add the counters it produced to its run; True if it was still ours.
+
+        Done once per ``token`` (a new one when not given): the same call repeated, by redis-py's
+        retry after a dropped connection or by the caller, adds nothing twice.
+        """
         run = run_id if run_id is not None else 0
         counts = json.dumps({"incr": dict(incr or {}), "set": {k: str(v) for k, v in (values or {}).items()}})
         keys = [self.key(source, "leases"), self.key(source, "owners"), self.stats_key(source, run),
-                self.key(source, "run", run, "listed")]
+                self.key(source, "run", run, "listed"), self.key("ack", token or uuid.uuid4().hex)]
         return bool(self._ack(keys=keys, args=[lease_id or "", worker, counts, "1" if listed else "0",
-                                               RUN_KEY_TTL]))
+                                               RUN_KEY_TTL, ACK_TOKEN_TTL]))
 
-    def recover(self, source: str, *, release_worker: str = "") -> int:
-        """Put back the leases of dead workers (or all of ``release_worker``'s); how many."""
+    def recover(self, source: str, *, release_worker: str = "", keep: Iterable[str] = ()) -> int:
+        """Put back the leases of dead workers (or ``release_worker``'s but those in ``keep``); how many.
+
+        ``keep`` = the leases a live worker knows it holds: the others are those whose pop reply a
+        dropped connection lost, which would hold the run open for as long as the worker lives.
+        """
         keys = [self.queue_key(source), self.key(source, "leases"), self.key(source, "owners"),
                 self.key(source, "recovered")]
-        return int(self._recover(keys=keys, args=[self.key("worker", ""), release_worker]))
+        return int(self._recover(keys=keys, args=[self.key("worker", ""), release_worker, *keep]))
 
     def queued(self, source: str) -> int:
         return int(self.redis.zcard(self.queue_key(source)))
@@ -291,6 +334,8 @@ class Frontier:
         if self.redis.hsetnx(self.key("active"), source, run_id):
             return None
         current = self.active_run(source)
+        if current == run_id:  # ours: a repeated HSETNX whose first reply was lost
+            return None
         return current if current is not None else self.claim(source, run_id)
 
     def abandon(self, source: str, run_id: int) -> None:
@@ -301,11 +346,12 @@ class Frontier:
         pipe.execute()
         self._close_source(keys=[self.key("active"), self.key("run", run_id, "pending")], args=[source, run_id])
 
-    def try_finish(self, source: str, run_id: int) -> bool:
-        """True for exactly one caller once the run of ``source`` has nothing left to do."""
+    def try_finish(self, source: str, run_id: int, worker: str = "") -> bool:
+        """True for exactly one caller once the run of ``source`` has nothing left to do (for that
+        ``worker`` again until the run is closed: its reply may have been lost, or its recording failed)."""
         keys = [self.key("active"), self.queue_key(source), self.key(source, "leases"),
                 self.key(source, "run", run_id, "listed"), self.key(source, "run", run_id, "finishing")]
-        return bool(self._try_finish(keys=keys, args=[source, run_id, FINISH_LEASE_SECONDS]))
+        return bool(self._try_finish(keys=keys, args=[source, run_id, FINISH_LEASE_SECONDS, worker]))
 
     def close_source(self, source: str, run_id: int) -> int:
         """The source's part of the run is recorded: no longer active; how many sources remain."""

@@ -12,10 +12,12 @@ run's totals, in the same Redis call, so a run whose leases are all finished has
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
+from redis.exceptions import RedisError
 from scrapy import Request, signals
 
 from crawler.items import Listing
@@ -30,6 +32,18 @@ LEASE = "govarchive_lease"
 RUN = "govarchive_run"
 BOOK_ATTR = "_govarchive_leases"
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ack:
+    """A finish Redis did not confirm, kept to be sent again as it was (same token: counted once)."""
+
+    lease_id: str | None
+    run_id: int | None
+    incr: dict[str, int]
+    values: dict[str, int | str]
+    listed: bool
+    token: str
 
 
 @dataclass(slots=True)
@@ -52,6 +66,7 @@ class LeaseBook:
         self.run_id: int | None = None
         self.on_finish: Callable[[], None] | None = None  # the scheduler's "take more work"
         self._reported: dict[str, int | str] = {}
+        self._unsent: list[_Ack] = []  # finishes to send again once Redis answers
 
     def working(self) -> int:
         """Leases held for requests (the listing's seed aside)."""
@@ -113,28 +128,45 @@ class LeaseBook:
     def release_all(self) -> int:
         """Closing: put back every lease still held (unfinished work goes to other workers)."""
         self._report(None)
+        self.resend()
         self.held.clear()
         self.seed = None
         try:
             return self.frontier.recover(self.source, release_worker=self.worker)
-        except Exception:  # noqa: BLE001 — Redis gone: the heartbeat expiry puts them back later
-            logger.exception("%s: could not put back unfinished requests", self.source)
+        except RedisError as exc:  # Redis gone: the next crawler of this source (or the heartbeat) puts them back
+            logger.warning("%s: could not put back unfinished requests: %s", self.source, exc)
             return 0
 
     def _report(self, lease_id: str | None, *, listed: bool = False) -> None:
         incr, values = self._delta()
         if lease_id is None and not incr and not values and not listed:
             return
-        try:
-            self.frontier.ack(self.source, self.run_id, lease_id, self.worker, incr=incr, values=values,
-                              listed=listed)
-        except Exception:  # noqa: BLE001 — an unreachable Redis must not kill the crawl; retried later
-            logger.exception("%s: could not finish lease %s", self.source, lease_id)
-            return
+        # counted as reported now: sent again only as this same finish, under its token
         for key, number in incr.items():
             self._reported[key] = int(self._reported.get(key, 0)) + number
         for key, value in values.items():
             self._reported[key] = value
+        self._unsent.append(_Ack(lease_id, self.run_id, incr, values, listed, uuid.uuid4().hex))
+        self.resend()
+
+    def resend(self) -> bool:
+        """Send the finishes Redis has not confirmed, in order; True when none is left."""
+        while self._unsent:
+            ack = self._unsent[0]
+            try:
+                self.frontier.ack(self.source, ack.run_id, ack.lease_id, self.worker, incr=ack.incr,
+                                  values=ack.values, listed=ack.listed, token=ack.token)
+            except RedisError as exc:  # Redis away past its retries: the crawl goes on, sent later
+                logger.warning("%s: could not finish lease %s yet: %s", self.source, ack.lease_id, exc)
+                return False
+            self._unsent.pop(0)
+        return True
+
+    def reconcile(self) -> int:
+        """Put back this worker's leases of the source that this crawler does not know of (their pop's
+        reply was lost to a dropped connection); how many."""
+        known = set(self.held) | {a.lease_id for a in self._unsent if a.lease_id}
+        return self.frontier.recover(self.source, release_worker=self.worker, keep=known)
 
     def _delta(self) -> tuple[dict[str, int], dict[str, int | str]]:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}

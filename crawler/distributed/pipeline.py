@@ -12,7 +12,7 @@ as a single process would. The lock names its worker; a dead worker's lock is ta
 as its heartbeat has expired.
 
 The run's counts are not written by any one worker: they are summed in Redis and written once by
-the worker that finishes the run (crawler/distributed/finish.py).
+the worker that finishes the run (govarchive/launch/runs.py ``finish_source_run``).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from crawler.distributed.frontier import LuaScript
 from crawler.middlewares.retry import retry_after_seconds
 
 if TYPE_CHECKING:
@@ -75,8 +76,8 @@ class DomainLimiter:
     def __init__(self, client: Any, prefix: str = "govarchive") -> None:
         self.redis = client
         self.prefix = prefix
-        self._acquire = client.register_script(_ACQUIRE)
-        self._pause = client.register_script(_PAUSE)
+        self._acquire = LuaScript(client, _ACQUIRE)
+        self._pause = LuaScript(client, _PAUSE)
 
     def _keys(self, host: str) -> list[str]:
         return [f"{self.prefix}:polite:{host}:slots", f"{self.prefix}:polite:{host}:next"]

@@ -19,6 +19,7 @@ import heapq
 import itertools
 import logging
 import os
+import time
 from typing import TYPE_CHECKING, Any, Self
 
 from redis.exceptions import RedisError
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
+RECONCILE_SECONDS = 5.0  # how often a crawler looks for leases of its worker that it does not know of
 
 
 class RunDupeFilter(RFPDupeFilter):
@@ -97,6 +99,7 @@ class FrontierScheduler(Scheduler):
         self._local_kinds = listing_kinds() | {"attachment"}
         self._order = itertools.count()
         self._poll: Any = None
+        self._reconciled = time.monotonic()
         settings = crawler.settings
         # never hoard: popped requests beyond what this worker can soon start would idle here
         # while other workers have nothing to do
@@ -141,6 +144,7 @@ class FrontierScheduler(Scheduler):
 
     def _wake(self) -> None:
         """If the engine has nothing local to do, take one request so that it looks again."""
+        self._mend()
         engine = self.crawler.engine
         if self._local or engine is None or getattr(engine, "spider", None) is None:
             return
@@ -151,6 +155,17 @@ class FrontierScheduler(Scheduler):
             return
         if request is not None:
             engine.crawl(request)
+
+    def _mend(self) -> None:
+        """After Redis was away: send the lease finishes it missed, put back leases whose pop reply was lost."""
+        if not self.book.resend() or time.monotonic() - self._reconciled < RECONCILE_SECONDS:
+            return
+        self._reconciled = time.monotonic()
+        try:
+            if put_back := self.book.reconcile():
+                logger.warning("%s: put back %d request(s) whose lease reply was lost", self.source, put_back)
+        except RedisError:
+            logger.warning("%s: frontier unreachable", self.source)
 
     # Queueing --------------------------------------------------------------------------
     def enqueue_request(self, request: Request) -> bool:

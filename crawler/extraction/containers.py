@@ -1,4 +1,4 @@
-"""Where the report body lives, per CMS family (docs/govpages.md §1).
+"""Where the report body lives, per CMS family (the families the simulated portal renders: govarchive/portal/render/).
 
 Order: ``<UCAPCONTENT>`` → ``ZJEG_RSS.content.begin/end`` (and ``<$[信息内容]>``) comment
 pair → ``div.TRS_Editor`` / ``.TRS_UEDITOR`` → ``#UCAP-CONTENT`` → ``#zoom`` / ``#Zoom`` →

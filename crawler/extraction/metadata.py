@@ -3,7 +3,7 @@ cells, or a row of labels over a row of values), info bars (来源 / 发布时�
 breadcrumbs, the URL, and — last — the text itself (文号 line, signature and date, the year
 reported on). Hidden elements were removed before (``boilerplate.drop_hidden``).
 
-Order of trust (docs/extraction.md):
+Order of trust (docs/documents.md, "Metadata from what the page shows"):
 
 - title: the CMS's ``ArticleTitle`` meta → a 标题 label → the visible headline (``<h1>``, a title
   class such as ``detil-new-title``; never a breadcrumb or the site's name), completed by the

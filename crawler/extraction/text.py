@@ -1,4 +1,4 @@
-"""Element → lines of text, and the normal form of a text (what gets hashed).
+"""Element → lines of text. The normal form of a text (what gets hashed) is archive.textnorm's.
 
 Rendering rules: block elements and ``<br>`` end a line; inline whitespace collapses to one
 space (a source line break between two CJK characters disappears, as in browsers);
@@ -11,13 +11,18 @@ Trailing empty cells of a row are dropped; an empty cell inside a row leaves ``"
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from lxml import etree
 from lxml.html import HtmlElement
+
+from archive.textnorm import normalise_text, normalised_hash, text_hash
+
+__all__ = [
+    "BLOCK_TAGS", "CELL_SEPARATOR", "SKIP_TAGS", "clean_line", "join_lines", "normalise_text", "normalised_hash",
+    "render_lines", "text_hash",
+]
 
 CELL_SEPARATOR = " | "
 
@@ -45,24 +50,6 @@ def clean_line(raw: str) -> str:
     if "\n" in raw:
         raw = _CJK_BREAK.sub("", raw)
     return _WS.sub(" ", _INVISIBLE.sub("", raw)).strip()
-
-
-def normalise_text(text: str) -> str:
-    """The normal form of a report text: NFC, one paragraph per line, whitespace collapsed
-    inside lines, no empty lines, full-width punctuation untouched."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = (_WS.sub(" ", _INVISIBLE.sub("", line)).strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
-def text_hash(text: str) -> str:
-    """SHA-256 (hex) of the normalised text."""
-    return normalised_hash(normalise_text(text))
-
-
-def normalised_hash(normalised: str) -> str:
-    """:func:`text_hash` of a text already in normal form (skips normalising again)."""
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
 def _filled(cell: HtmlElement) -> bool:

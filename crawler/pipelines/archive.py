@@ -12,7 +12,7 @@ from archive.batch import Recording
 from archive.outcomes import Outcome
 from crawler.extensions import source_counts
 from crawler.items import ExtractedPage, Listing, PageOutcome
-from crawler.outcomes import UNAVAILABLE_ERRORS, first_error, source_status
+from crawler.outcomes import describe_unavailable, first_error, is_unavailable, source_status
 from crawler.session import CrawlSession, crawl_session
 from crawler.workers.writer import BatchWriter, WriterConfig, writer_for
 
@@ -49,6 +49,7 @@ class ArchivePipeline:
         pipeline = cls(crawler)
         pipeline.writer_config = config
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.spider_error, signal=signals.spider_error)
         return pipeline
 
     def _inc(self, key: str, count: int = 1) -> None:
@@ -111,22 +112,30 @@ class ArchivePipeline:
         self._inc("errors/archive")
         self._inc(f"archive/error/{type(exc).__name__}")
         stats = self.crawler.stats
+        unavailable = is_unavailable(exc)
+        text = describe_unavailable(exc) if unavailable else (str(exc).splitlines() or [type(exc).__name__])[0]
         first = stats is not None and not stats.get_value("errors/first_archive")
         if stats is not None and first:
-            stats.set_value("errors/first_archive", str(exc).splitlines()[0][:300])
+            stats.set_value("errors/first_archive", text[:300])
         url = getattr(getattr(item, "page", None), "url", item)
-        if type(exc).__name__ not in UNAVAILABLE_ERRORS:
+        if not unavailable:
             logger.error("archive failed for %s: %s", url, exc, exc_info=exc)
             return
         # fetching on is pointless: nothing more could be stored; the next run fetches these again
         logger.log(logging.ERROR if first else logging.INFO, "%s: archive unavailable, stopping: %s",
-                   self.session.source.name if self.session else "crawl", str(exc).splitlines()[0], exc_info=exc)
+                   self.session.source.name if self.session else "crawl", text, exc_info=exc)
         engine = self.crawler.engine
         if first and engine is not None and engine.spider is not None:
             from scrapy.utils.defer import deferred_from_coro
 
             deferred_from_coro(engine.close_spider_async(reason=Outcome.STORE_UNAVAILABLE.value))
 
+    def spider_error(self, failure: Any, response: Any, spider: Any) -> None:
+        """A catalog the spider could not read (its known reports, at the start) stops the source as
+        ``store_unavailable``, like a failed write; Scrapy alone would end it ``start_error``."""
+        exc = failure.value
+        if isinstance(exc, Exception) and is_unavailable(exc):
+            self._archive_failed("the catalog's known reports", exc)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Record the source's counts in its run; forget the journal after a clean finish."""

@@ -18,16 +18,15 @@ from alerts.subscriptions import (
     SubscriptionFilter,
     add_subscription,
     list_subscriptions,
-    mask_channel,
     remove_subscription,
 )
 from archive.catalog.models import Delivery, Subscription
+from archive.urlmask import mask_url
 from govarchive.alerting import SPEECH, alert_options
 from govarchive.i18n import use_language
 
-from .context import get_settings
+from .context import archive_errors, get_settings, open_for_command
 from .output import JsonOption, console, counted, emit_json, fail, print_table
-from .reports import archive_errors, open_for_command
 
 if TYPE_CHECKING:
     from archive.recorder import Archive
@@ -52,7 +51,7 @@ def _known_sources(settings: Settings) -> set[str] | None:
 def _row(subscription: Subscription, counts: dict[str, int]) -> dict[str, Any]:
     return {
         "id": subscription.id,
-        "url": mask_channel(subscription.url),
+        "url": mask_url(subscription.url),
         "source": subscription.source,
         "region": subscription.region,
         "level": subscription.level,
@@ -188,7 +187,7 @@ def test(
     results = []
     for target in targets:
         outcome = notifier.send(target.url, message)
-        results.append({"id": target.id, "url": mask_channel(target.url), "ok": outcome.ok, "error": outcome.error})
+        results.append({"id": target.id, "url": mask_url(target.url), "ok": outcome.ok, "error": outcome.error})
     if json_:
         emit_json(results)
     else:

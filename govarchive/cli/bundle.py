@@ -21,10 +21,10 @@ from archive.bundles import (
     verify_bundle,
 )
 from archive.sizes import human_size
+from archive.timeutil import as_utc
 
-from .context import get_settings
+from .context import archive_errors, get_settings, open_for_command
 from .output import JsonOption, console, counted, emit_json, err_console, fail, print_table, usage_error
-from .reports import archive_errors, open_for_command
 
 app = typer.Typer(
     help="Snapshot bundles: a verifiable BagIt package (zip/tar) or a WACZ of the archive as of a date.",
@@ -47,7 +47,7 @@ def parse_when(value: str | None, option: str) -> dt.date | dt.datetime | None:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         usage_error(f"{option}: {value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time")
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return as_utc(moment)
 
 
 def _include(value: str) -> frozenset[str]:

@@ -1,11 +1,15 @@
-"""Per-invocation context: the settings, read once, and the archive they describe."""
+"""Per-invocation context: the settings, read once, and the archive they describe (opened with
+the archive's failures turned into one line)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import typer
 
+from archive.errors import ArchiveError
 from govarchive.config import ConfigError, Settings, load_settings
 
 from .output import err_console, fail
@@ -53,6 +57,25 @@ def open_archive(settings: Settings, *, create: bool = True) -> Archive:
         secret_access_key=secret.get_secret_value() if secret else None,
         compress=settings.store.compress,
     )
+
+
+@contextmanager
+def archive_errors() -> Iterator[None]:
+    """Turn the archive's own failures into one clear line and exit 1."""
+    try:
+        yield
+    except ArchiveError as exc:
+        fail(str(exc))
+
+
+def open_for_command(ctx: typer.Context) -> Archive:
+    """The archive of the current home, migrated; failures become one line."""
+    settings = get_settings(ctx)
+    with archive_errors():
+        try:
+            return open_archive(settings, create=False)
+        except ValueError as exc:
+            fail(str(exc))
 
 
 def load_source_files(settings: Settings) -> dict[str, tuple[SourceDefinition, Path]]:

@@ -14,10 +14,9 @@ from archive.coverage import coverage as compute
 from archive.divisions import registry
 from govarchive.watching import enabled_source_facts
 
-from .context import get_settings
+from .context import archive_errors, get_settings, open_for_command
 from .divisions import check_level, province_scope
 from .output import JsonOption, console, emit_json, fail, print_table, usage_error
-from .reports import archive_errors, open_for_command
 
 if TYPE_CHECKING:
     from archive.coverage import SourceFacts

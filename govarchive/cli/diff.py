@@ -7,8 +7,8 @@ import typer
 from archive import queries
 from archive.diffs import TextDiff, render_text
 
+from .context import archive_errors, open_for_command
 from .output import JsonOption, console, emit_json
-from .reports import archive_errors, open_for_command
 
 
 def diff(

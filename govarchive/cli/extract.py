@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import typer
 
 from archive.records import AttachmentRecord, ExtractedReport
+from archive.textnorm import text_hash
 from crawler.extraction import NoReportText, extract_attachment, extract_page
 from crawler.extraction.combine import is_stub, with_document_text
 from crawler.extraction.document import extract_document, is_document
@@ -125,8 +126,9 @@ def report_document(report: ExtractedReport) -> dict[str, Any]:
     doc["attachments"] = [{"url": a.url, "name": a.name, "type": a.type} for a in report.attachments]
     doc["text_source"] = report.text_source
     doc["ocr_confidence"] = report.ocr_confidence
+    doc["text_hash"] = text_hash(report.text)  # the catalog's rule (archive.textnorm), so the values compare
     order = ("title", "text", "publisher", "pub_date", "written_date", "index_no", "doc_no", "validity",
-             "report_year", "site_name", "column", "attachments", "text_source", "ocr_confidence")
+             "report_year", "site_name", "column", "attachments", "text_source", "ocr_confidence", "text_hash")
     return {key: doc[key] for key in order}
 
 

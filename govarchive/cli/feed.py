@@ -12,9 +12,8 @@ from govarchive.alerting import SPEECH, alert_options
 from govarchive.i18n import use_language
 
 from .alerts import text_loader
-from .context import get_settings
+from .context import archive_errors, get_settings, open_for_command
 from .output import fail
-from .reports import archive_errors, open_for_command
 
 
 def feed(

@@ -17,7 +17,7 @@ from archive.errors import ArchiveError
 from govarchive import __version__
 from govarchive.config import ConfigError
 
-from .output import CommandError, err_console, fail, prepare_streams
+from .output import CommandError, err_console, prepare_streams
 
 
 def _shown_type(self: _TyperParameter, ctx: _click.Context) -> str | None:
@@ -91,24 +91,12 @@ _COMMANDS: list[tuple[str, str, str, str]] = [
 
 def _register() -> None:
     for module_name, attribute, name, kind in _COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            _register_missing(name)
-            continue
+        module = importlib.import_module(module_name)
         target = getattr(module, attribute)
         if kind == "group":
             app.add_typer(target, name=name)
         else:
             app.command(name)(target)
-
-
-def _register_missing(name: str) -> None:
-    @app.command(name, help=f"(not available yet) {name}", context_settings={"ignore_unknown_options": True})
-    def _missing(args: list[str] = typer.Argument(None)) -> None:  # noqa: ARG001
-        fail(f"'govarchive {name}' is not available yet in this build")
 
 
 _register()

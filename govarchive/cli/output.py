@@ -109,9 +109,4 @@ def counted(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number} {singular if number == 1 else (plural or singular + 's')}"
 
 
-def not_available(capability: str, issue: str) -> NoReturn:
-    """For a command whose capability is not built yet."""
-    fail(f"{capability} is not available yet ({issue})")
-
-
 JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdout.")

@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
 
 from archive import queries
-from archive.errors import ArchiveError
 
-from .context import get_settings, open_archive
+from .context import archive_errors, open_for_command
 from .output import JsonOption, console, emit_json, fail, print_table
 
 if TYPE_CHECKING:
-    from archive.recorder import Archive
+    pass
 
 app = typer.Typer(help="Archived reports: list them, show one with its versions.", no_args_is_help=True)
-
-
-@contextmanager
-def archive_errors() -> Iterator[None]:
-    """Turn the archive's own failures into one clear line and exit 1."""
-    try:
-        yield
-    except ArchiveError as exc:
-        fail(str(exc))
-
-
-def open_for_command(ctx: typer.Context) -> Archive:
-    """The archive of the current home, migrated; failures become one line."""
-    settings = get_settings(ctx)
-    with archive_errors():
-        try:
-            return open_archive(settings, create=False)
-        except ValueError as exc:
-            fail(str(exc))
 
 
 def _day(value: str | None) -> str:

@@ -16,9 +16,8 @@ from scheduler.app import ArchiveScheduler, SourceSchedule, build_scheduler
 from scheduler.triggers import ScheduleError
 
 from .alerts import text_loader
-from .context import get_settings
+from .context import archive_errors, get_settings, open_for_command
 from .output import JsonOption, console, emit_json, fail, print_table
-from .reports import archive_errors, open_for_command
 
 if TYPE_CHECKING:
     from govarchive.config import Settings

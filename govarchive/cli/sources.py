@@ -116,7 +116,7 @@ def show(ctx: typer.Context, name: str = typer.Argument(..., help="Source name."
     source, path = _one(settings, name)
     row = _row(source, path, _catalog_rows(settings), _switches(settings))
     doc = {**source.model_dump(mode="json"), **{k: v for k, v in row.items()
-                                                if k not in source.model_fields}}
+                                                if k not in type(source).model_fields}}
     doc["last_run"] = _last_run(settings, name)
     if json_:
         emit_json(doc)

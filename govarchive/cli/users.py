@@ -12,9 +12,8 @@ import typer
 
 from govarchive.web.users import UserError, add_user, list_users, remove_user
 
-from .context import get_settings
+from .context import archive_errors, get_settings, open_for_command
 from .output import JsonOption, console, emit_json, fail, print_table
-from .reports import archive_errors, open_for_command
 
 app = typer.Typer(help="Web app accounts (administrators may change sources, alerts, bundles).",
                   no_args_is_help=True)

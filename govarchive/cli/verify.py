@@ -7,8 +7,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from archive.verify import VerifyReport, verify_archive
 
+from .context import archive_errors, open_for_command
 from .output import JsonOption, console, emit_json, err_console, fail
-from .reports import archive_errors, open_for_command
 
 
 def _print(report: VerifyReport) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.extensions import source_counts
 from crawler.hostlocks import HostLocks
-from govarchive.launch.settings import scrapy_settings, source_settings
+from govarchive.launch.settings import RunSettings, scrapy_settings
 from spiders.sources import SourceDefinition, SourceError, load_enabled_sources, load_sources, source_dirs
 
 if TYPE_CHECKING:
@@ -144,12 +144,15 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
     session are kept), so memory follows the sources crawled at once, not the sources in the run.
     """
     from scrapy.crawler import Crawler, CrawlerProcess
-    from scrapy.settings import Settings as ScrapySettings
 
     from spiders.portal import GovPortalSpider
 
     base = scrapy_settings(settings, run_id=run_id, trigger=trigger, check_only=check_only)
     base["GOVARCHIVE_SOURCES_ENSURED"] = ensured
+    # Scrapy's LogCount puts one handler per crawler on the root logger, each counting every
+    # crawler's lines: with a crawler per source running at once, each log line went through
+    # them all, and the counts were wrong anyway
+    base["EXTENSIONS"] = {**base["EXTENSIONS"], "scrapy.extensions.logcount.LogCount": None}
     show = progress and sys.stderr.isatty()
     console = None
     if show:
@@ -170,12 +173,10 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
     crawlers: list[Crawler | FinishedCrawl | None] = [None] * len(definitions)
     semaphore = defer.DeferredSemaphore(settings.crawl.parallel_sources)
     failures: list[str] = []
+    template = RunSettings(base, priority="project")
 
     def crawl_one(index: int, definition: SourceDefinition) -> Any:
-        crawler_settings = ScrapySettings()
-        crawler_settings.setdict(base, priority="project")
-        crawler_settings.setdict(source_settings(definition), priority="cmdline")
-        crawler = crawlers[index] = Crawler(GovPortalSpider, crawler_settings)
+        crawler = crawlers[index] = Crawler(GovPortalSpider, template.for_source(definition))
         d = process.crawl(crawler, definition=definition)
 
         def failed(failure: Any) -> None:
@@ -295,9 +296,8 @@ def _run_locked(settings: Settings, definitions: Sequence[SourceDefinition], pro
                                scrapy_settings(settings)["GOVARCHIVE_STORE_OPTIONS"],
                                removal_checks=settings.crawl.removal_checks)
         close_dead_runs(archive.engine)
-        for d in definitions:
-            archive.ensure_source(d.name, title=d.title, region=d.region, level=d.level,
-                                  definition=d.model_dump(mode="json"))
+        archive.ensure_sources({"name": d.name, "title": d.title, "region": d.region, "level": d.level,
+                                "definition": d.model_dump(mode="json")} for d in definitions)
         run_id = archive.start_run([d.name for d in definitions], trigger=trigger, pid=os.getpid())
     except (ArchiveError, DBAPIError, OSError) as exc:  # the catalog cannot be reached: nothing ran, say so
         reason = _one_line(exc)
@@ -314,6 +314,7 @@ def _run_locked(settings: Settings, definitions: Sequence[SourceDefinition], pro
                            error=f"{type(exc).__name__}: {exc}")
         raise
     sources = []
+    settled: list[tuple[str, dict[str, Any]]] = []
     for definition, crawler in zip(definitions, crawlers, strict=True):
         stats = crawler.stats
         counts = source_counts(stats)
@@ -333,9 +334,11 @@ def _run_locked(settings: Settings, definitions: Sequence[SourceDefinition], pro
         if entry["error"]:
             entry["error"] = entry["error"].splitlines()[0]
         sources.append(entry)
-        with contextlib.suppress(Exception):  # the pipeline recorded the counts; this settles the status
-            archive.update_source_run(run_id, definition.name, status=entry["status"], error=entry["error"],
-                                      not_checked=counts["not_checked"], resumed=counts["resumed"])
+        settled.append((definition.name, {"status": entry["status"], "error": entry["error"],
+                                          "not_checked": counts["not_checked"], "resumed": counts["resumed"]}))
+    with contextlib.suppress(Exception), archive.batch():  # the pipeline recorded the counts; this settles the status
+        for name, fields in settled:  # in one transaction: thousands of sources, not thousands of commits
+            archive.update_source_run(run_id, name, **fields)
     status = run_status(s["status"] for s in sources)
     if problems and all_sources and status == Outcome.OK:
         status = Outcome.FAILED.value  # a source file could not be read: not every source ran

@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from archive.outcomes import run_status
+from archive.urlmask import mask_url
 from crawler.distributed.frontier import Frontier
 from crawler.extensions import source_counts
 from crawler.outcomes import first_error, source_status
@@ -39,17 +39,10 @@ def connect_frontier(redis_url: str) -> Frontier:
 
     frontier = Frontier.from_url(redis_url)
     try:
-        frontier.redis.ping()
+        frontier.check()
     except redis.RedisError as exc:
-        raise FrontierUnavailableError(f"cannot reach Redis at {_without_password(redis_url)}: {exc}") from None
+        raise FrontierUnavailableError(f"cannot reach Redis at {mask_url(redis_url)}: {exc}") from None
     return frontier
-
-
-def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":********@")))
 
 
 def settings_archive(settings: Settings) -> Archive:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crawler.distributed.frontier import Frontier
+from govarchive.launch.runner import OneLineFormatter
 from govarchive.launch.runs import connect_frontier, finish_source_run, settings_archive
 from govarchive.launch.worker_settings import worker_settings, worker_source_settings
 
@@ -114,7 +115,7 @@ class Worker:
             logger.warning("%s: put %d request(s) of dead workers back into the frontier", source, recovered)
         if source not in self.crawlers and source not in self._broken:
             self._start_crawler(source)
-        if (self.frontier.try_finish(source, run_id)
+        if (self.frontier.try_finish(source, run_id, self.id)
                 and finish_source_run(self.archive, self.frontier, source, run_id) is not None):
             self.report.finished_runs.append(run_id)
 
@@ -210,7 +211,7 @@ def _setup_logging(settings: Settings, worker_id: str) -> None:
     except OSError:
         pass
     term = logging.StreamHandler(sys.stderr)
-    term.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    term.setFormatter(OneLineFormatter("%(levelname)s: %(message)s"))  # tracebacks: the log file
     term.setLevel(logging.WARNING)
     root.addHandler(term)
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from archive.textnorm import normalise_text
+from archive.timeutil import utcnow
 from govarchive.portal import content
 from govarchive.portal.files import render_attachment
 from govarchive.portal.model import (
@@ -131,7 +133,7 @@ class World:
             self._published += 1
             n = self._published
             publisher, year = self._fresh_combo(family, publisher, year)
-            pub = pub_date or dt.datetime.now(dt.UTC).date()
+            pub = pub_date or utcnow().date()
             item = content.generated_report(site.spec, self.seed, publisher, year,
                                             key=f"{family}-p{n:03d}", pub_date=pub, title=title)
             if text is not None:
@@ -292,7 +294,7 @@ class World:
         return found[0]
 
     def _touch(self, item: Item) -> None:
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        now = utcnow().replace(microsecond=0)
         item.modified = max(now, item.modified + dt.timedelta(seconds=1))
         self._family_mtime[item.family] = max(self._family_mtime[item.family] + dt.timedelta(seconds=1),
                                               item.modified)
@@ -316,10 +318,12 @@ class World:
     def _expected(self, item: Item) -> ExpectedReport:
         site = self.sites[item.family]
         base = self.base_url
-        atts = tuple(ExpectedAttachment(base + a.path, a.name, a.type, a.text) for a in item.attachments)
+        # Ground truth in the archive's normal form (the form extraction reports and the catalog hashes).
+        atts = tuple(ExpectedAttachment(base + a.path, a.name, a.type, a.text and normalise_text(a.text))
+                     for a in item.attachments)
         return ExpectedReport(
             family=item.family, url=base + item.path, title=item.title, publisher=item.publisher,
-            pub_date=item.pub_date, report_year=item.report_year or item.pub_date.year - 1, text=item.text,
+            pub_date=item.pub_date, report_year=item.report_year or item.pub_date.year - 1, text=normalise_text(item.text),
             attachments=atts, doc_no=item.doc_no, index_no=item.index_no, written_date=item.written_date,
             validity=item.validity, site_name=site.spec.site_name, column=site.spec.column, seed=item.seed,
             text_in_attachment=item.text_in_attachment)

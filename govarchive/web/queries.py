@@ -26,6 +26,7 @@ from archive.catalog.models import (
     Version,
 )
 from archive.queries import iso
+from archive.urlmask import mask_url
 
 if TYPE_CHECKING:
     from archive.bundles import BundleRecord
@@ -170,16 +171,6 @@ def list_bundles(engine: Engine, servable: Callable[[BundleRecord], bool] | None
     from archive.bundles import list_bundles as records
 
     return [bundle_json(r, servable) for r in reversed(records(engine))]
-
-
-def mask_url(url: str) -> str:
-    """An Apprise URL with its passwords and tokens hidden (``alerts.mask_channel``)."""
-    try:
-        from alerts.subscriptions import mask_channel
-    except ImportError:
-        scheme, sep, _ = url.partition("://")
-        return f"{scheme}://…" if sep else "…"
-    return mask_channel(url)
 
 
 def subscription_json(sub: Subscription, states: dict[str, int] | None = None) -> dict[str, Any]:

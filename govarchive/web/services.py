@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, select
 
 from archive.catalog.models import Source, Subscription
+from archive.timeutil import as_utc, utcnow
 from govarchive.i18n import gettext as _
 from scheduler.children import default_crawl_command, launch_crawl
 
@@ -199,14 +200,14 @@ def start_crawl(settings: Settings, names: Sequence[str], known: Sequence[str]) 
         raise ActionError("name at least one source to crawl")
     logs = (settings.home / "logs").resolve()
     logs.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
     out_path = logs / f"web-crawl-{stamp}.json"
     err_path = logs / f"web-crawl-{stamp}.log"
     command = [*default_crawl_command(), "--home", str(settings.home.resolve())]
     with out_path.open("wb") as out, err_path.open("wb") as err:
         process = launch_crawl(command, names, stdout=out, stderr=err)  # names checked against the catalog
     entry = CrawlProcess(
-        process.pid, list(names), dt.datetime.now(dt.UTC).isoformat(), str(out_path), process
+        process.pid, list(names), utcnow().isoformat(), str(out_path), process
     )
     with _crawls_lock:
         for pid in [pid for pid, c in _crawls.items() if c.process.poll() is not None]:
@@ -261,7 +262,7 @@ def test_subscription(session: Session, settings: Settings, sub_id: int) -> str:
     """Send the connectivity message (``govarchive alerts test ID``); the masked URL, or ActionError."""
     from alerts.channels import AppriseNotifier
     from alerts.messages import connectivity_message
-    from alerts.subscriptions import mask_channel
+    from archive.urlmask import mask_url
     from govarchive.alerting import SPEECH, alert_options
     from govarchive.i18n import use_language
 
@@ -272,8 +273,8 @@ def test_subscription(session: Session, settings: Settings, sub_id: int) -> str:
         message = connectivity_message(alert_options(settings).base_url, SPEECH)
     outcome = AppriseNotifier().send(sub.url, message)
     if not outcome.ok:
-        raise ActionError(f"{mask_channel(sub.url)}: FAILED: {outcome.error}")
-    return mask_channel(sub.url)
+        raise ActionError(f"{mask_url(sub.url)}: FAILED: {outcome.error}")
+    return mask_url(sub.url)
 
 
 def remove_subscription(session: Session, sub_id: int) -> bool:
@@ -298,7 +299,7 @@ def parse_day(value: str | None, name: str) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise ActionError(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return as_utc(moment)
 
 
 def create_bundle(
@@ -332,7 +333,7 @@ def create_bundle(
         output: Path | None = None
         if not in_store:
             state.bundles_dir.mkdir(parents=True, exist_ok=True)
-            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+            stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
             output = state.bundles_dir / f"govarchive-{stamp}.{fmt}"
         result = create(
             state.engine, state.store, selection, output, fmt, store_copy=in_store, tmp_dir=state.bundles_dir

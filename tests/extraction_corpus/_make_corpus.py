@@ -3,7 +3,7 @@
     .venv/bin/python tests/extraction_corpus/_make_corpus.py
 
 Every page is built from one of the real report texts in /work/shared/seeds/ (copied into
-``seeds/`` here) poured into the markup of a real CMS family (docs/govpages.md): the same
+``seeds/`` here) poured into the markup of a real CMS family (govarchive/portal/render/): the same
 report blocks give both the HTML and the expected text, written down by the rules of
 ``crawler/extraction/text.py`` — one paragraph per line, a data-table row as its cells
 joined by " | ", headings and the closing signature kept. The two gov.cn pages in

@@ -2,7 +2,8 @@
 
 Each reader is a plain function ``read(body, limits) -> ReadResult`` (see :mod:`.base`): no
 settings, no network, no shared state, so it runs as well in a thread as in a worker process.
-A new format is one module with a ``read`` function, one :class:`Format` row below, and its test.
+A new format is one module with a ``read`` function, one row in ``archive.doctypes.FORMATS`` (the one
+table of formats), and its test.
 
 =======  ===================================  ======================================
 format   reader                               text source
@@ -26,8 +27,8 @@ import importlib
 import io
 import re
 import zipfile
-from dataclasses import dataclass
 
+from archive.doctypes import BY_CONTENT_TYPE, BY_NAME, FORMATS, Format
 from crawler.extraction.readers.base import (
     CONVERTER,
     HTML,
@@ -40,41 +41,6 @@ from crawler.extraction.readers.base import (
     ReadResult,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class Format:
-    """One document format: its extension, Content-Types, reader (``module:function``, or none:
-    archived as a file only) and whether a link to it from a report page is an attachment."""
-
-    name: str
-    content_types: tuple[str, ...] = ()
-    reader: str | None = None
-    linked: bool = True
-
-
-FORMATS: tuple[Format, ...] = (
-    Format("pdf", ("application/pdf", "application/x-pdf"), "pdf:read"),
-    Format("docx", ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",), "docx:read"),
-    Format("doc", ("application/msword",), "office:read_doc"),
-    Format("wps", ("application/kswps", "application/vnd.ms-works", "application/wps-office.wps"), "office:read_wps"),
-    Format("ofd", ("application/ofd",), "ofd:read"),
-    Format("xls", ("application/vnd.ms-excel",), "office:read_xls"),
-    Format("xlsx", ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",), "office:read_xlsx"),
-    Format("et", ("application/kset", "application/wps-office.et"), "office:read_et"),
-    Format("zip", ("application/zip", "application/x-zip-compressed")),
-    Format("rar", ("application/x-rar-compressed", "application/vnd.rar")),
-    Format("7z", ("application/x-7z-compressed",), linked=False),
-    Format("txt", ("text/plain",), "txt:read", linked=False),
-    Format("rtf", ("application/rtf", "text/rtf"), "office:read_rtf", linked=False),
-    Format("png", ("image/png",), "image:read", linked=False),
-    Format("jpg", ("image/jpeg", "image/pjpeg"), "image:read", linked=False),
-    Format("jpeg", (), "image:read", linked=False),
-    Format("tif", ("image/tiff",), "image:read", linked=False),
-    Format("tiff", (), "image:read", linked=False),
-    Format("gif", ("image/gif",), "image:read", linked=False),
-    Format("bmp", ("image/bmp", "image/x-ms-bmp"), "image:read", linked=False),
-)
-BY_NAME = {f.name: f for f in FORMATS}
 #: Extensions of files (not pages): what discovery never treats as a page.
 FILE_TYPES = frozenset(BY_NAME)
 #: Links from a report page that are its attachments.
@@ -82,7 +48,6 @@ ATTACHMENT_TYPES = frozenset(f.name for f in FORMATS if f.linked)
 #: Files worth downloading: a reader can get text out of them.
 READABLE_TYPES = frozenset(f.name for f in FORMATS if f.reader)
 IMAGE_TYPES = frozenset(f.name for f in FORMATS if f.reader == "image:read")
-_BY_CONTENT_TYPE = {ct: f.name for f in FORMATS for ct in f.content_types}
 _FILE_EXT = re.compile(r"\.([A-Za-z0-9]{2,5})\s*$")
 _SCRIPTS = ("jsp", "php", "asp", "aspx", "do", "html", "htm", "shtml", "action")
 _MAGIC = (
@@ -98,7 +63,7 @@ def sniff_type(body: bytes, name: str = "", content_type: str | None = None) -> 
     if match and not match.group(1).isdigit() and match.group(1).lower() not in _SCRIPTS:
         return match.group(1).lower()
     if content_type:
-        kind = _BY_CONTENT_TYPE.get(content_type.split(";")[0].strip().lower())
+        kind = BY_CONTENT_TYPE.get(content_type.split(";")[0].strip().lower())
         if kind:
             return kind
     return magic_type(body)

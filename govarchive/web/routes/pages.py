@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from archive import queries as archive_queries
 from archive.diffs import DiffOp, Part, TextDiff
+from archive.timeutil import as_utc
 from govarchive.i18n import gettext as _
 from govarchive.web import queries
 from govarchive.web.charts import bar_chart
@@ -40,9 +41,7 @@ def _stamp(value: Any) -> float:
         return 0.0
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return float(value.timestamp())
+    return float(as_utc(value).timestamp())
 
 
 def overdue(session: Session, settings: Any, today: dt.date) -> list[dict[str, Any]]:
