@@ -6,6 +6,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from alerts import FeedNotFoundError, render_feed
+from govarchive.alerting import SPEECH
 from govarchive.web.state import db_session
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
@@ -14,11 +16,6 @@ ATOM = "application/atom+xml; charset=utf-8"
 
 def _feed(request: Request, session: Session, *, source: str | None = None,
           subscription_id: int | None = None) -> Response:
-    try:
-        from alerts import FeedNotFoundError, render_feed
-        from govarchive.alerting import SPEECH
-    except ImportError:
-        raise HTTPException(status_code=503, detail="feeds are not available in this build yet") from None
     base_url = str(request.base_url).rstrip("/")
     try:
         body = render_feed(session, base_url=base_url, speech=SPEECH, source=source, subscription_id=subscription_id)
