@@ -21,6 +21,8 @@ from archive.catalog.models import Event, Source
 from archive.recorder import Archive
 from archive.storage import BlobStore
 from govarchive.alerting import SPEECH
+from govarchive.config import Settings
+from govarchive.web.routes.pages import overdue
 from tests.fixtures.archive import Pages, html
 from tests.fixtures.mail import Webhook
 
@@ -166,3 +168,13 @@ def test_overdue_event_is_raised_once_per_source_and_year(mile: Archive) -> None
     assert (len(first), again, len(next_year)) == (1, [], 1)
     assert [json.loads(e.detail_json)["year"] for e in events] == [2024, 2025]
     assert events[0].title == "弥勒市人民政府：2024 年度报告逾期未发布"
+
+
+def test_the_dashboard_lists_overdue_sources_by_the_configured_due_date(mile: Archive) -> None:
+    crawl(mile, "ok")
+    early = Settings().model_copy(update={"alerts": Settings().alerts.model_copy(update={"overdue_month_day": "02-01"})})
+    with Session(mile.engine) as db:
+        by_default = overdue(db, Settings(), dt.date(2025, 3, 1))
+        by_config = overdue(db, early, dt.date(2025, 3, 1))
+    assert by_default == []
+    assert [(o.name, o.year, o.due) for o in by_config] == [("mile", 2024, dt.date(2025, 2, 1))]

@@ -10,9 +10,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from alerts import OverdueSource, overdue_sources
 from archive import queries as archive_queries
 from archive.diffs import DiffOp, Part, TextDiff
 from archive.timeutil import as_utc
+from govarchive.config import Settings
 from govarchive.i18n import gettext as _
 from govarchive.web import queries
 from govarchive.web.charts import bar_chart
@@ -44,21 +46,9 @@ def _stamp(value: Any) -> float:
     return float(as_utc(value).timestamp())
 
 
-def overdue(session: Session, settings: Any, today: dt.date) -> list[dict[str, Any]]:
-    """Sources whose report for last year has not appeared by the due date (``alerts.overdue_sources``)."""
-    try:
-        from alerts import overdue_sources
-    except ImportError:
-        return []
-    out = []
-    for item in overdue_sources(session, today):
-        if isinstance(item, str):
-            out.append({"name": item})
-        elif isinstance(item, dict):
-            out.append(item)
-        else:
-            out.append({"name": getattr(item, "name", str(item)), "title": getattr(item, "title", "")})
-    return out
+def overdue(session: Session, settings: Settings, today: dt.date) -> list[OverdueSource]:
+    """Sources whose report for last year has not appeared by the configured due date."""
+    return overdue_sources(session, today, month_day=settings.alerts.overdue_month_day)
 
 
 def all_sources(session: Session, settings: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
