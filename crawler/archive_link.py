@@ -6,8 +6,9 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from crawler.config import CrawlConfig, setting_key
+
 if TYPE_CHECKING:
-    from scrapy.settings import BaseSettings
 
     from archive.recorder import Archive
 
@@ -44,13 +45,11 @@ def open_archive(catalog_url: str, store_url: str, store_options: Mapping[str, A
         return _OPEN[key]
 
 
-def archive_from_settings(settings: BaseSettings) -> Archive:
-    """The Archive named by a crawler's ``GOVARCHIVE_*`` settings."""
-    catalog = settings.get("GOVARCHIVE_CATALOG_URL")
-    store = settings.get("GOVARCHIVE_STORE_URL")
-    if not catalog or not store:
+def archive_from_config(config: CrawlConfig) -> Archive:
+    """The Archive named by a crawler's config (``catalog_url``, ``store_url`` …)."""
+    if not config.catalog_url or not config.store_url:
         from scrapy.exceptions import NotConfigured
 
-        raise NotConfigured("GOVARCHIVE_CATALOG_URL / GOVARCHIVE_STORE_URL are not set")
-    return open_archive(catalog, store, settings.getdict("GOVARCHIVE_STORE_OPTIONS"),
-                        removal_checks=settings.getint("GOVARCHIVE_REMOVAL_CHECKS", 3))
+        raise NotConfigured(f"{setting_key('catalog_url')} / {setting_key('store_url')} are not set")
+    return open_archive(config.catalog_url, config.store_url, config.store_options,
+                        removal_checks=config.removal_checks)

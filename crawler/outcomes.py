@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from archive.outcomes import ERROR_STAT, STATUS_STAT, Outcome
+from archive.outcomes import ERROR_STAT, STATUS_STAT, Outcome, is_ok
+from archive.runsummary import RunCounts, SourceSummary
+from crawler.extensions import source_counts
 
 # Exceptions (by class name, as counted in ``archive/error/<Name>``) that mean the archive itself
 # could not take what was fetched: the object store down or full, the catalog unreachable.
@@ -86,3 +88,11 @@ def first_error(stats: Mapping[str, Any], status: str | None = None) -> str | No
     if reason not in (None, "finished"):
         parts.append(f"crawl ended: {reason}")
     return "; ".join(parts) or None
+
+
+def source_summary(name: str, stats: Mapping[str, Any]) -> SourceSummary:
+    """Source ``name``'s counts, status and error from its crawler's (or its workers' summed) stats."""
+    counts = source_counts(stats)
+    status = source_status(counts, stats)
+    return SourceSummary(name, status, RunCounts.from_mapping(counts), None if is_ok(status) else first_error(stats, status),
+                         requests=counts["requests"])

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from archive.timeutil import as_utc_or_none, utcnow
+from crawler.config import CrawlConfig
 from crawler.journal import CrawlJournal
 
 if TYPE_CHECKING:
@@ -81,29 +82,29 @@ def crawl_session(crawler: Crawler) -> CrawlSession:
     session = getattr(crawler, SESSION_ATTR, None)
     if session is not None:
         return session
-    from crawler.archive_link import archive_from_settings
+    from crawler.archive_link import archive_from_config
 
-    settings = crawler.settings
+    config = CrawlConfig.from_settings(crawler.settings)
     source = spider_source(crawler)
-    check_only = settings.getbool("GOVARCHIVE_CHECK_ONLY")
-    archive = None if check_only else archive_from_settings(settings)
-    run_id = settings.get("GOVARCHIVE_RUN_ID")
+    check_only = config.check_only
+    archive = None if check_only else archive_from_config(config)
+    run_id = config.run_id
     own_run = False
     if archive is not None:
-        if not settings.getbool("GOVARCHIVE_SOURCES_ENSURED"):  # run_crawl registers all its sources at once
+        if not config.sources_ensured:  # run_crawl registers all its sources at once
             archive.ensure_source(source.name, title=source.title, region=source.region, level=source.level,
                                   definition=source.model_dump(mode="json"))
         if run_id is None:
-            run_id = archive.start_run([source.name], trigger=settings.get("GOVARCHIVE_TRIGGER", "scrapy"),
+            run_id = archive.start_run([source.name], trigger=config.trigger,
                                        pid=os.getpid())
             own_run = True
     journal = None
     done: set[str] = set()
-    if not check_only and settings.getbool("GOVARCHIVE_RESUMABLE", True) and settings.get("GOVARCHIVE_JOBS_DIR"):
-        journal = CrawlJournal(Path(settings["GOVARCHIVE_JOBS_DIR"]) / source.name)
+    if not check_only and config.resumable and config.jobs_dir:
+        journal = CrawlJournal(Path(config.jobs_dir) / source.name)
         done = journal.load()
         journal.open()
-    session = CrawlSession(source, archive, int(run_id) if run_id is not None else None, own_run, journal,
+    session = CrawlSession(source, archive, run_id, own_run, journal,
                            check_only, done=done)
     setattr(crawler, SESSION_ATTR, session)
     return session

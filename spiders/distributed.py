@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
+from crawler.config import CrawlConfig
 from crawler.distributed.leases import LEASE, RUN, lease_book
 from crawler.items import DiscoveredReport
 from crawler.session import SESSION_ATTR, CrawlSession
@@ -47,9 +48,9 @@ class DistributedPortalSpider(GovPortalSpider):
         """The crawl session without a run of its own: the run comes with each request."""
         session = getattr(self.crawler, SESSION_ATTR, None)
         if session is None:
-            from crawler.archive_link import archive_from_settings
+            from crawler.archive_link import archive_from_config
 
-            archive: Archive = archive_from_settings(self.crawler.settings)
+            archive: Archive = archive_from_config(CrawlConfig.from_settings(self.crawler.settings))
             session = CrawlSession(self.source, archive, None, False, None, False)
             setattr(self.crawler, SESSION_ATTR, session)
         return session

@@ -19,6 +19,7 @@ from scrapy import signals
 from scrapy.http import Request
 
 from crawler.columns import ColumnMemory
+from crawler.config import CrawlConfig
 from crawler.discovery import canonical_url
 from crawler.discovery.columns import is_home_page
 from crawler.middlewares.render import browser_request, render_meta
@@ -52,13 +53,13 @@ class GovPortalSpider(ListingMachine, ReportFetching, scrapy.Spider):
 
     # Set-up ----------------------------------------------------------------------------
     def _configure(self, crawler: Crawler) -> None:
-        settings = crawler.settings
+        config = CrawlConfig.from_settings(crawler.settings)
         if isinstance(self._definition, SourceDefinition):
             self.source = self._definition
         elif isinstance(self._definition, str):
             self.source = SourceDefinition.model_validate_json(self._definition)
         elif self.source_name:
-            dirs = [Path(d) for d in settings.getlist("GOVARCHIVE_SOURCES_DIRS")]
+            dirs = [Path(d) for d in config.sources_dirs]
             try:
                 self.source = get_source(self.source_name, dirs)
             except SourceError as exc:
@@ -67,17 +68,17 @@ class GovPortalSpider(ListingMachine, ReportFetching, scrapy.Spider):
             raise ValueError("no source given: scrapy crawl portal -a source=NAME")
         self.source_name = self.source.name
         self.allowed_domains = list(self.source.allowed_domains)
-        self.max_list_pages = settings.getint("GOVARCHIVE_MAX_LIST_PAGES", 200)
-        self.depth_limit = settings.getint("GOVARCHIVE_DEPTH_LIMIT", 8)
-        self.recheck_hours = settings.getfloat("GOVARCHIVE_RECHECK_HOURS", 24.0)
-        self.max_attachment_bytes = settings.getint("GOVARCHIVE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024)
+        self.max_list_pages = config.max_list_pages
+        self.depth_limit = config.depth_limit
+        self.recheck_hours = config.recheck_hours
+        self.max_attachment_bytes = config.max_attachment_bytes
         starts = [canonical_url(u) for u in self.source.start_urls]
         # a portal's home page: the report column is sought from it (crawler.discovery.families.home)
         self.home_urls = [u for u in starts if is_home_page(u)]
         self.base_starts = [u for u in starts if not is_home_page(u)]
-        self.max_seek_pages = settings.getint("GOVARCHIVE_MAX_SEEK_PAGES", 40)
-        self.seek_depth = settings.getint("GOVARCHIVE_SEEK_DEPTH", 4)
-        folder = settings.get("GOVARCHIVE_COLUMNS_DIR")
+        self.max_seek_pages = config.max_seek_pages
+        self.seek_depth = config.seek_depth
+        folder = config.columns_dir
         self.memory = ColumnMemory(Path(folder)) if folder else None
         self.reset_state()
         crawler.signals.connect(self.on_idle, signal=signals.spider_idle)

@@ -14,25 +14,10 @@ from archive.catalog.models import CrawlRun, Source, SourceRun
 from archive.divisions import registry
 from archive.errors import NotFoundError
 from archive.recorder.core import ArchiveCore
+from archive.runsummary import COUNTERS
 from archive.timeutil import utcnow as _now
 
-_SOURCE_RUN_FIELDS = frozenset(
-    {
-        "status",
-        "not_checked",
-        "resumed",
-        "discovered",
-        "fetched",
-        "new",
-        "changed",
-        "unchanged",
-        "removed",
-        "blocked",
-        "errors",
-        "report_links",
-        "error",
-    }
-)
+_SOURCE_RUN_FIELDS = frozenset({*COUNTERS, "report_links", "status", "error"})
 
 
 def _definition_json(definition: Mapping[str, Any]) -> str:

@@ -20,7 +20,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Self
 
 from archive.changes import normalise_text, text_hash
-from crawler.distributed.frontier import PREFIX, Frontier
+from crawler.config import CrawlConfig
+from crawler.distributed.frontier import Frontier
 from crawler.pipelines.archive import ArchivePipeline
 
 if TYPE_CHECKING:
@@ -40,10 +41,9 @@ class DistributedArchivePipeline(ArchivePipeline):
         super().__init__(crawler)
         from scrapy_redis import connection
 
-        settings = crawler.settings
-        self.frontier = Frontier(connection.from_settings(settings), settings.get("GOVARCHIVE_FRONTIER_PREFIX",
-                                                                                   PREFIX))
-        self.worker = settings.get("GOVARCHIVE_WORKER_ID", "")
+        config = CrawlConfig.from_settings(crawler.settings)
+        self.frontier = Frontier(connection.from_settings(crawler.settings), config.frontier_prefix)
+        self.worker = config.worker_id or ""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

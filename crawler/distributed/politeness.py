@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from crawler.config import CrawlConfig
 from crawler.distributed.frontier import LuaScript
 from crawler.middlewares.retry import retry_after_seconds
 
@@ -116,13 +117,11 @@ class SharedPolitenessMiddleware:
         from scrapy_redis import connection
 
         settings = crawler.settings
-        limiter = DomainLimiter(connection.from_settings(settings),
-                                settings.get("GOVARCHIVE_FRONTIER_PREFIX", "govarchive"))
-        return cls(crawler, limiter, worker=settings.get("GOVARCHIVE_WORKER_ID", "worker"),
-                   concurrency=settings.getint("GOVARCHIVE_SHARED_CONCURRENCY", 2),
-                   delay=settings.getfloat("GOVARCHIVE_SHARED_DELAY", 0.25),
-                   hold=settings.getfloat("DOWNLOAD_TIMEOUT", 30) + 30,
-                   max_pause=settings.getfloat("GOVARCHIVE_RETRY_MAX_DELAY", 120.0))
+        config = CrawlConfig.from_settings(settings)
+        limiter = DomainLimiter(connection.from_settings(settings), config.frontier_prefix)
+        return cls(crawler, limiter, worker=config.worker_id or "worker", concurrency=config.shared_concurrency,
+                   delay=config.shared_delay, hold=settings.getfloat("DOWNLOAD_TIMEOUT", 30) + 30,
+                   max_pause=config.retry_max_delay)
 
     async def process_request(self, request: Request) -> None:
         host = urlsplit(request.url).hostname

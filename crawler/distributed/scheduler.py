@@ -28,6 +28,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from crawler.config import CrawlConfig, setting_key
 from crawler.discovery.families import listing_kinds
 from crawler.distributed.frontier import Frontier, decode_request, encode_request
 from crawler.distributed.leases import BOOK_ATTR, LEASE, RUN, LeaseBook
@@ -55,8 +56,9 @@ class RunDupeFilter(RFPDupeFilter):
     @classmethod
     def from_spider(cls, spider: Spider) -> Self:
         settings = spider.settings
-        frontier = Frontier(_server(settings), settings.get("GOVARCHIVE_FRONTIER_PREFIX", "govarchive"))
-        source = settings.get("GOVARCHIVE_SOURCE", spider.name)
+        config = CrawlConfig.from_settings(settings)
+        frontier = Frontier(_server(settings), config.frontier_prefix)
+        source = config.source or spider.name
         return cls(frontier.redis, frontier.key(source, "run", "seen"), settings.getbool("DUPEFILTER_DEBUG"),
                    frontier, source)
 
@@ -103,8 +105,8 @@ class FrontierScheduler(Scheduler):
         settings = crawler.settings
         # never hoard: popped requests beyond what this worker can soon start would idle here
         # while other workers have nothing to do
-        self.max_leases = settings.getint("GOVARCHIVE_MAX_LEASES") or 2 * max(1, min(
-            settings.getint("CONCURRENT_REQUESTS", 16), settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8)))
+        self.max_leases = CrawlConfig.from_settings(settings).max_leases or 2 * max(1, min(
+            settings.getint("CONCURRENT_REQUESTS"), settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")))
         self.book.on_finish = self._wake_soon
 
     @classmethod
@@ -112,11 +114,12 @@ class FrontierScheduler(Scheduler):
         settings = crawler.settings
         server = _server(settings)
         server.ping()
-        frontier = Frontier(server, settings.get("GOVARCHIVE_FRONTIER_PREFIX", "govarchive"))
-        source = settings.get("GOVARCHIVE_SOURCE")
+        config = CrawlConfig.from_settings(settings)
+        frontier = Frontier(server, config.frontier_prefix)
+        source = config.source
         if not source:
-            raise ValueError("the frontier scheduler needs GOVARCHIVE_SOURCE")
-        worker = settings.get("GOVARCHIVE_WORKER_ID") or f"{os.uname().nodename}-{os.getpid()}"
+            raise ValueError(f"the frontier scheduler needs {setting_key('source')}")
+        worker = config.worker_id or f"{os.uname().nodename}-{os.getpid()}"
         scheduler = cls(server, crawler=crawler, frontier=frontier, source=source, worker=worker,
                         persist=True, queue_key=frontier.queue_key(source),
                         dupefilter_cls="crawler.distributed.scheduler.RunDupeFilter")

@@ -13,6 +13,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 from twisted.internet import task
 
+from crawler.config import CrawlConfig
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -46,7 +48,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retry rules, but each retry waits ``backoff * 2**n`` seconds, or ``Retry-After``.
 
     A ``Retry-After`` answer pauses every request to that host, since the server asked for it.
-    A wait longer than ``GOVARCHIVE_RETRY_MAX_DELAY`` is not waited for: the request gives up.
+    A wait longer than ``CrawlConfig.retry_max_delay`` is not waited for: the request gives up.
     """
 
     def __init__(self, settings: BaseSettings, backoff: float, max_delay: float) -> None:
@@ -57,9 +59,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        mw = cls(settings, settings.getfloat("GOVARCHIVE_RETRY_BACKOFF", 1.0),
-                 settings.getfloat("GOVARCHIVE_RETRY_MAX_DELAY", 120.0))
+        config = CrawlConfig.from_settings(crawler.settings)
+        mw = cls(crawler.settings, config.retry_backoff, config.retry_max_delay)
         mw.crawler = crawler
         return mw
 

@@ -10,9 +10,10 @@ from scrapy.exceptions import NotConfigured
 
 from archive.batch import Recording
 from archive.outcomes import Outcome
-from crawler.extensions import source_counts
+from archive.runsummary import RunSummary
+from crawler.config import CrawlConfig
 from crawler.items import ExtractedPage, Listing, PageOutcome
-from crawler.outcomes import describe_unavailable, first_error, is_unavailable, source_status
+from crawler.outcomes import describe_unavailable, is_unavailable, source_summary
 from crawler.session import CrawlSession, crawl_session
 from crawler.workers.writer import BatchWriter, WriterConfig, writer_for
 
@@ -40,14 +41,12 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if crawler.settings.getbool("GOVARCHIVE_CHECK_ONLY"):
+        crawl = CrawlConfig.from_settings(crawler.settings)
+        if crawl.check_only:
             raise NotConfigured
-        settings = crawler.settings
-        config = WriterConfig(max_batch=settings.getint("GOVARCHIVE_WRITER_BATCH", 64),
-                              max_wait=settings.getfloat("GOVARCHIVE_WRITER_WAIT", 0.25),
-                              max_queued=settings.getint("GOVARCHIVE_WRITER_QUEUE", 256))
         pipeline = cls(crawler)
-        pipeline.writer_config = config
+        pipeline.writer_config = WriterConfig(max_batch=crawl.writer_batch, max_wait=crawl.writer_wait,
+                                              max_queued=crawl.writer_queue)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.spider_error, signal=signals.spider_error)
         return pipeline
@@ -143,21 +142,14 @@ class ArchivePipeline:
         if session is None or session.archive is None:
             return
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        counts = source_counts(stats)
-        status = source_status(counts, stats)
+        summary = source_summary(session.source.name, stats)
         archive = session.archive
-        error = None if status == Outcome.OK else first_error(stats, status)
         try:
             if session.run_id is not None:
-                archive.update_source_run(
-                    session.run_id, session.source.name, discovered=counts["discovered"], fetched=counts["fetched"],
-                    new=counts["new"], changed=counts["changed"], unchanged=counts["unchanged"],
-                    not_checked=counts["not_checked"], resumed=counts["resumed"],
-                    removed=counts["removed"], blocked=counts["blocked"], errors=counts["errors"],
-                    report_links=counts["discovered"], status=status, error=error,
-                )
+                archive.update_source_run(session.run_id, session.source.name, **summary.source_run_fields())
             if session.own_run and session.run_id is not None:
-                archive.finish_run(session.run_id, status=status, stats=counts, error=error)
+                run = RunSummary.of(session.run_id, [summary])
+                archive.finish_run(session.run_id, status=run.status, stats=run.as_dict(), error=summary.error)
         except Exception:
             logger.exception("could not record the run of %s", session.source.name)
         if session.journal is not None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Self
 from scrapy.exceptions import NotConfigured
 
 from crawler.columns import ColumnMemory, RememberedColumns
+from crawler.config import CrawlConfig
 from crawler.items import ReportColumns
 
 if TYPE_CHECKING:
@@ -25,8 +26,9 @@ class ColumnMemoryPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        folder = crawler.settings.get("GOVARCHIVE_COLUMNS_DIR")
-        if not folder or crawler.settings.getbool("GOVARCHIVE_CHECK_ONLY"):
+        config = CrawlConfig.from_settings(crawler.settings)
+        folder = config.columns_dir
+        if not folder or config.check_only:
             raise NotConfigured  # no message: a check run stores nothing, which is no news
         return cls(ColumnMemory(Path(folder)))
 

@@ -17,6 +17,7 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
 from archive.records import AttachmentRecord, ExtractedReport
+from crawler.config import CrawlConfig
 from crawler.discovery import extension, is_attachment_url, is_soft_404
 from crawler.extraction import (
     ExtractionError,
@@ -57,12 +58,10 @@ class ExtractionPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        limits = settings.getdict("GOVARCHIVE_DOCUMENT_LIMITS")
-        workers = settings.get("GOVARCHIVE_PAGE_WORKERS")
-        return cls(crawler, settings.getint("GOVARCHIVE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024),
-                   ReadLimits(**limits) if limits else None, settings.getbool("GOVARCHIVE_OCR_IMAGES", True),
-                   None if workers is None else int(workers))
+        config = CrawlConfig.from_settings(crawler.settings)
+        limits = config.document_limits
+        return cls(crawler, config.max_attachment_bytes, ReadLimits(**limits) if limits else None,
+                   config.ocr_images, config.page_workers)
 
     @property
     def pool(self) -> PagePool:

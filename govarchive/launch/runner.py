@@ -14,10 +14,12 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from archive.runsummary import TABLE_COUNTERS, RunSummary, SourceSummary
+from crawler.config import setting_values
 from crawler.extensions import source_counts
 from crawler.hostlocks import HostLocks
 from govarchive.launch.settings import RunSettings, scrapy_settings
@@ -52,8 +54,6 @@ class FinishedCrawl:
         return cls(stats, getattr(crawler, "_govarchive_session", None))
 
 
-SUMMARY_KEYS = ("name", "discovered", "fetched", "new", "changed", "unchanged", "not_checked", "resumed", "removed",
-                "errors")
 logger = logging.getLogger(__name__)
 
 
@@ -148,7 +148,7 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
     from spiders.portal import GovPortalSpider
 
     base = scrapy_settings(settings, run_id=run_id, trigger=trigger, check_only=check_only)
-    base["GOVARCHIVE_SOURCES_ENSURED"] = ensured
+    base.update(setting_values(sources_ensured=ensured))
     # Scrapy's LogCount puts one handler per crawler on the root logger, each counting every
     # crawler's lines: with a crawler per source running at once, each log line went through
     # them all, and the counts were wrong anyway
@@ -284,10 +284,9 @@ def _run_locked(settings: Settings, definitions: Sequence[SourceDefinition], pro
     from sqlalchemy.exc import DBAPIError
 
     from archive.errors import ArchiveError
-    from archive.outcomes import Outcome, run_status
+    from archive.outcomes import Outcome
     from archive.runs import close_dead_runs
     from crawler.archive_link import open_archive
-    from crawler.outcomes import UNAVAILABLE_ERRORS, first_error, source_status
 
     if recheck:
         settings = settings.model_copy(update={"crawl": settings.crawl.model_copy(update={"recheck_hours": 0.0})})
@@ -302,10 +301,9 @@ def _run_locked(settings: Settings, definitions: Sequence[SourceDefinition], pro
     except (ArchiveError, DBAPIError, OSError) as exc:  # the catalog cannot be reached: nothing ran, say so
         reason = _one_line(exc)
         logger.debug("catalog unavailable", exc_info=exc)
-        return {"run_id": None, "status": Outcome.STORE_UNAVAILABLE.value, "error": reason,
-                "sources": [{"name": d.name, "status": Outcome.STORE_UNAVAILABLE.value, "error": reason,
-                             **dict.fromkeys(SUMMARY_KEYS[1:], 0)} for d in definitions],
-                "skipped_files": problems}
+        unavailable = RunSummary.of(None, (SourceSummary(d.name, Outcome.STORE_UNAVAILABLE.value, error=reason)
+                                           for d in definitions), problems)
+        return {**unavailable.as_dict(), "error": reason}
     try:
         crawlers = _crawl_process(settings, definitions, run_id=run_id, trigger=trigger, check_only=False,
                                   progress=progress, ensured=True)
@@ -313,43 +311,38 @@ def _run_locked(settings: Settings, definitions: Sequence[SourceDefinition], pro
         archive.finish_run(run_id, status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
                            error=f"{type(exc).__name__}: {exc}")
         raise
-    sources = []
-    settled: list[tuple[str, dict[str, Any]]] = []
-    for definition, crawler in zip(definitions, crawlers, strict=True):
-        stats = crawler.stats
-        counts = source_counts(stats)
-        status = source_status(counts, stats)
-        entry = {"name": definition.name, "status": status, "error": None,
-                 **{key: counts[key] for key in SUMMARY_KEYS[1:]},
-                 "blocked": counts["blocked"], "requests": counts["requests"],
-                 "elapsed": round(float(stats.get("elapsed_time_seconds") or 0), 3)}
-        if status != Outcome.OK:
-            entry["error"] = first_error(stats, status)
-        crashed = [f for f in crawler.failures if f.startswith(definition.name + ":")]
-        if crashed:
-            kind, message = crashed[0].split(": ", 2)[1:]
-            unavailable = kind in UNAVAILABLE_ERRORS or kind == "CatalogUnavailableError"
-            entry["status"] = (Outcome.STORE_UNAVAILABLE if unavailable else Outcome.FAILED).value
-            entry["error"] = f"{kind}: {message}"
-        if entry["error"]:
-            entry["error"] = entry["error"].splitlines()[0]
-        sources.append(entry)
-        settled.append((definition.name, {"status": entry["status"], "error": entry["error"],
-                                          "not_checked": counts["not_checked"], "resumed": counts["resumed"]}))
+    sources = [_source_summary(definition, crawler) for definition, crawler in zip(definitions, crawlers, strict=True)]
     with contextlib.suppress(Exception), archive.batch():  # the pipeline recorded the counts; this settles the status
-        for name, fields in settled:  # in one transaction: thousands of sources, not thousands of commits
-            archive.update_source_run(run_id, name, **fields)
-    status = run_status(s["status"] for s in sources)
-    if problems and all_sources and status == Outcome.OK:
-        status = Outcome.FAILED.value  # a source file could not be read: not every source ran
-    summary: CrawlSummary = {"run_id": run_id, "status": status, "sources": sources, "skipped_files": problems}
-    errors = [f"{s['name']}: {s['error']}" for s in sources if s["status"] != Outcome.OK and s["error"]]
+        for source in sources:  # in one transaction: thousands of sources, not thousands of commits
+            archive.update_source_run(run_id, source.name, **source.source_run_fields())
+    run = RunSummary.of(run_id, sources, problems, incomplete=bool(problems) and all_sources)
+    status = run.status
+    summary: CrawlSummary = run.as_dict()
     try:
-        archive.finish_run(run_id, status=status, stats=summary, error="; ".join(errors + problems) or None)
+        archive.finish_run(run_id, status=status, stats=summary, error=run.error())
     except Exception as exc:  # the catalog went away during the run: the summary still tells
         summary["status"] = Outcome.STORE_UNAVAILABLE.value
         summary["error"] = f"could not record the run's end: {_one_line(exc)}"
         logger.debug("could not record the end of run %s", run_id, exc_info=exc)
+    return summary
+
+
+def _source_summary(definition: SourceDefinition, crawler: FinishedCrawl) -> SourceSummary:
+    """How a source's crawl ended: its stats, or the exception that ended its crawler."""
+    from archive.outcomes import Outcome
+    from crawler.outcomes import UNAVAILABLE_ERRORS, source_summary
+
+    stats = crawler.stats
+    summary = replace(source_summary(definition.name, stats),
+                      elapsed=round(float(stats.get("elapsed_time_seconds") or 0), 3))
+    crashed = [f for f in crawler.failures if f.startswith(definition.name + ":")]
+    if crashed:
+        kind, message = crashed[0].split(": ", 2)[1:]
+        unavailable = kind in UNAVAILABLE_ERRORS or kind == "CatalogUnavailableError"
+        summary = summary.ended((Outcome.STORE_UNAVAILABLE if unavailable else Outcome.FAILED).value,
+                                f"{kind}: {message}")
+    if summary.error:
+        summary = summary.ended(summary.status, summary.error.splitlines()[0])
     return summary
 
 
@@ -382,10 +375,10 @@ def print_summary(summary: CrawlSummary, console: Any | None = None) -> None:
     from rich.table import Table
 
     table = Table(title=f"run {summary['run_id']}: {summary['status']}", show_edge=False, header_style="bold")
-    for column in ("source", *SUMMARY_KEYS[1:], "status"):
+    for column in ("source", *TABLE_COUNTERS, "status"):
         table.add_column(column)
     for s in summary["sources"]:
-        table.add_row(s["name"], *(str(s[k]) for k in SUMMARY_KEYS[1:]), s["status"])
+        table.add_row(s["name"], *(str(s[k]) for k in TABLE_COUNTERS), s["status"])
     (console or Console()).print(table)
 
 

@@ -2,7 +2,7 @@
 
 The configuration-free part is :func:`crawler.settings.base_settings`.
 
-Our own Scrapy keys carry the ``GOVARCHIVE_`` prefix. Secrets travel as ``SecretStr`` so that
+Our own Scrapy keys are named by ``crawler.config.CrawlConfig`` (``GOVARCHIVE_`` + field name). Secrets travel as ``SecretStr`` so that
 Scrapy's "Overridden settings" log line shows them masked.
 """
 
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from scrapy.settings import BaseSettings, SettingsAttribute
 from scrapy.settings import Settings as ScrapySettings
 
+from crawler.config import CrawlConfig, setting_values
 from crawler.settings import CHROMIUM_ARGS, PLAYWRIGHT_HANDLER, base_settings
 
 if TYPE_CHECKING:
@@ -42,35 +43,6 @@ def scrapy_settings(
             "RETRY_TIMES": crawl.retry_times,
             "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
             "DOWNLOAD_WARNSIZE": min(crawl.max_page_bytes, 8 * 1024 * 1024),
-            "GOVARCHIVE_HOME": str(settings.home),
-            "GOVARCHIVE_CATALOG_URL": settings.catalog_url,
-            "GOVARCHIVE_STORE_URL": settings.store_url,
-            "GOVARCHIVE_STORE_OPTIONS": {
-                "endpoint_url": settings.store.endpoint_url,
-                "region": settings.store.region,
-                "access_key_id": settings.store.access_key_id,
-                "secret_access_key": settings.store.secret_access_key,
-                "compress": settings.store.compress,
-            },
-            "GOVARCHIVE_SOURCES_DIRS": [str(p) for p in (settings.sources_dir, *settings.sources_dirs)],
-            "GOVARCHIVE_JOBS_DIR": str(settings.jobs_dir),
-            "GOVARCHIVE_COLUMNS_DIR": str(settings.home / "state" / "columns"),
-            "GOVARCHIVE_RESUMABLE": crawl.resumable,
-            "GOVARCHIVE_REMOVAL_CHECKS": crawl.removal_checks,
-            "GOVARCHIVE_RECHECK_HOURS": crawl.recheck_hours,
-            "GOVARCHIVE_MAX_LIST_PAGES": crawl.max_list_pages,
-            "GOVARCHIVE_DEPTH_LIMIT": crawl.depth_limit,
-            "GOVARCHIVE_SEEK_DEPTH": crawl.seek_depth,
-            "GOVARCHIVE_MAX_SEEK_PAGES": crawl.max_seek_pages,
-            "GOVARCHIVE_MAX_ATTACHMENT_BYTES": crawl.max_attachment_bytes,
-            "GOVARCHIVE_DOCUMENT_LIMITS": dataclasses.asdict(settings.documents.limits()),
-            "GOVARCHIVE_OCR_IMAGES": settings.documents.ocr_images,
-            "GOVARCHIVE_RETRY_BACKOFF": crawl.retry_backoff,
-            "GOVARCHIVE_RETRY_MAX_DELAY": crawl.retry_max_delay,
-            "GOVARCHIVE_PAGE_WORKERS": crawl.page_workers,
-            "GOVARCHIVE_RUN_ID": run_id,
-            "GOVARCHIVE_TRIGGER": trigger,
-            "GOVARCHIVE_CHECK_ONLY": check_only,
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
             "PLAYWRIGHT_LAUNCH_OPTIONS": {
                 "executable_path": crawl.chromium_path,
@@ -85,12 +57,49 @@ def scrapy_settings(
             "PLAYWRIGHT_ABORT_REQUEST": "crawler.middlewares.render.abort_heavy_request",
         }
     )
+    out.update(crawl_config(settings, run_id=run_id, trigger=trigger, check_only=check_only).to_settings())
     return out
+
+
+def crawl_config(settings: Settings, **run: Any) -> CrawlConfig:
+    """The crawler's own values (``crawler.config``) from ``settings``; ``run`` adds per-run fields."""
+    crawl = settings.crawl
+    return CrawlConfig(
+        home=str(settings.home),
+        catalog_url=settings.catalog_url,
+        store_url=settings.store_url,
+        store_options={
+            "endpoint_url": settings.store.endpoint_url,
+            "region": settings.store.region,
+            "access_key_id": settings.store.access_key_id,
+            "secret_access_key": settings.store.secret_access_key,
+            "compress": settings.store.compress,
+        },
+        sources_dirs=tuple(str(p) for p in (settings.sources_dir, *settings.sources_dirs)),
+        jobs_dir=str(settings.jobs_dir),
+        columns_dir=str(settings.home / "state" / "columns"),
+        resumable=crawl.resumable,
+        removal_checks=crawl.removal_checks,
+        recheck_hours=crawl.recheck_hours,
+        max_list_pages=crawl.max_list_pages,
+        depth_limit=crawl.depth_limit,
+        seek_depth=crawl.seek_depth,
+        max_seek_pages=crawl.max_seek_pages,
+        max_attachment_bytes=crawl.max_attachment_bytes,
+        document_limits=dataclasses.asdict(settings.documents.limits()),
+        ocr_images=settings.documents.ocr_images,
+        retry_backoff=crawl.retry_backoff,
+        retry_max_delay=crawl.retry_max_delay,
+        page_workers=crawl.page_workers,
+        shared_concurrency=crawl.concurrent_per_domain,
+        shared_delay=crawl.download_delay,
+        **run,
+    )
 
 
 def source_settings(source: SourceDefinition) -> dict[str, Any]:
     """Per-source overrides: its politeness, and the browser only where it may render."""
-    out: dict[str, Any] = {"GOVARCHIVE_SOURCE": source.name}
+    out: dict[str, Any] = setting_values(source=source.name)
     if source.politeness is not None:
         if source.politeness.concurrency is not None:
             out["CONCURRENT_REQUESTS_PER_DOMAIN"] = source.politeness.concurrency

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from crawler.config import setting_key, setting_values
 from crawler.distributed.frontier import redis_retry_options
 from govarchive.launch.settings import scrapy_settings, source_settings
 
@@ -11,6 +12,7 @@ if TYPE_CHECKING:
     from govarchive.config import Settings
     from spiders.sources import SourceDefinition
 
+SHARED_CONCURRENCY, SHARED_DELAY = setting_key("shared_concurrency"), setting_key("shared_delay")
 POLITENESS_MIDDLEWARE = "crawler.distributed.politeness.SharedPolitenessMiddleware"
 
 
@@ -23,13 +25,11 @@ def worker_settings(settings: Settings, worker_id: str) -> dict[str, Any]:
         "DUPEFILTER_CLASS": "crawler.distributed.scheduler.RunDupeFilter",
         "REDIS_URL": worker.redis_url,
         "REDIS_PARAMS": {"socket_connect_timeout": 10, "socket_timeout": 30, **redis_retry_options()},
-        "GOVARCHIVE_WORKER_ID": worker_id,
-        "GOVARCHIVE_RESUMABLE": False,  # the frontier's leases replace the local journal
+        # the frontier's leases replace the local journal
+        **setting_values(worker_id=worker_id, resumable=False),
         # politeness is enforced across workers in Redis; the local delay would only add to it
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": False,
-        "GOVARCHIVE_SHARED_CONCURRENCY": crawl.concurrent_per_domain,
-        "GOVARCHIVE_SHARED_DELAY": crawl.download_delay,
         "DOWNLOADER_MIDDLEWARES": {**out["DOWNLOADER_MIDDLEWARES"], POLITENESS_MIDDLEWARE: 960},
         "SPIDER_MIDDLEWARES": {"crawler.distributed.leases.LeaseMiddleware": 10},
         "ITEM_PIPELINES": {
@@ -47,9 +47,9 @@ def worker_source_settings(source: SourceDefinition, base: dict[str, Any]) -> di
     """Per-source overrides: the source's politeness becomes the shared allowance of its host."""
     out = source_settings(source)
     if "CONCURRENT_REQUESTS_PER_DOMAIN" in out:
-        out["GOVARCHIVE_SHARED_CONCURRENCY"] = out["CONCURRENT_REQUESTS_PER_DOMAIN"]
+        out[SHARED_CONCURRENCY] = out["CONCURRENT_REQUESTS_PER_DOMAIN"]
         out["CONCURRENT_REQUESTS_PER_DOMAIN"] = min(out["CONCURRENT_REQUESTS_PER_DOMAIN"],
                                                     base.get("CONCURRENT_REQUESTS", 16))
     if "DOWNLOAD_DELAY" in out:
-        out["GOVARCHIVE_SHARED_DELAY"] = out.pop("DOWNLOAD_DELAY")
+        out[SHARED_DELAY] = out.pop("DOWNLOAD_DELAY")
     return out

@@ -15,7 +15,7 @@ registry order:
 - ``close()``: once the listing has ended, its last requests or items.
 
 Counting: every listing request adds one to the listing's pending count, and one to its list
-pages (capped by ``GOVARCHIVE_MAX_LIST_PAGES``) when its family ``counts_as_list_page``; an
+pages (capped by ``CrawlConfig.max_list_pages``) when its family ``counts_as_list_page``; an
 answer read through :meth:`ListingWalk.listing_answer` (or a failure) takes the pending one back.
 """
 
@@ -100,7 +100,7 @@ class ListPage:
     depth: int
     kind: str  # the family kind that asked for it: list or search
     links: list[Link]
-    limit: int  # GOVARCHIVE_MAX_LIST_PAGES
+    limit: int  # CrawlConfig.max_list_pages
     new_links: list[Link] = field(default_factory=list)
     matched: int = 0
 
@@ -116,9 +116,9 @@ class DiscoveryFamily:
     #: The ``govarchive_kind`` of the requests it makes and parses; None for a family that only
     #: follows list pages with requests of another family (pagination, sub-columns).
     kind: ClassVar[str | None] = None
-    #: Its pages count against GOVARCHIVE_MAX_LIST_PAGES.
+    #: Its pages count against CrawlConfig.max_list_pages.
     counts_as_list_page: ClassVar[bool] = False
-    #: Its URLs are checked for traps and against GOVARCHIVE_DEPTH_LIMIT.
+    #: Its URLs are checked for traps and against CrawlConfig.depth_limit.
     depth_limited: ClassVar[bool] = False
     #: Its pages go through the browser when the source says ``render = "always"``.
     browser: ClassVar[bool] = False

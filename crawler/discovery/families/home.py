@@ -1,8 +1,8 @@
 """Home-page sources: the report column is sought from the portal's home page, remembered in the
 home (``crawler.columns``), listed straight away next time, and sought again when it is gone.
 
-Seeking follows navigation links (信息公开, 专题专栏 …) up to ``GOVARCHIVE_SEEK_DEPTH`` clicks and
-``GOVARCHIVE_MAX_SEEK_PAGES`` pages; a link named like the report column is walked as a list page.
+Seeking follows navigation links (信息公开, 专题专栏 …) up to ``CrawlConfig.seek_depth`` clicks and
+``CrawlConfig.max_seek_pages`` pages; a link named like the report column is walked as a list page.
 """
 
 from __future__ import annotations
