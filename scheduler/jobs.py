@@ -16,15 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from alerts import AlertOptions, DispatchStats, HealthChange, dispatch, raise_overdue_events
 from alerts import check_source_health as assess_health
-from archive.catalog.models import CrawlRun, SourceRun
-from archive.runs import close_dead_runs
-from archive.timeutil import as_utc, utcnow
+from archive.outcomes import is_ok
+from archive.runs import running_run, settle_child_run
+from archive.runsummary import SourceSummary
+from archive.timeutil import utcnow
 
-from .children import ChildRegistry, pid_alive, terminate
+from .children import ChildRegistry, terminate
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def crawl_source(name: str) -> CrawlOutcome:
     context = current_context()
     if context.children.closing:
         return CrawlOutcome(name, "skipped", error="the scheduler is stopping")
-    busy = _running_run(context.engine, name, context.run_timeout)
+    busy = running_run(context.engine, name, context.run_timeout)
     if busy is not None:
         logger.warning("not crawling %s: run %s is still running", name, busy)
         return CrawlOutcome(name, "skipped", run_id=busy, error=f"run {busy} is still running")
@@ -124,30 +125,6 @@ def crawl_source(name: str) -> CrawlOutcome:
     return outcome
 
 
-def _running_run(engine: Engine, name: str, run_timeout: float) -> int | None:
-    """A run of ``name`` still in progress; stale ones are closed (died: process gone; interrupted: a worker's run past the time limit)."""
-    close_dead_runs(engine)  # a run whose process is gone (on this machine) is marked died
-    now = utcnow()
-    with Session(engine) as db:
-        runs = db.exec(select(CrawlRun).where(col(CrawlRun.status) == "running")).all()
-        for run in runs:
-            if name not in [s.strip() for s in run.sources.split(",")]:
-                continue
-            if run.pid is not None and run.trigger != "worker":
-                alive = pid_alive(run.pid)
-            else:  # a worker's process may be on another machine: trust it within the time limit
-                alive = (now - as_utc(run.started_at)).total_seconds() < run_timeout
-            if alive:
-                return run.id
-            run.status = "interrupted"
-            run.finished_at = as_utc(now)
-            run.error = run.error or "the crawl process ended without recording its end"
-            db.add(run)
-            logger.warning("closing stale crawl run %s of %s (process %s is gone)", run.id, name, run.pid)
-        db.commit()
-    return None
-
-
 def _parse_report(out: bytes | None) -> dict[str, Any]:
     try:
         value = json.loads((out or b"").decode("utf-8", "replace") or "{}")
@@ -165,65 +142,18 @@ def _tail(path: Path, lines: int = 3) -> str:
     return " | ".join(kept)[-500:] or "(no output)"
 
 
-def _record(
-    engine: Engine,
-    name: str,
-    pid: int,
-    started: dt.datetime,
-    status: str | None,
-    exit_code: int | None,
-    report: dict[str, Any],
-    error: str | None,
-) -> CrawlOutcome:
+def _record(engine: Engine, name: str, pid: int, started: dt.datetime, status: str | None, exit_code: int | None,
+            report: dict[str, Any], error: str | None) -> CrawlOutcome:
     """Mark the child's crawl run as scheduled, close it if the child could not, or record one."""
-    run_id = report.get("run_id") if isinstance(report.get("run_id"), int) else None
-    now = utcnow()
-    with Session(engine, expire_on_commit=False) as db:
-        run = db.get(CrawlRun, run_id) if run_id is not None else None
-        if run is None:
-            run = _find_child_run(db, name, pid, started)
-        if run is None:
-            run = CrawlRun(
-                started_at=as_utc(started), sources=name, trigger="schedule", pid=pid,
-                status=status or "failed",
-                error=error or "the crawl ended without recording a run",
-                finished_at=now,
-                stats_json=json.dumps({"exit_code": exit_code}),
-            )
-        else:
-            run.trigger = "schedule"
-            if status is not None and run.status == "running":
-                run.status = status
-                run.error = error
-                run.finished_at = now
-                for source_run in db.exec(
-                    select(SourceRun).where(col(SourceRun.run_id) == run.id).where(col(SourceRun.status) == "running")
-                ):
-                    source_run.status = "failed"
-                    source_run.error = error
-                    db.add(source_run)
-        db.add(run)
-        db.commit()
-        final = run.status
-        recorded_id = run.id
-        run_error = run.error
+    reported = report.get("run_id") if isinstance(report.get("run_id"), int) else None
+    run_id, final, run_error = settle_child_run(engine, name, run_id=reported, pid=pid, started=started,
+                                                trigger="schedule", status=status, error=error, exit_code=exit_code)
     sources = report.get("sources")
-    stats = next((s for s in sources if isinstance(s, dict) and s.get("name") == name), {}) if isinstance(sources, list) else {}
-    if final not in ("ok",):
-        logger.warning("crawl %s ended %s (run %s): %s", name, final, recorded_id, run_error)
-    return CrawlOutcome(name, final, recorded_id, exit_code, run_error, stats)
-
-
-def _find_child_run(db: Session, name: str, pid: int, started: dt.datetime) -> CrawlRun | None:
-    candidates = db.exec(
-        select(CrawlRun)
-        .where(col(CrawlRun.started_at) >= as_utc(started - dt.timedelta(seconds=5)))
-        .order_by(col(CrawlRun.id).desc())
-    ).all()
-    for run in candidates:
-        if run.pid == pid or (run.pid is None and name in run.sources.split(",")):
-            return run
-    return None
+    entry = next((s for s in sources if isinstance(s, dict) and s.get("name") == name), None) if isinstance(sources, list) else None
+    stats = SourceSummary.from_dict(entry).as_dict() if entry is not None else {}
+    if not is_ok(final):
+        logger.warning("crawl %s ended %s (run %s): %s", name, final, run_id, run_error)
+    return CrawlOutcome(name, final, run_id, exit_code, run_error, stats)
 
 
 # Alerts, health, overdue --------------------------------------------------------------------

@@ -49,25 +49,20 @@ class DistributedArchivePipeline(ArchivePipeline):
     def from_crawler(cls, crawler: Crawler) -> Self:
         return super().from_crawler(crawler)
 
-    async def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        if getattr(function, "__name__", "") != "record_report":
-            return await super()._call(function, *args, **kwargs)
-        source, _page, report = args[:3]
-        name = f"{source}:text:{text_hash(normalise_text(report.text))}"
-
-        def locked(*a: Any, **k: Any) -> Any:
-            with self.frontier.lock(name, self.worker):
-                return function(*a, **k)
-
-        return await super()._call(locked, *args, **kwargs)
-
     async def _record(self, writer: BatchWriter, recording: Recording,
                       after: Callable[[RecordResult], None] | None) -> RecordResult:
         """Reports are recorded alone, inside their text's lock (a batch would commit after the lock)."""
         if recording.kind != "report":
             return await super()._record(writer, recording, after)
-        result: RecordResult = await self._call(writer.archive.record_report, recording.source, recording.page,
-                                                recording.report, run_id=recording.run_id)
+        archive, report = writer.archive, recording.report
+        assert report is not None
+        lock = f"{recording.source}:text:{text_hash(normalise_text(report.text))}"
+
+        def record_locked() -> RecordResult:
+            with self.frontier.lock(lock, self.worker):
+                return archive.record_report(recording.source, recording.page, report, run_id=recording.run_id)
+
+        result: RecordResult = await self._call(record_locked)
         if after is not None:
             after(result)
         return result

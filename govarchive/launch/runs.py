@@ -15,11 +15,10 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from archive.outcomes import run_status
+from archive.runsummary import RunSummary
 from archive.urlmask import mask_url
 from crawler.distributed.frontier import Frontier
-from crawler.extensions import source_counts
-from crawler.outcomes import first_error, source_status
+from crawler.outcomes import source_summary
 
 if TYPE_CHECKING:
     from archive.recorder import Archive
@@ -104,35 +103,18 @@ def queue_run(settings: Settings, names: Iterable[str], *, trigger: str = "cli",
     return {"run_id": run_id, "status": status, "sources": entries}
 
 
-def source_entry(name: str, stats: dict[str, Any]) -> dict[str, Any]:
-    """One source's line of a run summary, from its summed counters."""
-    counts = source_counts(stats)
-    status = source_status(counts, stats)
-    return {"name": name, **{k: counts[k] for k in ("discovered", "fetched", "new", "changed", "unchanged",
-                                                     "not_checked", "resumed", "removed", "errors", "blocked",
-                                                     "requests")},
-            "status": status, "error": first_error(stats, status) if status != "ok" else None}
-
-
 def finish_source_run(archive: Archive, frontier: Frontier, source: str, run_id: int) -> dict[str, Any] | None:
     """Record ``source``'s part of a finished run; close the run when it was the last. Its summary, if closed."""
-    entry = source_entry(source, frontier.run_stats(source, run_id))
-    archive.update_source_run(
-        run_id, source, **{k: entry[k] for k in ("discovered", "fetched", "new", "changed", "unchanged", "not_checked",
-                                                 "resumed", "removed",
-                                                 "blocked", "errors", "status", "error")},
-        report_links=entry["discovered"],
-    )
+    entry = source_summary(source, frontier.run_stats(source, run_id))
+    archive.update_source_run(run_id, source, **entry.source_run_fields())
     remaining = frontier.close_source(source, run_id)
-    logger.info("%s: run %s done (%s new, %s changed, %s errors)", source, run_id, entry["new"], entry["changed"],
-                entry["errors"])
+    logger.info("%s: run %s done (%s new, %s changed, %s errors)", source, run_id, entry.counts.new,
+                entry.counts.changed, entry.counts.errors)
     if remaining:
         return None
     names = sorted(m.decode() for m in frontier.redis.smembers(frontier.key("run", run_id, "sources")))
-    sources = [entry if name == source else source_entry(name, frontier.run_stats(name, run_id)) for name in names]
-    failed = [s for s in sources if s["status"] != "ok"]
-    status = run_status(s["status"] for s in sources)
-    summary = {"run_id": run_id, "status": status, "sources": sources}
-    archive.finish_run(run_id, status=status, stats=summary,
-                       error="; ".join(f"{s['name']}: {s['error']}" for s in failed) or None)
+    run = RunSummary.of(run_id, (entry if name == source else source_summary(name, frontier.run_stats(name, run_id))
+                                 for name in names))
+    summary = run.as_dict()
+    archive.finish_run(run_id, status=run.status, stats=summary, error=run.error())
     return summary

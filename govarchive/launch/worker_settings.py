@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.config import setting_key, setting_values
 from crawler.distributed.frontier import redis_retry_options
+from crawler.distributed.pipeline import DistributedArchivePipeline
+from crawler.pipelines.archive import ArchivePipeline
 from govarchive.launch.settings import scrapy_settings, source_settings
 
 if TYPE_CHECKING:
@@ -32,15 +34,18 @@ def worker_settings(settings: Settings, worker_id: str) -> dict[str, Any]:
         "AUTOTHROTTLE_ENABLED": False,
         "DOWNLOADER_MIDDLEWARES": {**out["DOWNLOADER_MIDDLEWARES"], POLITENESS_MIDDLEWARE: 960},
         "SPIDER_MIDDLEWARES": {"crawler.distributed.leases.LeaseMiddleware": 10},
-        "ITEM_PIPELINES": {
-            **{k: v for k, v in out["ITEM_PIPELINES"].items() if v != 500},
-            "crawler.distributed.pipeline.DistributedArchivePipeline": 500,
-        },
+        "ITEM_PIPELINES": _swap_pipeline(out["ITEM_PIPELINES"], ArchivePipeline, DistributedArchivePipeline),
     })
     if worker.concurrency is not None:
         out["CONCURRENT_REQUESTS"] = worker.concurrency
         out["CONCURRENT_REQUESTS_PER_DOMAIN"] = min(worker.concurrency, crawl.concurrent_per_domain)
     return out
+
+
+def _swap_pipeline(pipelines: dict[str, int], old: type, new: type) -> dict[str, int]:
+    """``pipelines`` with the class ``old`` replaced by ``new`` at its place in the order."""
+    old_path, new_path = (f"{cls.__module__}.{cls.__qualname__}" for cls in (old, new))
+    return {new_path if path == old_path else path: priority for path, priority in pipelines.items()}
 
 
 def worker_source_settings(source: SourceDefinition, base: dict[str, Any]) -> dict[str, Any]:
