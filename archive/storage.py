@@ -8,6 +8,7 @@ URLs or titles. Writing bytes already stored stores nothing. Back-ends live in `
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
@@ -17,7 +18,28 @@ from archive.stores.filesystem import FilesystemBlobStore
 from archive.stores.s3 import S3BlobStore
 from archive.urlmask import mask_url
 
-__all__ = ["BlobStore", "FilesystemBlobStore", "S3BlobStore", "open_store", "validate_key"]
+__all__ = ["BlobStore", "FilesystemBlobStore", "S3BlobStore", "StoreOptions", "open_store", "validate_key"]
+
+
+@dataclass(frozen=True)
+class StoreOptions:
+    """Where the objects are and how to reach them: the store URL and, for S3, its connection.
+
+    The secret never shows in ``repr`` (Scrapy logs its settings, and this travels in them).
+    """
+
+    url: str  # file:///DIR or s3://BUCKET[/PREFIX]
+    endpoint_url: str | None = None  # an S3-compatible server; None for AWS
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
+    compress: bool = True
+
+    def open(self) -> BlobStore:
+        """The store these options name (see ``open_store``)."""
+        return open_store(self.url, endpoint_url=self.endpoint_url, region=self.region,
+                          access_key_id=self.access_key_id, secret_access_key=self.secret_access_key,
+                          compress=self.compress)
 
 
 @runtime_checkable

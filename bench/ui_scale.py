@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from archive.divisions import registry  # noqa: E402
 from archive.recorder import open_archive  # noqa: E402
 from archive.records import ExtractedReport, FetchedPage  # noqa: E402
+from archive.storage import StoreOptions  # noqa: E402
 from bench.docs_section import replace_section  # noqa: E402
 
 SECTION = "## UI with thousands of sources"
@@ -54,7 +55,7 @@ def build_home(home: Path, sources: int, reports: int) -> list[str]:
     subprocess.run([*GOVARCHIVE, "--home", str(home), "sources", "import", str(csv_file)], check=True,
                    capture_output=True)
     print(f"sources import of {len(divisions)} lines: {time.perf_counter() - started:.1f} s", flush=True)
-    archive = open_archive(f"sqlite:///{home / 'catalog.db'}", (home / "objects").resolve().as_uri())
+    archive = open_archive(f"sqlite:///{home / 'catalog.db'}", StoreOptions((home / "objects").resolve().as_uri()))
     names = [f"p{d.code}" for d in divisions]
     for d, name in zip(divisions, names, strict=True):
         archive.ensure_source(name, title=f"{d.name}人民政府", region=registry().full_name(d.code), level=d.level,

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Self
 
+from archive.storage import StoreOptions
+
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
@@ -35,8 +37,7 @@ class CrawlConfig:
     # where the archive and the process's state are
     home: str | None = None
     catalog_url: str | None = None
-    store_url: str | None = None
-    store_options: Mapping[str, Any] = field(default_factory=dict)
+    store: StoreOptions | None = None
     sources_dirs: tuple[str, ...] = ()
     jobs_dir: str | None = None
     columns_dir: str | None = None
@@ -112,6 +113,8 @@ def _convert(key: str, kind: str, raw: Any, settings: BaseSettings) -> Any:
         return settings.getint(key)
     if kind == "float":
         return settings.getfloat(key)
+    if kind == "StoreOptions":
+        return raw if isinstance(raw, StoreOptions) else StoreOptions(**settings.getdict(key))
     if kind == "Mapping[str, Any]":
         return dict(settings.getdict(key))
     if kind == "tuple[str, ...]":

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from archive.urlmask import mask_url
 
 if TYPE_CHECKING:
+    from archive.storage import StoreOptions
     from crawler.extraction.readers.base import ReadLimits
 
 CONFIG_FILE = "govarchive.toml"
@@ -224,6 +225,16 @@ class Settings(BaseSettings):
     @property
     def store_url(self) -> str:
         return self.store.url or (self.home / "objects").resolve().as_uri()
+
+    def store_options(self) -> StoreOptions:
+        """The object store as the archive takes it (``archive.storage.StoreOptions``)."""
+        from archive.storage import StoreOptions
+
+        secret = self.store.secret_access_key
+        return StoreOptions(self.store_url, endpoint_url=self.store.endpoint_url, region=self.store.region,
+                            access_key_id=self.store.access_key_id,
+                            secret_access_key=secret.get_secret_value() if secret else None,
+                            compress=self.store.compress)
 
     @property
     def sources_dir(self) -> Path:

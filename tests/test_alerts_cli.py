@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from govarchive.cli.context import open_archive
+from govarchive.cli.context import open_home_archive
 from govarchive.config import load_settings
 from tests.cli_helpers import run_cli
 from tests.fixtures.archive import Pages, html
@@ -45,7 +45,7 @@ def test_add_list_test_dispatch_remove(
     assert failing_test.code == 1 and failing_test.err.strip() == "error: 1 of 1 channels failed"
 
     assert run_cli(capsys, "--home", home, "alerts", "remove", "3").code == 0
-    archive = open_archive(load_settings(home))
+    archive = open_home_archive(load_settings(home))
     archive.ensure_source("mile", title="弥勒市人民政府")
     archive.record_report("mile", pages.page("http://gov.test/1.html", html("正文")), pages.report(text="正文"))
     dispatched = run_cli(capsys, "--home", home, "alerts", "dispatch", "--json")
@@ -66,7 +66,7 @@ def test_an_english_speaking_team_gets_english_alerts(
     assert run_cli(capsys, "--home", home, "alerts", "add", webhook.url(), "--json").code == 0
     assert run_cli(capsys, "--home", home, "alerts", "test", "1").code == 0
     assert webhook.receipts[-1].body["title"] == "govarchive test message: the subscription is connected"
-    archive = open_archive(load_settings(home))
+    archive = open_home_archive(load_settings(home))
     archive.ensure_source("mile", title="弥勒市人民政府")
     archive.record_report("mile", pages.page("http://gov.test/2.html", html("正文")),
                           pages.report(text="正文", publisher="弥勒市人民政府", pub_date=dt.date(2022, 3, 29)))

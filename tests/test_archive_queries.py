@@ -9,7 +9,7 @@ import pytest
 from archive import queries
 from archive.errors import NotFoundError
 from archive.recorder import Archive
-from govarchive.cli.context import open_archive
+from govarchive.cli.context import open_home_archive
 from govarchive.config import load_settings
 from tests.cli_helpers import run_cli
 from tests.fixtures.archive import REPORT_TEXT, Pages, html
@@ -47,7 +47,7 @@ def fill(archive: Archive, pages: Pages) -> None:
 def home(tmp_path: Path, pages: Pages) -> Path:
     home = tmp_path / "home"
     home.mkdir()
-    fill(open_archive(load_settings(home)), pages)
+    fill(open_home_archive(load_settings(home)), pages)
     return home
 
 

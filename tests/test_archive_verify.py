@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from archive.catalog.models import Version
 from archive.recorder import Archive
 from archive.verify import named_objects, verify_archive
-from govarchive.cli.context import open_archive
+from govarchive.cli.context import open_home_archive
 from govarchive.config import load_settings
 from tests.cli_helpers import run_cli
 from tests.fixtures.archive import REPORT_TEXT, Pages, html
@@ -65,7 +65,7 @@ def test_verify_finds_missing_corrupt_and_orphaned_objects(
 def test_cli_verify_exit_codes(tmp_path: Path, pages: Pages, capsys: pytest.CaptureFixture[str]) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    archive = open_archive(load_settings(home))
+    archive = open_home_archive(load_settings(home))
     fill(archive, pages)
 
     ok = run_cli(capsys, "--home", str(home), "verify", "--json")

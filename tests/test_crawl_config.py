@@ -76,3 +76,24 @@ def test_a_changed_default_reaches_the_crawl(tmp_path: Path, monkeypatch: pytest
 
     assert BackoffRetryMiddleware.from_crawler(crawler).max_delay == 9.5
 
+
+
+def test_one_store_options_from_settings_to_the_crawler(tmp_path: Path) -> None:
+    """The six store values travel as one StoreOptions: from the app's settings, through Scrapy, to the archive."""
+    from archive.storage import FilesystemBlobStore, StoreOptions
+    from crawler.archive_link import archive_from_config
+
+    settings = load_settings(tmp_path, store={"url": "s3://bucket/prefix", "endpoint_url": "http://127.0.0.1:9",
+                                              "region": "cn-north-1", "access_key_id": "AKID",
+                                              "secret_access_key": "s3cr3t", "compress": False})
+    assert settings.store_options() == StoreOptions("s3://bucket/prefix", endpoint_url="http://127.0.0.1:9",
+                                                    region="cn-north-1", access_key_id="AKID",
+                                                    secret_access_key="s3cr3t", compress=False)
+    assert "s3cr3t" not in repr(settings.store_options())
+    (tmp_path / "home").mkdir()
+    local = load_settings(tmp_path / "home")
+    config = CrawlConfig.from_settings(ScrapySettings(scrapy_settings(local)))
+    assert config.store == local.store_options() and config.catalog_url == local.catalog_url
+    archive = archive_from_config(config)
+    assert archive is archive_from_config(config)  # one per process, shared by its crawlers
+    assert isinstance(archive.store, FilesystemBlobStore) and (tmp_path / "home" / "catalog.db").is_file()

@@ -24,9 +24,9 @@ def test_shipped_politeness(tmp_path: Path) -> None:
     assert values["GOVARCHIVE_RUN_ID"] == 7
     assert values["GOVARCHIVE_JOBS_DIR"] == str(tmp_path / "jobs")
     assert "DOWNLOAD_HANDLERS" not in values  # the browser handler only for sources that may render
-    options = values["GOVARCHIVE_STORE_OPTIONS"]
-    assert "wJalr-s3cr3t-KEY" not in repr(values) and "wJalr-s3cr3t-KEY" not in str(options)  # masked when shown
-    assert options["secret_access_key"].get_secret_value() == "wJalr-s3cr3t-KEY"  # and handed to the store
+    store = values["GOVARCHIVE_STORE"]
+    assert "wJalr-s3cr3t-KEY" not in repr(values) and "wJalr-s3cr3t-KEY" not in str(store)  # left out when shown
+    assert store.secret_access_key == "wJalr-s3cr3t-KEY"  # and handed to the store
 
 
 def test_per_source_overrides() -> None:

@@ -12,7 +12,7 @@ from alerts import FeedNotFoundError, render_feed
 from alerts.subscriptions import SubscriptionFilter, add_subscription
 from archive.recorder import Archive
 from govarchive.alerting import SPEECH
-from govarchive.cli.context import open_archive
+from govarchive.cli.context import open_home_archive
 from govarchive.config import load_settings
 from tests.cli_helpers import run_cli
 from tests.fixtures.archive import REPORT_TEXT, Pages, html
@@ -93,7 +93,7 @@ def test_unknown_source_or_subscription_is_an_error(archive: Archive) -> None:
 def test_cli_feed_prints_the_atom_document(tmp_path: Path, capsys: pytest.CaptureFixture[str], pages: Pages) -> None:
     home = tmp_path / "home"
     assert run_cli(capsys, "--home", str(home), "init").code == 0
-    record(open_archive(load_settings(home)), pages)
+    record(open_home_archive(load_settings(home)), pages)
 
     everything = run_cli(capsys, "--home", str(home), "feed")
     one = run_cli(capsys, "--home", str(home), "feed", "--source", "gejiu")

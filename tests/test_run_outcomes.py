@@ -123,10 +123,11 @@ def test_counts_tell_rechecked_from_not_checked(portal_world: Any, tmp_path: Pat
 
 def test_a_run_whose_process_died_is_marked_so(tmp_path: Path) -> None:
     from archive.recorder import open_archive
+    from archive.storage import StoreOptions
 
     home = tmp_path / "home"
     home.mkdir()
-    archive = open_archive(f"sqlite:///{home / 'catalog.db'}", f"file://{home / 'objects'}")
+    archive = open_archive(f"sqlite:///{home / 'catalog.db'}", StoreOptions(f"file://{home / 'objects'}"))
     archive.ensure_source("gone")
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import CrawlRun
-from govarchive.cli.context import open_archive
+from govarchive.cli.context import open_home_archive
 from govarchive.config import load_settings
 from govarchive.scheduling import scheduler_options
 from scheduler.app import ArchiveScheduler, JobRun, SourceSchedule, build_scheduler
@@ -46,7 +46,7 @@ def test_a_report_published_on_the_portal_gives_one_alert_per_matching_subscript
         if source.name in ("demo-trs", "demo-hanweb"):
             write_source_file(source, home / "sources")
     settings = load_settings(home)
-    archive = open_archive(settings)
+    archive = open_home_archive(settings)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVARCHIVE_")} | FAST_CRAWL
     service = build_scheduler(scheduler_options(settings), [SourceSchedule("demo-trs", "*/5 * * * *")], engine=archive.engine, env=env)
     service.open()

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from alerts.subscriptions import SubscriptionFilter, add_subscription
 from archive.catalog.models import Delivery
-from govarchive.cli.context import open_archive
+from govarchive.cli.context import open_home_archive
 from govarchive.config import load_settings
 from scheduler.app import SourceSchedule
 from scheduler.children import pid_alive
@@ -95,7 +95,7 @@ class Service:
 def harness(tmp_path: Path) -> Harness:
     h = Harness(tmp_path)
     settings = load_settings(h.home)
-    open_archive(settings)  # the catalog and object store of the home
+    open_home_archive(settings)  # the catalog and object store of the home
     return h
 
 
@@ -141,7 +141,7 @@ def test_sigterm_stops_running_crawls_then_the_service(harness: Harness, tmp_pat
 def test_a_restart_in_the_middle_neither_loses_nor_repeats_alerts(
     harness: Harness, tmp_path: Path, webhook: Webhook, pages: Pages, how: str
 ) -> None:
-    archive = open_archive(load_settings(harness.home))
+    archive = open_home_archive(load_settings(harness.home))
     with Session(archive.engine) as db:
         add_subscription(db, webhook.url(), SubscriptionFilter())
     archive.ensure_source("mile", title="弥勒市人民政府")

@@ -36,9 +36,9 @@ def get_settings(ctx: typer.Context) -> Settings:
     return settings
 
 
-def open_archive(settings: Settings, *, create: bool = True) -> Archive:
+def open_home_archive(settings: Settings, *, create: bool = True) -> Archive:
     """The catalog and object store named by ``settings``, migrated to the current schema."""
-    from archive.recorder import open_archive as open_new_archive
+    from archive.recorder import open_archive
     from govarchive.config import ensure_home_writable
 
     if create:
@@ -46,17 +46,7 @@ def open_archive(settings: Settings, *, create: bool = True) -> Archive:
             ensure_home_writable(settings)
         except ConfigError as exc:
             fail(str(exc))
-    secret = settings.store.secret_access_key
-    return open_new_archive(
-        settings.catalog_url,
-        settings.store_url,
-        removal_checks=settings.crawl.removal_checks,
-        endpoint_url=settings.store.endpoint_url,
-        region=settings.store.region,
-        access_key_id=settings.store.access_key_id,
-        secret_access_key=secret.get_secret_value() if secret else None,
-        compress=settings.store.compress,
-    )
+    return open_archive(settings.catalog_url, settings.store_options(), removal_checks=settings.crawl.removal_checks)
 
 
 @contextmanager
@@ -73,7 +63,7 @@ def open_for_command(ctx: typer.Context) -> Archive:
     settings = get_settings(ctx)
     with archive_errors():
         try:
-            return open_archive(settings, create=False)
+            return open_home_archive(settings, create=False)
         except ValueError as exc:
             fail(str(exc))
 

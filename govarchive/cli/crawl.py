@@ -73,11 +73,11 @@ def _after_crawl(settings: Any, summary: dict[str, Any], *, send: bool) -> dict[
     from govarchive.alerting import alert_options
 
     from .alerts import text_loader
-    from .context import open_archive
+    from .context import open_home_archive
 
     options = alert_options(settings)
     try:
-        archive = open_archive(settings, create=False)
+        archive = open_home_archive(settings, create=False)
         engine = archive.engine
         with Session(engine) as db:
             for source in summary["sources"]:

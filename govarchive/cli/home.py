@@ -6,7 +6,7 @@ import typer
 
 from govarchive.config import DEFAULT_CONFIG_TOML, ConfigError, ensure_home_writable
 
-from .context import get_settings, open_archive
+from .context import get_settings, open_home_archive
 from .output import JsonOption, console, emit_json, fail
 
 config_app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
@@ -24,7 +24,7 @@ def init(ctx: typer.Context, json_: bool = JsonOption) -> None:
         settings.config_file.write_text(DEFAULT_CONFIG_TOML, encoding="utf-8")
         created_config = True
     settings.sources_dir.mkdir(parents=True, exist_ok=True)
-    open_archive(settings)
+    open_home_archive(settings)
     result = {
         "home": str(settings.home.resolve()),
         "config": str(settings.config_file.resolve()),

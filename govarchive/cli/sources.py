@@ -39,9 +39,9 @@ def _catalog_rows(settings: Settings) -> dict[str, dict[str, Any]]:
     try:
         from archive import queries
 
-        from .context import open_archive
+        from .context import open_home_archive
 
-        archive = open_archive(settings, create=False)
+        archive = open_home_archive(settings, create=False)
         return {row["name"]: row for row in queries.list_sources(archive.engine)}
     except Exception:  # noqa: BLE001 — the catalog is optional here: the definitions still list
         return {}
@@ -135,9 +135,9 @@ def _last_run(settings: Settings, name: str) -> dict[str, Any] | None:
     try:
         from archive import queries
 
-        from .context import open_archive
+        from .context import open_home_archive
 
-        archive = open_archive(settings, create=False)
+        archive = open_home_archive(settings, create=False)
         runs = queries.list_runs(archive.engine, limit=1, source=name)
     except Exception:  # noqa: BLE001 — optional information
         return None

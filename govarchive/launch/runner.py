@@ -286,14 +286,13 @@ def _run_locked(settings: Settings, definitions: Sequence[SourceDefinition], pro
     from archive.errors import ArchiveError
     from archive.outcomes import Outcome
     from archive.runs import close_dead_runs
-    from crawler.archive_link import open_archive
+    from crawler.archive_link import shared_archive
 
     if recheck:
         settings = settings.model_copy(update={"crawl": settings.crawl.model_copy(update={"recheck_hours": 0.0})})
     try:
-        archive = open_archive(settings.catalog_url, settings.store_url,
-                               scrapy_settings(settings)["GOVARCHIVE_STORE_OPTIONS"],
-                               removal_checks=settings.crawl.removal_checks)
+        archive = shared_archive(settings.catalog_url, settings.store_options(),
+                                 removal_checks=settings.crawl.removal_checks)
         close_dead_runs(archive.engine)
         archive.ensure_sources({"name": d.name, "title": d.title, "region": d.region, "level": d.level,
                                 "definition": d.model_dump(mode="json")} for d in definitions)

@@ -46,12 +46,9 @@ def connect_frontier(redis_url: str) -> Frontier:
 
 def settings_archive(settings: Settings) -> Archive:
     """The archive named by the settings (shared with the crawlers of this process)."""
-    from crawler.archive_link import open_archive
-    from govarchive.launch.settings import scrapy_settings
+    from crawler.archive_link import shared_archive
 
-    return open_archive(settings.catalog_url, settings.store_url,
-                        scrapy_settings(settings)["GOVARCHIVE_STORE_OPTIONS"],
-                        removal_checks=settings.crawl.removal_checks)
+    return shared_archive(settings.catalog_url, settings.store_options(), removal_checks=settings.crawl.removal_checks)
 
 
 def _run_status(archive: Archive, run_id: int) -> str | None:

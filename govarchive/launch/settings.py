@@ -2,8 +2,8 @@
 
 The configuration-free part is :func:`crawler.settings.base_settings`.
 
-Our own Scrapy keys are named by ``crawler.config.CrawlConfig`` (``GOVARCHIVE_`` + field name). Secrets travel as ``SecretStr`` so that
-Scrapy's "Overridden settings" log line shows them masked.
+Our own Scrapy keys are named by ``crawler.config.CrawlConfig`` (``GOVARCHIVE_`` + field name). The store's secret travels inside
+``StoreOptions``, whose repr leaves it out, so Scrapy's "Overridden settings" log line never shows it.
 """
 
 from __future__ import annotations
@@ -67,14 +67,7 @@ def crawl_config(settings: Settings, **run: Any) -> CrawlConfig:
     return CrawlConfig(
         home=str(settings.home),
         catalog_url=settings.catalog_url,
-        store_url=settings.store_url,
-        store_options={
-            "endpoint_url": settings.store.endpoint_url,
-            "region": settings.store.region,
-            "access_key_id": settings.store.access_key_id,
-            "secret_access_key": settings.store.secret_access_key,
-            "compress": settings.store.compress,
-        },
+        store=settings.store_options(),
         sources_dirs=tuple(str(p) for p in (settings.sources_dir, *settings.sources_dirs)),
         jobs_dir=str(settings.jobs_dir),
         columns_dir=str(settings.home / "state" / "columns"),

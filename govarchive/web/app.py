@@ -47,20 +47,9 @@ SEARCH_SYNC_SECONDS = 5.0
 def open_backends(settings: Settings) -> tuple[Engine, BlobStore]:
     """The catalog engine (migrated) and object store that ``settings`` name."""
     from archive.catalog.database import create_catalog_engine, init_catalog
-    from archive.storage import open_store
-
     engine = create_catalog_engine(settings.catalog_url)
     init_catalog(engine)
-    secret = settings.store.secret_access_key
-    store = open_store(
-        settings.store_url,
-        endpoint_url=settings.store.endpoint_url,
-        region=settings.store.region,
-        access_key_id=settings.store.access_key_id,
-        secret_access_key=secret.get_secret_value() if secret else None,
-        compress=settings.store.compress,
-    )
-    return engine, store
+    return engine, settings.store_options().open()
 
 
 def create_app(
