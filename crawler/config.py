@@ -12,6 +12,7 @@ when a crawler is made without the application (``scrapy crawl`` in a bare proje
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Self
@@ -19,9 +20,11 @@ from typing import TYPE_CHECKING, Any, Self
 from archive.storage import StoreOptions
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
 PREFIX = "GOVARCHIVE_"
+_CONFIG_ATTR = "_govarchive_crawl_config"
 MIB = 1024 * 1024
 
 
@@ -80,12 +83,22 @@ class CrawlConfig:
         for f in fields(cls):
             raw = settings.get(setting_key(f.name))
             if raw is not None:
-                values[f.name] = _convert(setting_key(f.name), _KINDS[f.name], raw, settings)
+                values[f.name] = _convert(_KINDS[f.name], raw)
         return cls(**values)
 
     def to_settings(self) -> dict[str, Any]:
         """These values under their Scrapy setting keys."""
         return {setting_key(f.name): getattr(self, f.name) for f in fields(self)}
+
+
+def crawl_config(crawler: Crawler) -> CrawlConfig:
+    """``CrawlConfig.from_settings(crawler.settings)``, read once per crawler once its settings are frozen."""
+    config: CrawlConfig | None = getattr(crawler, _CONFIG_ATTR, None)
+    if config is None:
+        config = CrawlConfig.from_settings(crawler.settings)
+        if crawler.settings.frozen:  # before that a setting may still change
+            setattr(crawler, _CONFIG_ATTR, config)
+    return config
 
 
 def setting_values(**values: Any) -> dict[str, Any]:
@@ -106,17 +119,25 @@ _NAMES = frozenset(f.name for f in fields(CrawlConfig))
 _KINDS = {f.name: str(f.type).split(" | ")[0] for f in fields(CrawlConfig)}
 
 
-def _convert(key: str, kind: str, raw: Any, settings: BaseSettings) -> Any:
+def _convert(kind: str, raw: Any) -> Any:
+    """``raw`` as Scrapy's ``getint``/``getbool``/… would read it, without looking it up again."""
     if kind == "bool":
-        return settings.getbool(key)
+        return raw if isinstance(raw, bool) else _BOOLS[str(raw)]
     if kind == "int":
-        return settings.getint(key)
+        return int(raw)
     if kind == "float":
-        return settings.getfloat(key)
+        return float(raw)
     if kind == "StoreOptions":
-        return raw if isinstance(raw, StoreOptions) else StoreOptions(**settings.getdict(key))
+        return raw if isinstance(raw, StoreOptions) else StoreOptions(**_mapping(raw))
     if kind == "Mapping[str, Any]":
-        return dict(settings.getdict(key))
+        return _mapping(raw)
     if kind == "tuple[str, ...]":
-        return tuple(str(v) for v in settings.getlist(key))
+        return tuple(str(v) for v in (raw.split(",") if isinstance(raw, str) else raw))
     return str(raw)
+
+
+_BOOLS = {"1": True, "0": False, "True": True, "False": False, "true": True, "false": False}
+
+
+def _mapping(raw: Any) -> dict[str, Any]:
+    return dict(json.loads(raw) if isinstance(raw, str) else raw)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from archive.timeutil import as_utc_or_none, utcnow
-from crawler.config import CrawlConfig
+from crawler.config import crawl_config
 from crawler.journal import CrawlJournal
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def crawl_session(crawler: Crawler) -> CrawlSession:
         return session
     from crawler.archive_link import archive_from_config
 
-    config = CrawlConfig.from_settings(crawler.settings)
+    config = crawl_config(crawler)
     source = spider_source(crawler)
     check_only = config.check_only
     archive = None if check_only else archive_from_config(config)

@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
-from crawler.config import CrawlConfig
+from crawler.config import crawl_config
 from crawler.distributed.leases import LEASE, RUN, lease_book
 from crawler.items import DiscoveredReport
 from crawler.session import SESSION_ATTR, CrawlSession
@@ -50,7 +50,7 @@ class DistributedPortalSpider(GovPortalSpider):
         if session is None:
             from crawler.archive_link import archive_from_config
 
-            archive: Archive = archive_from_config(CrawlConfig.from_settings(self.crawler.settings))
+            archive: Archive = archive_from_config(crawl_config(self.crawler))
             session = CrawlSession(self.source, archive, None, False, None, False)
             setattr(self.crawler, SESSION_ATTR, session)
         return session

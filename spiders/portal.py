@@ -19,7 +19,7 @@ from scrapy import signals
 from scrapy.http import Request
 
 from crawler.columns import ColumnMemory
-from crawler.config import CrawlConfig
+from crawler.config import crawl_config
 from crawler.discovery import canonical_url
 from crawler.discovery.columns import is_home_page
 from crawler.middlewares.render import browser_request, render_meta
@@ -53,7 +53,7 @@ class GovPortalSpider(ListingMachine, ReportFetching, scrapy.Spider):
 
     # Set-up ----------------------------------------------------------------------------
     def _configure(self, crawler: Crawler) -> None:
-        config = CrawlConfig.from_settings(crawler.settings)
+        config = crawl_config(crawler)
         if isinstance(self._definition, SourceDefinition):
             self.source = self._definition
         elif isinstance(self._definition, str):

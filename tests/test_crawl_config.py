@@ -9,7 +9,7 @@ import pytest
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings as ScrapySettings
 
-from crawler.config import CrawlConfig, config_keys, setting_key, setting_values
+from crawler.config import CrawlConfig, config_keys, crawl_config, setting_key, setting_values
 from govarchive.config import CrawlSettings, DocumentSettings, load_settings
 from govarchive.launch.settings import RunSettings, scrapy_settings, source_settings
 from govarchive.launch.worker_settings import worker_settings, worker_source_settings
@@ -75,6 +75,9 @@ def test_a_changed_default_reaches_the_crawl(tmp_path: Path, monkeypatch: pytest
     from crawler.middlewares.retry import BackoffRetryMiddleware
 
     assert BackoffRetryMiddleware.from_crawler(crawler).max_delay == 9.5
+    assert crawl_config(crawler) is not crawl_config(crawler)  # settings may still change: not kept
+    crawler.settings.freeze()
+    assert crawl_config(crawler) is crawl_config(crawler) == config  # read once per crawler from then on
 
 
 

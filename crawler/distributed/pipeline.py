@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Self
 
 from archive.changes import normalise_text, text_hash
-from crawler.config import CrawlConfig
+from crawler.config import crawl_config
 from crawler.distributed.frontier import Frontier
 from crawler.pipelines.archive import ArchivePipeline
 
@@ -41,7 +41,7 @@ class DistributedArchivePipeline(ArchivePipeline):
         super().__init__(crawler)
         from scrapy_redis import connection
 
-        config = CrawlConfig.from_settings(crawler.settings)
+        config = crawl_config(crawler)
         self.frontier = Frontier(connection.from_settings(crawler.settings), config.frontier_prefix)
         self.worker = config.worker_id or ""
 

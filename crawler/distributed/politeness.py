@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawler.config import CrawlConfig
+from crawler.config import crawl_config
 from crawler.distributed.frontier import LuaScript
 from crawler.middlewares.retry import retry_after_seconds
 
@@ -117,7 +117,7 @@ class SharedPolitenessMiddleware:
         from scrapy_redis import connection
 
         settings = crawler.settings
-        config = CrawlConfig.from_settings(settings)
+        config = crawl_config(crawler)
         limiter = DomainLimiter(connection.from_settings(settings), config.frontier_prefix)
         return cls(crawler, limiter, worker=config.worker_id or "worker", concurrency=config.shared_concurrency,
                    delay=config.shared_delay, hold=settings.getfloat("DOWNLOAD_TIMEOUT", 30) + 30,

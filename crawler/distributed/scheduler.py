@@ -28,7 +28,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from crawler.config import CrawlConfig, setting_key
+from crawler.config import crawl_config, setting_key
 from crawler.discovery.families import listing_kinds
 from crawler.distributed.frontier import Frontier, decode_request, encode_request
 from crawler.distributed.leases import BOOK_ATTR, LEASE, RUN, LeaseBook
@@ -56,7 +56,7 @@ class RunDupeFilter(RFPDupeFilter):
     @classmethod
     def from_spider(cls, spider: Spider) -> Self:
         settings = spider.settings
-        config = CrawlConfig.from_settings(settings)
+        config = crawl_config(spider.crawler)
         frontier = Frontier(_server(settings), config.frontier_prefix)
         source = config.source or spider.name
         return cls(frontier.redis, frontier.key(source, "run", "seen"), settings.getbool("DUPEFILTER_DEBUG"),
@@ -105,7 +105,7 @@ class FrontierScheduler(Scheduler):
         settings = crawler.settings
         # never hoard: popped requests beyond what this worker can soon start would idle here
         # while other workers have nothing to do
-        self.max_leases = CrawlConfig.from_settings(settings).max_leases or 2 * max(1, min(
+        self.max_leases = crawl_config(crawler).max_leases or 2 * max(1, min(
             settings.getint("CONCURRENT_REQUESTS"), settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")))
         self.book.on_finish = self._wake_soon
 
@@ -114,7 +114,7 @@ class FrontierScheduler(Scheduler):
         settings = crawler.settings
         server = _server(settings)
         server.ping()
-        config = CrawlConfig.from_settings(settings)
+        config = crawl_config(crawler)
         frontier = Frontier(server, config.frontier_prefix)
         source = config.source
         if not source:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from scrapy_playwright.page import PageMethod
 
-from crawler.config import CrawlConfig
+from crawler.config import crawl_config
 from crawler.cookies import expiry_of, load_cookies, save_cookies
 from crawler.discovery.pages import CHALLENGE, classify_challenge, looks_challenged
 
@@ -80,7 +80,7 @@ def earned_cookies(crawler: Crawler) -> EarnedCookies:
     """The crawler's shared cookie store (one per crawler)."""
     store = getattr(crawler, COOKIES_ATTR, None)
     if store is None:
-        home = CrawlConfig.from_settings(crawler.settings).home
+        home = crawl_config(crawler).home
         folder = Path(home) / "cookies" if home else None
         store = EarnedCookies(load_cookies(folder) if folder else {}, folder=folder)
         setattr(crawler, COOKIES_ATTR, store)

@@ -13,7 +13,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 from twisted.internet import task
 
-from crawler.config import CrawlConfig
+from crawler.config import crawl_config
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -59,7 +59,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        config = CrawlConfig.from_settings(crawler.settings)
+        config = crawl_config(crawler)
         mw = cls(crawler.settings, config.retry_backoff, config.retry_max_delay)
         mw.crawler = crawler
         return mw

@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 from archive.batch import Recording
 from archive.outcomes import Outcome
 from archive.runsummary import RunSummary
-from crawler.config import CrawlConfig
+from crawler.config import crawl_config
 from crawler.items import ExtractedPage, Listing, PageOutcome
 from crawler.outcomes import describe_unavailable, is_unavailable, source_summary
 from crawler.session import CrawlSession, crawl_session
@@ -41,7 +41,7 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        crawl = CrawlConfig.from_settings(crawler.settings)
+        crawl = crawl_config(crawler)
         if crawl.check_only:
             raise NotConfigured
         pipeline = cls(crawler)

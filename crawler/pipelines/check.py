@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.config import CrawlConfig
+from crawler.config import crawl_config
 from crawler.items import DiscoveredReport
 from crawler.session import crawl_session
 
@@ -22,7 +22,7 @@ class CheckOnlyPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not CrawlConfig.from_settings(crawler.settings).check_only:
+        if not crawl_config(crawler).check_only:
             raise NotConfigured
         return cls(crawler)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Self
 from scrapy.exceptions import NotConfigured
 
 from crawler.columns import ColumnMemory, RememberedColumns
-from crawler.config import CrawlConfig
+from crawler.config import crawl_config
 from crawler.items import ReportColumns
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ class ColumnMemoryPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        config = CrawlConfig.from_settings(crawler.settings)
+        config = crawl_config(crawler)
         folder = config.columns_dir
         if not folder or config.check_only:
             raise NotConfigured  # no message: a check run stores nothing, which is no news

@@ -17,7 +17,7 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
 from archive.records import AttachmentRecord, ExtractedReport
-from crawler.config import CrawlConfig
+from crawler.config import crawl_config
 from crawler.discovery import extension, is_attachment_url, is_soft_404
 from crawler.extraction import (
     ExtractionError,
@@ -58,7 +58,7 @@ class ExtractionPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        config = CrawlConfig.from_settings(crawler.settings)
+        config = crawl_config(crawler)
         limits = config.document_limits
         return cls(crawler, config.max_attachment_bytes, ReadLimits(**limits) if limits else None,
                    config.ocr_images, config.page_workers)
