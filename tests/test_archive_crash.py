@@ -67,7 +67,7 @@ def test_sigkill_at_random_points_then_rerun_equals_uninterrupted(
                 break
         time.sleep(rng.uniform(0, 0.03))  # somewhere inside the next recording
         process.send_signal(signal.SIGKILL)
-        process.wait()
+        process.communicate()  # reaps it and closes its pipe
         kills.append((target, process.returncode))
     assert all(code == -signal.SIGKILL for _, code in kills), f"seed {seed}: {kills}"
 

@@ -395,3 +395,4 @@ def test_runs_standalone_until_sigterm() -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+        proc.communicate()  # reaps it and closes its pipe

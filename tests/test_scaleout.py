@@ -227,7 +227,7 @@ def test_a_killed_worker_loses_nothing(deployment: Deployment, portal_world: Any
                   if owner == victim_id]
     assert unfinished  # it died holding popped requests
     victim = workers.pop(victim_pid)
-    victim.wait(10)
+    victim.communicate(timeout=10)  # reads and closes its pipes
     assert victim.returncode == -signal.SIGKILL
 
     (survivor,) = workers.values()
