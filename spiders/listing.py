@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 REPORT_STATUSES = [202, 304, 400, 403, 404, 410, 412, 429, 451, 500, 502, 503, 504, 521]
-LISTING_PRIORITY = 10  # list pages before report pages: the listing ends sooner
+# Report pages before the next list page (depth first): the scheduler then holds the list pages
+# still to read and the reports of the few pages read last, not every report of the listing.
+LISTING_PRIORITY = -10
 
 
 class ListingMachine:
