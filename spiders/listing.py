@@ -10,6 +10,7 @@ families close, the ``Listing`` item is yielded and the known reports due are re
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,7 @@ class ListingMachine:
         self.sitemap_seen = False
         self.list_seen: set[str] = set()
         self.list_pending = 0
+        self.list_running = 0  # listing callbacks (and the start) not yet run to their end
         self.list_count = 0
         self.listing_ok = True
         self.listing_truncated = False
@@ -95,10 +97,10 @@ class ListingMachine:
     def begin_listing(self) -> Iterator[Any]:
         """Every family's first requests (the known reports read first)."""
         self.load_known()
-        for family in self.families:
-            yield from family.start()
-        if self.list_pending == 0:  # nothing could be requested at all
-            yield from self.finish_listing()
+        with self._running():
+            for family in self.families:
+                yield from family.start()
+        yield from self._maybe_finish()  # nothing could be requested at all
 
     # Requests ------------------------------------------------------------------------------
     def listing_request(self, url: str, *, kind: str, depth: int, formdata: dict[str, str] | None = None,
@@ -156,15 +158,28 @@ class ListingMachine:
     # Answers -------------------------------------------------------------------------------
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Every listing answer: to the family of its kind, then the listing ends if nothing is pending."""
-        yield from self._family(response.meta.get("govarchive_kind")).parse(response)
+        with self._running():
+            yield from self._family(response.meta.get("govarchive_kind")).parse(response)
         yield from self._maybe_finish()
 
     def listing_failed(self, failure: Failure) -> Iterator[Any]:
         # Scrapy hangs the request on the Failure it hands an errback; Twisted's type has no such field
         request = failure.request  # type: ignore[attr-defined]
         self.list_pending -= 1
-        yield from self._family(request.meta.get("govarchive_kind")).failed(request, failure)
+        with self._running():
+            yield from self._family(request.meta.get("govarchive_kind")).failed(request, failure)
         yield from self._maybe_finish()
+
+    @contextmanager
+    def _running(self) -> Iterator[None]:
+        """Hold the listing open while a callback's requests are still being drawn from it: Scrapy
+        draws a callback's output lazily, between other answers, so a pending count of 0 alone would
+        end the listing while a list page's further pages are not yet requested."""
+        self.list_running += 1
+        try:
+            yield
+        finally:
+            self.list_running -= 1
 
     def listing_answer(self, response: Response) -> str | None:
         """The response text when it is a usable listing answer; else notes the failure."""
@@ -232,7 +247,7 @@ class ListingMachine:
 
     # End of the listing --------------------------------------------------------------------
     def _maybe_finish(self) -> Iterator[Any]:
-        if self.list_pending <= 0 and not self.listing_done:
+        if self.list_pending <= 0 and self.list_running <= 0 and not self.listing_done:
             yield from self.finish_listing()
 
     def finish_listing(self) -> Iterator[Any]:
@@ -257,7 +272,7 @@ class ListingMachine:
         # a listing request vanished without callback (should not happen): finish without it
         logger.warning("%s: listing did not finish cleanly; treating it as incomplete", self.source.name)
         self.listing_ok = False
-        self.list_pending = 0
+        self.list_pending = self.list_running = 0
         scheduled = False
         for obj in self.finish_listing():
             if isinstance(obj, Request):
