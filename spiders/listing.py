@@ -10,8 +10,8 @@ families close, the ``Listing`` item is yielded and the known reports due are re
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import scrapy
