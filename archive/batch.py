@@ -61,6 +61,7 @@ def record_batch(archive: Archive, items: Sequence[Recording]) -> list[RecordRes
         return []
     try:
         with archive.batch():
+            archive.prefetch([item.page for item in items], [item.report for item in items if item.report])
             results: list[RecordResult | Exception] = [record_one(archive, item) for item in items]
         return results
     except Exception as exc:  # noqa: BLE001 — the failing item is found below and its error returned

@@ -7,11 +7,12 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from archive.catalog.models import Capture, Report
 from archive.changes import normalise_text, sha256_hex
 from archive.recorder.core import ArchiveCore, RecordResult
+from archive.recorder.lookups import Lookups
 from archive.records import AttachmentRecord, FetchedPage
 from archive.timeutil import as_utc as _utc
 from archive.warc import RevisitTarget, build_capture_warc
@@ -54,7 +55,7 @@ class CapturesMixin(ArchiveCore):
 
     @staticmethod
     def _replay(db: Session, page: FetchedPage) -> RecordResult | None:
-        capture = db.exec(select(Capture).where(Capture.dedup_key == capture_key(page))).first()
+        capture = Lookups.of(db).capture(capture_key(page))
         if capture is None:
             return None
         version = None
@@ -66,13 +67,7 @@ class CapturesMixin(ArchiveCore):
     def _revisit_target(self, db: Session, page: FetchedPage) -> RevisitTarget | None:
         if not 200 <= page.status < 300:
             return None
-        earlier = db.exec(
-            select(Capture)
-            .where(Capture.url == page.url, Capture.payload_digest == sha256_hex(page.body))
-            .where(Capture.warc_type == "response", col(Capture.status).between(200, 299))
-            .order_by(col(Capture.fetched_at), col(Capture.id))
-            .limit(1)
-        ).first()
+        earlier = Lookups.of(db).earliest_response(page.url, sha256_hex(page.body))
         if earlier is None or earlier.dedup_key is None:
             return None
         return RevisitTarget(earlier.url, earlier.fetched_at, earlier.dedup_key)
@@ -108,10 +103,15 @@ class CapturesMixin(ArchiveCore):
     ) -> RecordResult:
         """Add the capture row of an answer that made no version; the result names the report as it is."""
         report_id = report.id if report else None
-        db.add(
-            self._capture_row(page, objects, source_id=source_id, report_id=report_id, run_id=run_id, outcome=outcome)
+        self._add_capture_row(
+            db, self._capture_row(page, objects, source_id=source_id, report_id=report_id, run_id=run_id, outcome=outcome)
         )
         return RecordResult(outcome, report_id, report.current_version if report else None)
+
+    @staticmethod
+    def _add_capture_row(db: Session, capture: Capture) -> None:
+        db.add(capture)
+        Lookups.of(db).added_capture(capture)
 
     @staticmethod
     def _capture_row(

@@ -14,8 +14,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from archive.catalog.models import Event, Report, ReportUrl, Source
+from archive.catalog.models import Event, Report, Source
 from archive.errors import CatalogConflictError
+from archive.recorder.lookups import Lookups
 from archive.storage import BlobStore
 
 T = TypeVar("T")
@@ -72,6 +73,10 @@ class ArchiveCore:
             finally:
                 self._batch.db = self._batch.sources = None
 
+    def _batch_session(self) -> Session | None:
+        """The session of the batch open in this thread, if any."""
+        return getattr(self._batch, "db", None)
+
     def _transact(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction; retry when a concurrent writer won a unique race.
 
@@ -119,7 +124,7 @@ class ArchiveCore:
 
     @staticmethod
     def _report_by_url(db: Session, url: str) -> Report | None:
-        return db.exec(select(Report).join(ReportUrl).where(ReportUrl.url == url)).first()
+        return Lookups.of(db).report(url)
 
     @staticmethod
     def _event(
