@@ -39,6 +39,7 @@ class Lookups:
         self._reports: dict[str, Report | None] = {}  # URL → report owning it
         self._urls: dict[str, ReportUrl | None] = {}  # URL → its row
         self._versions: dict[tuple[int, int], Version | None] = {}  # (report id, number) → version
+        self._bodies: dict[int, str | None] = {}  # version id → payload digest of the capture it came from
         self._earliest: dict[tuple[str, str], Capture | None] = {}  # (URL, payload digest) → response capture
         self._by_text: dict[str, list[Report]] = {}  # text hash → reports, by id (prefetched hashes only)
 
@@ -47,7 +48,7 @@ class Lookups:
         found = db.info.get(_KEY)
         if found is None:
             found = db.info[_KEY] = cls(db)
-        return found  # type: ignore[no-any-return]
+        return found
 
     # -- one query per batch -------------------------------------------------------------------
     def prefetch(
@@ -79,11 +80,15 @@ class Lookups:
         todo = {pair for pair in wanted if pair not in self._versions}
         self._versions.update(dict.fromkeys(todo))
         for part in _chunks(report_id for report_id, _ in todo):
-            query = select(Version).join(
-                Report, and_(col(Version.report_id) == col(Report.id), col(Version.number) == col(Report.current_version))
+            query = (
+                select(Version, Capture.payload_digest)
+                .join(Report, and_(col(Version.report_id) == col(Report.id),
+                                   col(Version.number) == col(Report.current_version)))
+                .join(Capture, col(Version.capture_id) == col(Capture.id), isouter=True)
             )
-            for version in self.db.exec(query.where(col(Report.id).in_(part))):
+            for version, digest in self.db.exec(query.where(col(Report.id).in_(part))):
                 self._versions[(version.report_id, version.number)] = version
+                self._bodies[version.id or 0] = digest
 
     def _prefetch_payloads(self, digests: Sequence[tuple[str, str]]) -> None:
         todo = {pair for pair in digests if pair not in self._earliest}
@@ -127,6 +132,14 @@ class Lookups:
             ).first()
         return self._versions[pair]
 
+    def body_digest(self, version: Version) -> str | None:
+        """SHA-256 hex of the body ``version`` was extracted from (its capture's payload digest)."""
+        assert version.id is not None
+        if version.id not in self._bodies:
+            capture = self.db.get(Capture, version.capture_id) if version.capture_id is not None else None
+            self._bodies[version.id] = capture.payload_digest if capture is not None else None
+        return self._bodies[version.id]
+
     def earliest_response(self, url: str, digest: str) -> Capture | None:
         """The first 2xx response capture of ``url`` with this payload (a revisit's target)."""
         pair = (url, digest)
@@ -161,8 +174,9 @@ class Lookups:
     def added_url(self, row: ReportUrl, report: Report) -> None:
         self._urls[row.url], self._reports[row.url] = row, report
 
-    def added_version(self, version: Version) -> None:
+    def added_version(self, version: Version, body_digest: str | None) -> None:
         self._versions[(version.report_id, version.number)] = version
+        self._bodies[version.id or 0] = body_digest
 
     def rehashed(self, report: Report, old: str | None, new: str | None) -> None:
         """``report``'s current text hash went from ``old`` to ``new``."""

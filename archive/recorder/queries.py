@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import and_
 from sqlmodel import col, select
 
-from archive.catalog.models import Capture, Report, Source
+from archive.catalog.models import Capture, Report, Source, Version
 from archive.recorder.core import ArchiveCore
 
 _GOOD_OUTCOMES = ("new", "changed", "unchanged", "moved", "restored", "not_modified")
@@ -24,6 +25,7 @@ class KnownReport:
     last_modified: str | None
     last_checked: Any  # datetime
     status: str  # active / removed
+    payload_digest: str | None = None  # SHA-256 hex of the current version's body: same body, no extraction
 
 
 class QueriesMixin(ArchiveCore):
@@ -32,12 +34,19 @@ class QueriesMixin(ArchiveCore):
     def known_reports(self, source: str) -> list[KnownReport]:
         """Every report of ``source`` (active and removed), for polite re-checks."""
         with self._session() as db:
+            current = and_(col(Version.report_id) == col(Report.id), col(Version.number) == col(Report.current_version))
             rows = db.exec(
-                select(Report).join(Source).where(Source.name == source).order_by(col(Report.id))
+                select(Report, Capture.payload_digest)
+                .select_from(Report)
+                .join(Source, col(Report.source_id) == col(Source.id))
+                .join(Version, current, isouter=True)
+                .join(Capture, col(Version.capture_id) == col(Capture.id), isouter=True)
+                .where(Source.name == source)
+                .order_by(col(Report.id))
             ).all()
             return [
-                KnownReport(r.id or 0, r.canonical_url, r.etag, r.last_modified, r.last_checked, r.status)
-                for r in rows
+                KnownReport(r.id or 0, r.canonical_url, r.etag, r.last_modified, r.last_checked, r.status, digest)
+                for r, digest in rows
             ]
 
     def conditional_headers(self, url: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from archive.catalog.models import Report, ReportUrl
 from archive.changes import Fingerprint, can_identify_move, decide, is_soft_404, sha256_hex
-from archive.errors import CatalogConflictError
+from archive.errors import CatalogConflictError, PayloadChangedError
 from archive.recorder.captures import capture_key
 from archive.recorder.checks import ChecksMixin
 from archive.recorder.core import RecordResult
@@ -34,6 +34,14 @@ class RecordMixin(ChecksMixin):
         if is_soft_404(page.status, fingerprint.metadata.get("title") or "", fingerprint.text):
             return self.record_missing(source, page, run_id=run_id)
         return self._transact(lambda db: self._record_report(db, source, page, report, fingerprint, run_id))
+
+    def record_same_payload(self, source: str, page: FetchedPage, *, run_id: int | None = None) -> RecordResult:
+        """Record a 200 whose body is byte-identical to its report's current version (the crawler
+        compared it with ``KnownReport.payload_digest``): ``unchanged`` without extracting it.
+
+        PayloadChangedError when the body is not the current version's (extract and record it).
+        """
+        return self._transact(lambda db: self._record_report(db, source, page, None, None, run_id))
 
     def prefetch(self, pages: Sequence[FetchedPage], reports: Sequence[ExtractedReport]) -> None:
         """In a batch: ask the catalog once what recording these pages and reports will ask."""
@@ -67,10 +75,11 @@ class RecordMixin(ChecksMixin):
         db: Session,
         source_name: str,
         page: FetchedPage,
-        extracted: ExtractedReport,
-        fp: Fingerprint,
+        extracted: ExtractedReport | None,
+        fp: Fingerprint | None,
         run_id: int | None,
     ) -> RecordResult:
+        """Record a report page; without ``extracted`` / ``fp``, a page whose body is the current version's."""
         replay = self._replay(db, page)
         if replay is not None:
             return replay
@@ -79,12 +88,15 @@ class RecordMixin(ChecksMixin):
         lookups = Lookups.of(db)
         report = lookups.report(page.url)
         moved = False
-        if report is None and can_identify_move(fp.text):
+        if report is None and fp is not None and can_identify_move(fp.text):
             report = lookups.report_with_text(source.id, fp.text_hash)
             moved = report is not None
         previous = self._current_version(db, report) if report else None
+        if fp is None and (previous is None or lookups.body_digest(previous) != sha256_hex(page.body)):
+            raise PayloadChangedError(page.url)
         if (
             report is not None
+            and fp is not None
             and not fp.text
             and previous is not None
             and previous.text_hash != EMPTY_TEXT_HASH
@@ -95,15 +107,15 @@ class RecordMixin(ChecksMixin):
             return self._add_capture(
                 db, page, objects, source_id=source.id, report=report, run_id=run_id, outcome="blocked"
             )
-        outcome = decide(previous.text_hash, previous.metadata_hash, fp) if previous else "new"
-        text_changed = outcome == "changed" and previous is not None and previous.text_hash != fp.text_hash
+        outcome = "unchanged" if fp is None else decide(previous.text_hash, previous.metadata_hash, fp) if previous else "new"
+        text_changed = outcome == "changed" and previous is not None and fp is not None and previous.text_hash != fp.text_hash
         previous_text = self._previous_text(previous) if text_changed else None
 
         # Objects first.
         revisit = self._revisit_target(db, page)
-        objects = self._store_capture(page, revisit, extracted.attachments)
-        text_key = self.store.put_bytes(fp.text.encode("utf-8")) if outcome in ("new", "changed") else None
-        if text_key is not None and text_key != fp.text_hash:
+        objects = self._store_capture(page, revisit, extracted.attachments if extracted else ())
+        text_key = self.store.put_bytes(fp.text.encode("utf-8")) if fp and outcome in ("new", "changed") else None
+        if fp is not None and text_key is not None and text_key != fp.text_hash:
             # A store whose keys are not SHA-256 of the bytes would break move detection and verify.
             raise CatalogConflictError(f"store returned key {text_key!r} for text {fp.text_hash!r}")
 
@@ -145,7 +157,7 @@ class RecordMixin(ChecksMixin):
             report.etag, report.last_modified = page.etag, page.last_modified
 
         if outcome in ("new", "changed"):
-            assert text_key is not None
+            assert text_key is not None and extracted is not None and fp is not None
             version = self._new_version(
                 db, report, page, extracted, fp, text_key, objects, capture, previous, previous_text
             )

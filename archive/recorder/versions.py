@@ -99,7 +99,7 @@ class VersionsMixin(ArchiveCore):
             version.diff_summary = summary_json(summary, **extra)
         db.add(version)
         db.flush()
-        Lookups.of(db).added_version(version)
+        Lookups.of(db).added_version(version, capture.payload_digest)
         self._add_attachments(db, version, objects.attachments, only_new=False)
 
         Lookups.of(db).rehashed(report, report.text_hash, fp.text_hash)
