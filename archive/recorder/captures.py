@@ -17,6 +17,8 @@ from archive.records import AttachmentRecord, FetchedPage
 from archive.timeutil import as_utc as _utc
 from archive.warc import RevisitTarget, build_capture_warc
 
+EMPTY_BODY = sha256_hex(b"")
+
 
 def capture_key(page: FetchedPage) -> str:
     """The de-duplication key of one exchange (hex SHA-256)."""
@@ -43,11 +45,16 @@ class _StoredAttachment:
 
 @dataclass(slots=True)
 class _CaptureObjects:
-    payload_key: str | None
+    payload_key: str | None  # a separate body object: none since the body is stored once (in the WARC)
     warc_key: str
     warc_type: str
     digest: str
     attachments: list[_StoredAttachment] = field(default_factory=list)
+
+    @property
+    def raw_key(self) -> str | None:
+        """The body's content address (``Version.raw_key``); ``archive.payloads.raw_body`` reads it."""
+        return self.payload_key or (self.digest if self.digest != EMPTY_BODY else None)
 
 
 class CapturesMixin(ArchiveCore):
@@ -75,8 +82,12 @@ class CapturesMixin(ArchiveCore):
     def _store_capture(
         self, page: FetchedPage, revisit: RevisitTarget | None, attachments: Iterable[AttachmentRecord] = ()
     ) -> _CaptureObjects:
-        """Write the exchange's objects (before any row names them)."""
-        payload_key = self.store.put_bytes(page.body) if page.body else None
+        """Write the exchange's objects (before any row names them).
+
+        The body is stored once: in this WARC's response record, or — for a revisit — in the
+        earlier capture's (``archive.payloads``); no separate payload object.
+        """
+        payload_key = None
         warc = build_capture_warc(page, seed=capture_key(page), revisit_of=revisit)
         warc_key = self.store.put_bytes(warc.data)
         stored: list[_StoredAttachment] = []

@@ -61,6 +61,8 @@ class VersionsMixin(ArchiveCore):
         now = _utc(page.fetched_at)
         metadata = fp.metadata
         assert report.id is not None  # a stored report
+        if objects.warc_type != "response" and objects.raw_key:
+            self.store.put_bytes(page.body)  # a version's body from a revisit: its own object (rare)
         version = Version(
             report_id=report.id,
             number=report.current_version + 1,
@@ -75,7 +77,7 @@ class VersionsMixin(ArchiveCore):
             text_source=extracted.text_source,
             ocr_confidence=extracted.ocr_confidence,
             text_key=text_key,
-            raw_key=objects.payload_key,
+            raw_key=objects.raw_key,
             capture_id=capture.id,
             url=page.url,
             first_seen=now,
