@@ -10,8 +10,8 @@ fetch time, so re-recording the same exchange (after a crash) produces the same 
 the same object key.
 
 The capture's WARC object is where the raw body is stored: a response record holds it, and the
-recorder writes no separate payload object for it (``Version.raw_key`` then names the WARC
-object; ``raw_body`` reads the body back from either form). Records are gzipped at level
+recorder writes no separate payload object for it (``archive.payloads`` reads a body back by its
+content address, ``Version.raw_key``, through ``response_payload``). Records are gzipped at level
 ``GZIP_LEVEL`` (3), not warcio's 9: on portal pages (~17 KB of HTML) level 3 builds a capture's
 WARC about a quarter faster for 3% more bytes (docs/benchmarks.md, "Throughput: where the time goes").
 """
@@ -198,14 +198,6 @@ def response_payload(data: bytes) -> bytes | None:
     except (ArchiveLoadFailed, OSError, ValueError):
         return None
     return None
-
-
-def raw_body(store: BlobStore, key: str) -> bytes:
-    """The raw body that ``Version.raw_key`` names: the object itself, or the payload of the
-    capture WARC object it names (raw bodies recorded since the body is stored once)."""
-    data = store.get_bytes(key)
-    payload = response_payload(data)
-    return data if payload is None else payload
 
 
 def iter_warc_records(store: BlobStore, keys: Iterable[str]) -> Iterator[ArcWarcRecord]:
