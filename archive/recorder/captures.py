@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session
 
@@ -114,18 +115,22 @@ class CapturesMixin(ArchiveCore):
     ) -> RecordResult:
         """Add the capture row of an answer that made no version; the result names the report as it is."""
         report_id = report.id if report else None
-        self._add_capture_row(
-            db, self._capture_row(page, objects, source_id=source_id, report_id=report_id, run_id=run_id, outcome=outcome)
+        # no version names this row: it waits for the batch's one INSERT (Lookups.write_captures)
+        Lookups.of(db).queue_capture(
+            self._capture_fields(page, objects, source_id=source_id, report_id=report_id, run_id=run_id, outcome=outcome)
         )
         return RecordResult(outcome, report_id, report.current_version if report else None)
 
     @staticmethod
     def _add_capture_row(db: Session, capture: Capture) -> None:
+        """Add a capture row a version will name (it needs its id now)."""
+        lookups = Lookups.of(db)
+        lookups.write_captures()  # the rows queued before it first: ids in recording order
         db.add(capture)
-        Lookups.of(db).added_capture(capture)
+        lookups.added_capture(capture)
 
     @staticmethod
-    def _capture_row(
+    def _capture_fields(
         page: FetchedPage,
         objects: _CaptureObjects,
         *,
@@ -133,21 +138,21 @@ class CapturesMixin(ArchiveCore):
         report_id: int | None,
         run_id: int | None,
         outcome: str,
-    ) -> Capture:
-        return Capture(
-            source_id=source_id,
-            report_id=report_id,
-            run_id=run_id,
-            url=page.url,
-            fetched_at=_utc(page.fetched_at),
-            status=page.status,
-            content_type=page.headers.get("content-type"),
-            etag=page.etag,
-            last_modified=page.last_modified,
-            payload_digest=objects.digest,
-            payload_key=objects.payload_key,
-            warc_key=objects.warc_key,
-            warc_type=objects.warc_type,
-            outcome=outcome,
-            dedup_key=capture_key(page),
-        )
+    ) -> dict[str, Any]:
+        return {
+            "source_id": source_id,
+            "report_id": report_id,
+            "run_id": run_id,
+            "url": page.url,
+            "fetched_at": _utc(page.fetched_at),
+            "status": page.status,
+            "content_type": page.headers.get("content-type"),
+            "etag": page.etag,
+            "last_modified": page.last_modified,
+            "payload_digest": objects.digest,
+            "payload_key": objects.payload_key,
+            "warc_key": objects.warc_key,
+            "warc_type": objects.warc_type,
+            "outcome": outcome,
+            "dedup_key": capture_key(page),
+        }

@@ -65,6 +65,7 @@ class ArchiveCore:
             self._batch.db, self._batch.sources = db, {}
             try:
                 yield
+                Lookups.of(db).write_captures()
                 db.flush()
                 flush = getattr(self.store, "flush", None)
                 if callable(flush):
@@ -89,6 +90,7 @@ class ArchiveCore:
             with self._session() as db:
                 try:
                     result = work(db)
+                    Lookups.of(db).write_captures()
                     db.commit()
                     return result
                 except IntegrityError as exc:

@@ -12,9 +12,10 @@ lazily (the same SELECT as before), so a single recording is a batch of one thro
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, insert
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import Capture, Report, ReportUrl, Version
@@ -30,17 +31,32 @@ def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
         yield items[start : start + _CHUNK]
 
 
+@dataclass(frozen=True, slots=True)
+class QueuedCapture:
+    """What the questions read of a capture row that is queued, not yet inserted."""
+
+    url: str
+    fetched_at: Any  # datetime
+    status: int
+    payload_digest: str | None
+    warc_type: str | None
+    outcome: str
+    report_id: int | None
+    dedup_key: str | None
+
+
 class Lookups:
     """Per-session answers; get one with ``Lookups.of(session)``."""
 
     def __init__(self, db: Session) -> None:
         self.db = db
-        self._captures: dict[str, Capture | None] = {}  # dedup key → capture
+        self._captures: dict[str, Capture | QueuedCapture | None] = {}  # dedup key → capture
         self._reports: dict[str, Report | None] = {}  # URL → report owning it
         self._urls: dict[str, ReportUrl | None] = {}  # URL → its row
         self._versions: dict[tuple[int, int], Version | None] = {}  # (report id, number) → version
         self._bodies: dict[int, str | None] = {}  # version id → payload digest of the capture it came from
-        self._earliest: dict[tuple[str, str], Capture | None] = {}  # (URL, payload digest) → response capture
+        self._earliest: dict[tuple[str, str], Capture | QueuedCapture | None] = {}  # (URL, digest) → response
+        self._queued: list[dict[str, Any]] = []  # capture rows no version names: one INSERT per batch
         self._by_text: dict[str, list[Report]] = {}  # text hash → reports, by id (prefetched hashes only)
 
     @classmethod
@@ -106,9 +122,10 @@ class Lookups:
                     self._earliest[pair] = capture
 
     # -- questions -------------------------------------------------------------------------------
-    def capture(self, key: str) -> Capture | None:
+    def capture(self, key: str) -> Capture | QueuedCapture | None:
         """The capture recorded with dedup key ``key``, if any."""
         if key not in self._captures:
+            self.write_captures()
             self._captures[key] = self.db.exec(select(Capture).where(Capture.dedup_key == key)).first()
         return self._captures[key]
 
@@ -140,10 +157,11 @@ class Lookups:
             self._bodies[version.id] = capture.payload_digest if capture is not None else None
         return self._bodies[version.id]
 
-    def earliest_response(self, url: str, digest: str) -> Capture | None:
+    def earliest_response(self, url: str, digest: str) -> Capture | QueuedCapture | None:
         """The first 2xx response capture of ``url`` with this payload (a revisit's target)."""
         pair = (url, digest)
         if pair not in self._earliest:
+            self.write_captures()
             self._earliest[pair] = self.db.exec(
                 select(Capture)
                 .where(Capture.url == url, Capture.payload_digest == digest)
@@ -162,7 +180,18 @@ class Lookups:
         return next((r for r in self._by_text[text_hash] if r.source_id == source_id), None)
 
     # -- what the batch wrote ----------------------------------------------------------------------
-    def added_capture(self, capture: Capture) -> None:
+    def queue_capture(self, row: dict[str, Any]) -> None:
+        """A capture row to insert with the others at ``write_captures`` (Core, one statement)."""
+        self._queued.append(row)
+        self.added_capture(QueuedCapture(**{name: row[name] for name in QueuedCapture.__slots__}))
+
+    def write_captures(self) -> None:
+        """Insert the queued capture rows (before the batch commits, or a row that needs its id)."""
+        if self._queued:
+            rows, self._queued = self._queued, []
+            self.db.connection().execute(insert(Capture), rows)
+
+    def added_capture(self, capture: Capture | QueuedCapture) -> None:
         if capture.dedup_key is not None:
             self._captures[capture.dedup_key] = capture
         pair = (capture.url, capture.payload_digest or "")

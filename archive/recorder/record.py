@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from archive.catalog.models import Report, ReportUrl
+from archive.catalog.models import Capture, Report, ReportUrl
 from archive.changes import Fingerprint, can_identify_move, decide, is_soft_404, sha256_hex
 from archive.errors import CatalogConflictError, PayloadChangedError
 from archive.recorder.captures import capture_key
@@ -143,11 +143,14 @@ class RecordMixin(ChecksMixin):
             self._add_url(db, report, page.final_url, now)
 
         label = "restored" if restored else "moved" if moved and outcome == "unchanged" else outcome
-        capture = self._capture_row(
-            page, objects, source_id=source.id, report_id=report.id, run_id=run_id, outcome=label
-        )
-        self._add_capture_row(db, capture)
-        db.flush()
+        fields = self._capture_fields(page, objects, source_id=source.id, report_id=report.id, run_id=run_id,
+                                      outcome=label)
+        capture = Capture(**fields) if outcome in ("new", "changed") else None
+        if capture is None:
+            lookups.queue_capture(fields)  # no version names it: inserted with the batch's others
+        else:
+            self._add_capture_row(db, capture)
+            db.flush()
 
         report.missing_checks = 0
         report.missing_run_id = None
@@ -157,7 +160,7 @@ class RecordMixin(ChecksMixin):
             report.etag, report.last_modified = page.etag, page.last_modified
 
         if outcome in ("new", "changed"):
-            assert text_key is not None and extracted is not None and fp is not None
+            assert text_key is not None and extracted is not None and fp is not None and capture is not None
             version = self._new_version(
                 db, report, page, extracted, fp, text_key, objects, capture, previous, previous_text
             )
