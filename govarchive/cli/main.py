@@ -100,7 +100,7 @@ def _register(wanted: str | None = None) -> None:
     """
     names = [name for _, _, name, _ in _COMMANDS]
     if wanted is None or wanted not in names:
-        if len(_registered) == len(names):
+        if _registered == names:  # all of them, in the order of the help
             return
         app.registered_commands.clear()
         app.registered_groups.clear()
