@@ -37,11 +37,11 @@ def holding_warcs(db: Session | Connection, digests: Iterable[str]) -> dict[str,
     own = (
         select(col(Version.raw_key), col(Capture.warc_key))
         .join(Capture, col(Capture.id) == Version.capture_id)
-        .where(Capture.warc_type == "response", col(Capture.payload_digest) == Version.raw_key)
+        .where(col(Capture.warc_type) == "response", col(Capture.payload_digest) == Version.raw_key)
     )
     anywhere = (
         select(col(Capture.payload_digest), col(Capture.warc_key))
-        .where(Capture.warc_type == "response", col(Capture.warc_key).is_not(None))
+        .where(col(Capture.warc_type) == "response", col(Capture.warc_key).is_not(None))
         .order_by(col(Capture.id))
     )
     for query, column in ((own, Version.raw_key), (anywhere, Capture.payload_digest)):

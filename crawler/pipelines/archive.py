@@ -15,6 +15,7 @@ from crawler.items import ExtractedPage, Listing, PageOutcome
 from crawler.outcomes import describe_unavailable, first_error, is_unavailable, source_status
 from crawler.session import CrawlSession, crawl_session
 from crawler.workers.writer import BatchWriter, WriterConfig, writer_for
+from crawler.workers.writerproc import ArchiveAddress
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,6 +27,21 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def writer_address(settings: Any) -> ArchiveAddress | None:
+    """Where a writer process finds the archive, when page work runs in processes (page workers
+    not 0) and the catalog can be opened by another process; None keeps the writer a thread."""
+    workers = settings.get("GOVARCHIVE_PAGE_WORKERS")
+    catalog, store = settings.get("GOVARCHIVE_CATALOG_URL"), settings.get("GOVARCHIVE_STORE_URL")
+    if (workers is not None and int(workers) == 0) or not catalog or not store:
+        return None
+    options = dict(settings.getdict("GOVARCHIVE_STORE_OPTIONS"))
+    secret = options.get("secret_access_key")
+    if secret is not None and hasattr(secret, "get_secret_value"):
+        options["secret_access_key"] = secret.get_secret_value()
+    address = ArchiveAddress(str(catalog), str(store), options, settings.getint("GOVARCHIVE_REMOVAL_CHECKS", 3))
+    return address if address.shareable else None
+
+
 class ArchivePipeline:
     """Record items with ``archive.recorder.Archive``; count outcomes as ``archive/<outcome>``.
 
@@ -33,9 +49,11 @@ class ArchivePipeline:
     batches; the reactor keeps downloading meanwhile, and waits only when the writer's queue is full.
     """
 
-    def __init__(self, crawler: Crawler, writer_config: WriterConfig | None = None) -> None:
+    def __init__(self, crawler: Crawler, writer_config: WriterConfig | None = None,
+                 address: ArchiveAddress | None = None) -> None:
         self.crawler = crawler
         self.writer_config = writer_config
+        self.address = address  # set: batches are committed in a writer process
         self.session: CrawlSession | None = None
 
     @classmethod
@@ -48,6 +66,7 @@ class ArchivePipeline:
                               max_queued=settings.getint("GOVARCHIVE_WRITER_QUEUE", 256))
         pipeline = cls(crawler)
         pipeline.writer_config = config
+        pipeline.address = writer_address(settings)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.spider_error, signal=signals.spider_error)
         return pipeline
@@ -71,7 +90,7 @@ class ArchivePipeline:
 
     def _writer(self, session: CrawlSession) -> BatchWriter:
         assert session.archive is not None
-        return writer_for(session.archive, self.writer_config)
+        return writer_for(session.archive, self.writer_config, self.address)
 
     async def process_item(self, item: Any) -> Any:
         session = self.session or crawl_session(self.crawler)
