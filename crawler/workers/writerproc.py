@@ -12,7 +12,6 @@ thread, so a crawl killed anywhere leaves what it left before (the child dies wi
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import multiprocessing
 import os
@@ -22,12 +21,13 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
+from crawler.workers.pool import die_with_parent
+
 if TYPE_CHECKING:
     from archive.batch import Recording
     from archive.recorder import Archive, RecordResult
 
 logger = logging.getLogger(__name__)
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +90,7 @@ def _portable(result: Any) -> Any:
 
 def _serve(address: ArchiveAddress, conn: Connection, parent: int) -> None:
     """The writer process: batches in, results out, until the pipe closes or ``None`` arrives."""
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: the parent's close still stops us
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(1)
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl process decides when we stop
     from archive.batch import record_batch
 
