@@ -20,12 +20,16 @@ if TYPE_CHECKING:
     from archive.recorder import Archive, RecordResult
 
 logger = logging.getLogger(__name__)
-KINDS = ("report", "not_modified", "missing", "blocked")
+KINDS = ("report", "same_payload", "not_modified", "missing", "blocked")
 
 
 @dataclass(frozen=True, slots=True)
 class Recording:
-    """One exchange to record: ``kind`` is report / not_modified / missing / blocked."""
+    """One exchange to record: ``kind`` is report / same_payload / not_modified / missing / blocked.
+
+    ``same_payload``: a 200 whose body's SHA-256 equals ``KnownReport.payload_digest`` (the
+    report's current version), recorded as ``unchanged`` without extraction (no ``report``).
+    """
 
     kind: str
     source: str
@@ -45,7 +49,7 @@ def record_one(archive: Archive, item: Recording) -> RecordResult:
     if item.kind == "report":
         assert item.report is not None
         return archive.record_report(item.source, item.page, item.report, run_id=item.run_id)
-    method = {"not_modified": archive.record_not_modified, "missing": archive.record_missing,
+    method = {"same_payload": archive.record_same_payload, "not_modified": archive.record_not_modified, "missing": archive.record_missing,
               "blocked": archive.record_blocked}[item.kind]
     return method(item.source, item.page, run_id=item.run_id)
 
@@ -61,6 +65,7 @@ def record_batch(archive: Archive, items: Sequence[Recording]) -> list[RecordRes
         return []
     try:
         with archive.batch():
+            archive.prefetch([item.page for item in items], [item.report for item in items if item.report])
             results: list[RecordResult | Exception] = [record_one(archive, item) for item in items]
         return results
     except Exception as exc:  # noqa: BLE001 — the failing item is found below and its error returned

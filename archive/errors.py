@@ -41,6 +41,13 @@ class CatalogConflictError(ArchiveError):
         super().__init__(f"catalog conflict: {what}")
 
 
+class PayloadChangedError(ArchiveError, ValueError):
+    """A page recorded as ``same_payload`` whose body is not its report's current version's."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"{url}: the body is not the current version's; extract it and record it as a report")
+
+
 class NotFoundError(ArchiveError, LookupError):
     """A report, version, source or bundle that the catalog does not hold."""
 

@@ -4,6 +4,9 @@ An object is *named* by a catalog column (captures.payload_key / warc_key, versi
 raw_key, attachments.blob_key / text_key, bundles.key). Missing or corrupt named objects are
 failures; objects in the store that nothing names are *orphans* — informational only (a killed
 recording leaves some behind; the next identical recording names them again).
+
+``versions.raw_key`` is a body's content address: since bodies are stored once, the body is the
+payload of a response capture's WARC object (``archive.payloads``), re-hashed from there.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from archive.catalog.models import Attachment, Bundle, Capture, Version
 from archive.errors import BlobNotFoundError, CorruptObjectError
+from archive.payloads import body_from_warc, holding_warcs
 from archive.storage import BlobStore
 
 # (table, column) pairs that hold object keys.
@@ -109,10 +113,14 @@ def verify_archive(
     named = named_objects(engine)
     report = VerifyReport(store=store.location)
     total = len(named)
+    held = _bodies_in_warcs(engine, named)
     for done, key in enumerate(sorted(named), start=1):
         references = named[key]
         try:
-            store.verify(key)
+            if key in held and not store.exists(key):
+                body_from_warc(store, key, held[key])
+            else:
+                store.verify(key)
         except BlobNotFoundError as exc:
             report.missing.append(
                 ObjectProblem(key, "missing", str(exc), references[:_MAX_REFERENCES], len(references))
@@ -129,3 +137,10 @@ def verify_archive(
     if orphans:
         report.orphans = sorted(key for key in store.iter_keys() if key not in named)
     return report
+
+
+def _bodies_in_warcs(engine: Engine, named: dict[str, list[str]]) -> dict[str, str]:
+    """Raw keys named only by versions.raw_key → the WARC object holding that body."""
+    raw = [k for k, refs in named.items() if all(r.startswith("versions.raw_key#") for r in refs)]
+    with Session(engine) as db:
+        return holding_warcs(db, raw)

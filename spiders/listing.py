@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import scrapy
@@ -31,7 +32,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 REPORT_STATUSES = [202, 304, 400, 403, 404, 410, 412, 429, 451, 500, 502, 503, 504, 521]
-LISTING_PRIORITY = 10  # list pages before report pages: the listing ends sooner
+# Report pages before the next list page (depth first): the scheduler then holds the list pages
+# still to read and the reports of the few pages read last, not every report of the listing.
+LISTING_PRIORITY = -10
 
 
 class ListingMachine:
@@ -59,6 +62,7 @@ class ListingMachine:
         self.sitemap_seen = False
         self.list_seen: set[str] = set()
         self.list_pending = 0
+        self.list_running = 0  # listing callbacks (and the start) not yet run to their end
         self.list_count = 0
         self.listing_ok = True
         self.listing_truncated = False
@@ -93,10 +97,10 @@ class ListingMachine:
     def begin_listing(self) -> Iterator[Any]:
         """Every family's first requests (the known reports read first)."""
         self.load_known()
-        for family in self.families:
-            yield from family.start()
-        if self.list_pending == 0:  # nothing could be requested at all
-            yield from self.finish_listing()
+        with self._running():
+            for family in self.families:
+                yield from family.start()
+        yield from self._maybe_finish()  # nothing could be requested at all
 
     # Requests ------------------------------------------------------------------------------
     def listing_request(self, url: str, *, kind: str, depth: int, formdata: dict[str, str] | None = None,
@@ -154,15 +158,28 @@ class ListingMachine:
     # Answers -------------------------------------------------------------------------------
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Every listing answer: to the family of its kind, then the listing ends if nothing is pending."""
-        yield from self._family(response.meta.get("govarchive_kind")).parse(response)
+        with self._running():
+            yield from self._family(response.meta.get("govarchive_kind")).parse(response)
         yield from self._maybe_finish()
 
     def listing_failed(self, failure: Failure) -> Iterator[Any]:
         # Scrapy hangs the request on the Failure it hands an errback; Twisted's type has no such field
         request = failure.request  # type: ignore[attr-defined]
         self.list_pending -= 1
-        yield from self._family(request.meta.get("govarchive_kind")).failed(request, failure)
+        with self._running():
+            yield from self._family(request.meta.get("govarchive_kind")).failed(request, failure)
         yield from self._maybe_finish()
+
+    @contextmanager
+    def _running(self) -> Iterator[None]:
+        """Hold the listing open while a callback's requests are still being drawn from it: Scrapy
+        draws a callback's output lazily, between other answers, so a pending count of 0 alone would
+        end the listing while a list page's further pages are not yet requested."""
+        self.list_running += 1
+        try:
+            yield
+        finally:
+            self.list_running -= 1
 
     def listing_answer(self, response: Response) -> str | None:
         """The response text when it is a usable listing answer; else notes the failure."""
@@ -230,7 +247,7 @@ class ListingMachine:
 
     # End of the listing --------------------------------------------------------------------
     def _maybe_finish(self) -> Iterator[Any]:
-        if self.list_pending <= 0 and not self.listing_done:
+        if self.list_pending <= 0 and self.list_running <= 0 and not self.listing_done:
             yield from self.finish_listing()
 
     def finish_listing(self) -> Iterator[Any]:
@@ -255,7 +272,7 @@ class ListingMachine:
         # a listing request vanished without callback (should not happen): finish without it
         logger.warning("%s: listing did not finish cleanly; treating it as incomplete", self.source.name)
         self.listing_ok = False
-        self.list_pending = 0
+        self.list_pending = self.list_running = 0
         scheduled = False
         for obj in self.finish_listing():
             if isinstance(obj, Request):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import signal
 import subprocess
@@ -12,10 +14,12 @@ import pytest
 
 from archive.batch import Recording, record_batch, record_one
 from archive.catalog.database import create_catalog_engine, init_catalog
+from archive.errors import PayloadChangedError
 from archive.recorder import Archive
 from archive.storage import FilesystemBlobStore
+from archive.timeutil import as_utc
 from archive.verify import verify_archive
-from tests.fixtures.archive import Pages, catalog_snapshot, make_store, report_recordings
+from tests.fixtures.archive import REPORT_TEXT, Pages, catalog_snapshot, html, make_store, report_recordings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,6 +55,86 @@ def test_a_batch_records_like_one_by_one(tmp_path: Path) -> None:
     assert [getattr(r, "outcome", r) for r in results] == ["new"] * 6 + ["not_modified", "missing"]
     assert catalog_snapshot(batched.engine) == catalog_snapshot(single.engine)
     assert sorted(batched.store.iter_keys()) == sorted(single.store.iter_keys())
+
+
+
+def _two_archives(tmp_path: Path) -> tuple[Archive, Archive]:
+    made = []
+    for name in ("single", "batched"):
+        engine = create_catalog_engine(f"sqlite:///{tmp_path / name}.db")
+        init_catalog(engine)
+        made.append(Archive(engine, make_store(tmp_path / name)))
+    return made[0], made[1]
+
+
+def _in_one_transaction(archive: Archive, items: list[Recording], caplog: pytest.LogCaptureFixture) -> list[object]:
+    """``record_batch`` that must not have fallen back to one transaction per item."""
+    with caplog.at_level(logging.INFO, logger="archive.batch"):
+        results = record_batch(archive, items)
+    assert not [r for r in caplog.records if "rolled back" in r.getMessage()]
+    return list(results)
+
+
+def test_a_batch_touching_the_same_report_twice_records_like_one_by_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (single, batched), pages = _two_archives(tmp_path), Pages()
+    first = report_recordings(pages, 3)
+    url, moved_text = first[0].page.url, first[2].report.text if first[2].report else ""
+    changed = REPORT_TEXT.replace("6837", "1234") + "\n五、补充说明。"
+    stream = [
+        *first,
+        first[1],  # the same exchange again: recognised by its capture key
+        Recording("not_modified", "mile", pages.page(url, b"", status=304)),
+        Recording("same_payload", "mile", pages.page(url, first[0].page.body)),  # a revisit of batch item 0
+        Recording("report", "mile", pages.page(url, html(changed)), Pages.report(changed)),  # version 2
+        Recording("report", "mile", pages.page(url, html(changed)), Pages.report(changed)),  # unchanged
+        Recording("report", "mile", pages.page("http://gov.test/moved.html", html(moved_text),
+                                               final_url="http://gov.test/final.html"), Pages.report(moved_text)),
+        Recording("missing", "mile", pages.page(first[1].page.url, "<h1>404</h1>", status=404)),
+        Recording("not_modified", "mile", pages.page(first[1].page.url, b"", status=304)),
+    ]
+    expected = [record_one(single, item) for item in stream]
+    results = _in_one_transaction(batched, stream, caplog)
+    assert results == expected
+    assert [r.outcome for r in expected] == ["new", "new", "new", "new", "not_modified", "unchanged", "changed",
+                                             "unchanged", "moved", "missing", "not_modified"]
+    assert catalog_snapshot(batched.engine) == catalog_snapshot(single.engine)
+    assert sorted(batched.store.iter_keys()) == sorted(single.store.iter_keys())
+
+
+def test_a_batch_of_304s_and_same_payloads_checks_every_report_without_a_version(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pages = Pages()
+    first = report_recordings(pages, 8)
+    single, batched = _two_archives(tmp_path)
+    again = [Recording("not_modified", "mile", pages.page(r.page.url, b"", status=304)) for r in first[:4]]
+    again += [Recording("same_payload", "mile", pages.page(r.page.url, r.page.body)) for r in first[4:]]
+    for archive in (single, batched):
+        record_batch(archive, first)
+    expected = [record_one(single, item) for item in again]
+    results = _in_one_transaction(batched, again, caplog)
+    assert results == expected
+    assert [r.outcome for r in results] == ["not_modified"] * 4 + ["unchanged"] * 4
+    assert catalog_snapshot(batched.engine) == catalog_snapshot(single.engine)
+    checked = {k.url: k.last_checked for k in batched.known_reports("mile")}
+    assert all(as_utc(checked[item.page.url]) == as_utc(item.page.fetched_at) for item in again)
+
+
+def test_same_payload_needs_the_current_versions_body(tmp_path: Path) -> None:
+    _, archive = _two_archives(tmp_path)
+    pages = Pages()
+    [new] = report_recordings(pages, 1)
+    record_batch(archive, [new])
+    [known] = archive.known_reports("mile")
+    assert known.payload_digest == hashlib.sha256(new.page.body).hexdigest()
+    other = Recording("same_payload", "mile", pages.page(new.page.url, new.page.body + b"<!-- 1 -->"))
+    stranger = Recording("same_payload", "mile", pages.page("http://gov.test/never.html", new.page.body))
+    before = catalog_snapshot(archive.engine)
+    results = record_batch(archive, [other, stranger])
+    assert all(isinstance(r, PayloadChangedError) for r in results)
+    assert catalog_snapshot(archive.engine) == before
 
 
 _KILLED_IN_SECOND_BATCH = """

@@ -7,6 +7,7 @@ import json
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import Attachment, Capture, Event, Report, ReportUrl, Version
+from archive.payloads import raw_body
 from archive.recorder import Archive
 from tests.fixtures.archive import REPORT_TEXT, Pages, html
 
@@ -33,8 +34,10 @@ def test_first_fetch_makes_a_report_version_capture_and_new_event(any_archive: A
     assert any_archive.store.get_bytes(version.text_key).decode() == REPORT_TEXT.strip()
     [capture] = rows(any_archive, Capture)
     assert capture.warc_type == "response" and capture.outcome == "new"
-    assert any_archive.store.get_bytes(capture.payload_key) == html(REPORT_TEXT)
-    assert version.capture_id == capture.id and version.raw_key == capture.payload_key
+    # the body is stored once, in the capture's WARC; the version names it by its content address
+    assert capture.payload_key is None and not any_archive.store.exists(version.raw_key)
+    assert raw_body(any_archive.store, any_archive.engine, version.raw_key) == html(REPORT_TEXT)
+    assert version.capture_id == capture.id and version.raw_key == capture.payload_digest
     [event] = rows(any_archive, Event)
     assert (event.kind, event.report_id, event.version_id) == ("new", report.id, version.id)
 

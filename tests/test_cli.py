@@ -75,6 +75,25 @@ def test_console_script_runs_as_module(tmp_path: Path) -> None:
     assert '"catalog"' in completed.stdout
 
 
+def test_a_command_imports_only_its_own_module(tmp_path: Path) -> None:
+    # a crawl child must not import the web app, the scheduler, bundles… (seconds of CPU per crawl)
+    code = ("import sys\nfrom govarchive.cli.main import main\ntry:\n    main(['--home', sys.argv[1], 'crawl', '--help'])\n"
+            "except SystemExit:\n    pass\nprint(sorted(m for m in ('fastapi', 'govarchive.web', 'scheduler.app', "
+            "'archive.bundles', 'govarchive.demo', 'govarchive.cli.serve') if m in sys.modules))")
+    completed = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
+                               timeout=60, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert "Usage" in completed.stdout
+    assert completed.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_help_lists_every_command_after_one_ran(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "feed", "--help").code == 0
+    listed = run_cli(capsys, "--help").out
+    assert all(f" {name} " in listed for name in COMMAND_NAMES)
+    assert listed.index(" init ") < listed.index(" crawl ") < listed.index(" feed ") < listed.index(" demo ")
+
+
 def test_an_unreachable_catalog_is_one_line_not_a_traceback(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from govarchive.launch.settings import in_flight_requests
 from spiders.sources import SourceDefinition
 from tests.crawl_support import archived, install_sources, local_source, report_urls, run_crawl, world_sources
 
@@ -98,6 +99,56 @@ def test_robots_txt_is_obeyed(robots_site: _Site, tmp_path: Path) -> None:
     assert "/private/r2.html" not in robots_site.seen
     assert set(archived(home)) == {f"{base}/col/public/r1.html"}
     assert result.source("robots")["discovered"] == 2  # found, but not fetched
+
+
+PAGED_LISTS, PAGED_REPORTS = 20, 3  # list pages in the column, report links on each
+
+
+def _paged_listing(page: int, pages: int) -> bytes:
+    links = "".join(f'<li><a href="/col/2024/t{page}_{k}.html">某县202{k}年法治政府建设情况报告（{page}）</a></li>'
+                    for k in range(PAGED_REPORTS))
+    return (f'<html><head><meta charset="utf-8"></head><body><ul class="list">{links}</ul>'
+            f'<script>createPageHTML({pages}, {page}, "index", "html");</script></body></html>').encode()
+
+
+@pytest.fixture
+def paged_site() -> Iterator[_Site]:
+    """A column of twenty list pages (a TRS pager that names them all on the first), three reports on each."""
+    pages: dict[str, tuple[int, bytes]] = {"/robots.txt": (200, b"User-agent: *\nAllow: /\n")}
+    for n in range(PAGED_LISTS):
+        pages[f"/col/index{f'_{n}' if n else ''}.html"] = (200, _paged_listing(n, PAGED_LISTS))
+        for k in range(PAGED_REPORTS):
+            pages[f"/col/2024/t{n}_{k}.html"] = (200, _report_page(f"某县202{k}年法治政府建设情况报告（{n}）"))
+    yield from _serve(pages)
+
+
+def _most_waiting_reports(seen: list[str]) -> int:
+    """The most report links found on fetched list pages but not yet fetched themselves, at any moment."""
+    waiting = most = 0
+    for path in seen:
+        if path.startswith("/col/index"):
+            waiting += PAGED_REPORTS
+        elif path.startswith("/col/2024/"):
+            waiting -= 1
+        most = max(most, waiting)
+    return most
+
+
+def test_report_pages_go_before_the_next_list_page(paged_site: _Site, tmp_path: Path) -> None:
+    """Depth first: a list page's reports go before the further list pages, so the reports waiting
+    stay a few pages' worth, not the whole listing's (memory flat in crawl size).
+
+    The first page names all twenty list pages at once. Breadth first, nearly all 60 reports would
+    wait; depth first, the list pages among the requests Scrapy hands the downloader at once (queued
+    there first come, first served, ``in_flight_requests``) bound it, plus the page being read."""
+    home = tmp_path / "home"
+    names = local_source(home, f"http://127.0.0.1:{paged_site.server_address[1]}")
+    result = run_crawl(home, names, {"concurrent_per_domain": 1})
+    assert result.code == 0, result.stderr
+    seen = paged_site.seen
+    expected = {f"/col/2024/t{n}_{k}.html" for n in range(PAGED_LISTS) for k in range(PAGED_REPORTS)}
+    assert {u for u in seen if "/2024/" in u} == expected
+    assert _most_waiting_reports(seen) <= (in_flight_requests(1) + 2) * PAGED_REPORTS, seen
 
 
 def test_retry_after_is_honoured(portal_world: Any, tmp_path: Path) -> None:

@@ -70,3 +70,33 @@ def test_run_settings_copy_as_scrapy_would(tmp_path: Path) -> None:
     assert "x.Added" not in other["DOWNLOADER_MIDDLEWARES"] and "x.Added" not in template["DOWNLOADER_MIDDLEWARES"]
     assert "--added" not in other["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]
     assert "--added" not in base["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]
+
+
+_EXTENSIONS_LOADED = """
+import sys
+from scrapy.utils.reactor import install_reactor
+install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+import scrapy
+from scrapy.crawler import Crawler
+from crawler.settings import base_settings
+settings = base_settings()
+settings["SPIDER_MODULES"] = []
+crawler = Crawler(scrapy.Spider, settings)
+crawler._apply_settings()
+print(sorted(type(x).__name__ for x in crawler.extensions.middlewares))
+print("aiohttp" in sys.modules, "twisted.conch" in sys.modules)
+"""
+
+
+def test_crawl_loads_no_extension_it_never_enables() -> None:
+    # Scrapy imports each listed extension before it asks whether it is enabled: the remote control
+    # (aiohttp) and the telnet console (twisted.conch) cost each crawl's start-up for nothing
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _EXTENSIONS_LOADED], capture_output=True, text=True, timeout=120,
+                          check=False, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    loaded, imported = done.stdout.strip().splitlines()
+    assert "CrawlReportExtension" in loaded and "CoreStats" in loaded and "RemoteControl" not in loaded
+    assert imported == "False False"

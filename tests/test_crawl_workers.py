@@ -13,11 +13,13 @@ from sqlmodel import Session, func, select
 from archive.batch import Recording
 from archive.catalog.models import Capture, Version
 from archive.recorder import Archive
+from archive.storage import StoreOptions
 from crawler.extraction import NoReportText, extract_attachment, extract_page
 from crawler.extraction.scoring import load_corpus
 from crawler.workers.pagework import PageJob, extract_bytes
 from crawler.workers.pool import PagePool
 from crawler.workers.writer import BatchWriter, WriterConfig
+from crawler.workers.writerproc import ArchiveAddress
 from tests.fixtures.archive import Pages, html, report_recordings
 
 CORPUS = Path(__file__).parent / "extraction_corpus"
@@ -62,19 +64,30 @@ os.kill(os.getpid(), 9)
 """
 
 
-def test_pool_workers_die_with_a_killed_crawl() -> None:
+def _dies_with_its_parent(script: str, *args: str) -> bool:
+    """Run ``script`` (prints a child's pid, then SIGKILLs itself); whether that child is gone soon after."""
     import subprocess
     import sys
     import time
 
-    child = subprocess.run([sys.executable, "-c", _KILLED_PARENT], capture_output=True, text=True, timeout=120,
-                           check=False, cwd=Path(__file__).resolve().parent.parent)  # returns: no pipe left open
-    worker = int(child.stdout.split()[0])
+    parent = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120,
+                            check=False, cwd=Path(__file__).resolve().parent.parent)  # returns: no pipe left open
+    child = int(parent.stdout.split()[0])
     deadline = time.monotonic() + 10
-    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    status = Path(f"/proc/{worker}/stat")
-    assert not status.exists() or status.read_text().split(")")[1].split()[0] == "Z"
+    status = Path(f"/proc/{child}/stat")
+    return not status.exists() or status.read_text().split(")")[1].split()[0] == "Z"
+
+
+def test_pool_workers_die_with_a_killed_crawl() -> None:
+    assert _dies_with_its_parent(_KILLED_PARENT)
+
+
+@pytest.fixture(params=["thread", "process"])
+def address(request: pytest.FixtureRequest, sqlite_url: str, tmp_path: Path) -> ArchiveAddress | None:
+    """None: the writer thread commits; an address: a writer process opens the same archive and does."""
+    return ArchiveAddress(sqlite_url, StoreOptions(f"file://{tmp_path / 'objects'}")) if request.param == "process" else None
 
 
 def _versions(archive: Archive) -> int:
@@ -82,21 +95,23 @@ def _versions(archive: Archive) -> int:
         return int(db.exec(select(func.count()).select_from(Version)).one())
 
 
-def test_writer_commits_a_full_batch_at_once(archive: Archive, pages: Pages) -> None:
-    writer = BatchWriter(archive, WriterConfig(max_batch=3, max_wait=30.0, max_queued=6))
+def test_writer_commits_a_full_batch_at_once(archive: Archive, pages: Pages, address: ArchiveAddress | None) -> None:
+    writer = BatchWriter(archive, WriterConfig(max_batch=3, max_wait=30.0, max_queued=6), address)
 
     async def run() -> list[str]:
         results = await asyncio.wait_for(
             asyncio.gather(*(writer.record(r) for r in report_recordings(pages, 3))), timeout=20)
         return [r.outcome for r in results]
 
-    assert asyncio.run(run()) == ["new", "new", "new"]  # long before max_wait: the batch was full
+    outcomes = asyncio.run(run())
+    writer.close()
+    assert outcomes == ["new", "new", "new"]  # long before max_wait: the batch was full
     assert writer.batches == 1
     assert _versions(archive) == 3
 
 
-def test_writer_commits_a_partial_batch_after_its_wait(archive: Archive, pages: Pages) -> None:
-    writer = BatchWriter(archive, WriterConfig(max_batch=50, max_wait=0.05, max_queued=50))
+def test_writer_commits_a_partial_batch_after_its_wait(archive: Archive, pages: Pages, address: ArchiveAddress | None) -> None:
+    writer = BatchWriter(archive, WriterConfig(max_batch=50, max_wait=0.05, max_queued=50), address)
     marked: list[str] = []
 
     async def run() -> str:
@@ -104,13 +119,15 @@ def test_writer_commits_a_partial_batch_after_its_wait(archive: Archive, pages: 
             writer.record(report_recordings(pages, 1)[0], after=lambda r: marked.append(r.outcome)), timeout=20)
         return result.outcome
 
-    assert asyncio.run(run()) == "new"
+    outcome = asyncio.run(run())
+    writer.close()
+    assert outcome == "new"
     assert writer.batches == 1 and marked == ["new"]
     assert _versions(archive) == 1
 
 
-def test_writer_queue_is_bounded(archive: Archive, pages: Pages) -> None:
-    writer = BatchWriter(archive, WriterConfig(max_batch=2, max_wait=0.01, max_queued=3))
+def test_writer_queue_is_bounded(archive: Archive, pages: Pages, address: ArchiveAddress | None) -> None:
+    writer = BatchWriter(archive, WriterConfig(max_batch=2, max_wait=0.01, max_queued=3), address)
     gate = threading.Event()
 
     async def run() -> list[str]:
@@ -126,13 +143,15 @@ def test_writer_queue_is_bounded(archive: Archive, pages: Pages) -> None:
         assert waiting <= 3 + 1, f"{waiting} jobs queued past the bound of 3 recordings and the call"
         return [r.outcome for r in results]
 
-    assert asyncio.run(run()) == ["new"] * 10
+    outcomes = asyncio.run(run())
+    writer.close()
+    assert outcomes == ["new"] * 10
     assert writer.largest_queue <= 3 + 1  # the bound, plus the blocking call
     assert _versions(archive) == 10
 
 
-def test_writer_isolates_a_failing_recording(archive: Archive, pages: Pages) -> None:
-    writer = BatchWriter(archive, WriterConfig(max_batch=3, max_wait=30.0, max_queued=3))
+def test_writer_isolates_a_failing_recording(archive: Archive, pages: Pages, address: ArchiveAddress | None) -> None:
+    writer = BatchWriter(archive, WriterConfig(max_batch=3, max_wait=30.0, max_queued=3), address)
     good = report_recordings(pages, 2)
     broken = Recording("report", "mile", pages.page("http://gov.test/bad.html", html("x")),
                        Pages.report("x", pub_date="not a date"))  # type: ignore[arg-type]
@@ -141,13 +160,14 @@ def test_writer_isolates_a_failing_recording(archive: Archive, pages: Pages) -> 
         return await asyncio.gather(*(writer.record(r) for r in (good[0], broken, good[1])), return_exceptions=True)
 
     results = asyncio.run(run())
+    writer.close()
     assert isinstance(results[1], Exception)
     assert [getattr(r, "outcome", None) for r in (results[0], results[2])] == ["new", "new"]
     assert _versions(archive) == 2
 
 
-def test_not_modified_through_the_writer_adds_a_capture_not_a_version(archive: Archive, pages: Pages) -> None:
-    writer = BatchWriter(archive, WriterConfig(max_batch=8, max_wait=0.05, max_queued=8))
+def test_not_modified_through_the_writer_adds_a_capture_not_a_version(archive: Archive, pages: Pages, address: ArchiveAddress | None) -> None:
+    writer = BatchWriter(archive, WriterConfig(max_batch=8, max_wait=0.05, max_queued=8), address)
     first = report_recordings(pages, 1)[0]
     again = Recording("not_modified", "mile", pages.page(first.page.url, b"", status=304))
 
@@ -156,9 +176,53 @@ def test_not_modified_through_the_writer_adds_a_capture_not_a_version(archive: A
         two = await writer.record(again)
         return one.outcome, two.outcome
 
-    assert asyncio.run(run()) == ("new", "not_modified")
+    outcomes = asyncio.run(run())
+    writer.close()
+    assert outcomes == ("new", "not_modified")
     assert _versions(archive) == 1
     with Session(archive.engine) as db:
         captures = list(db.exec(select(Capture).order_by(Capture.id)))
     assert [(c.status, c.outcome) for c in captures] == [(200, "new"), (304, "not_modified")]
     assert captures[1].payload_key is None and archive.store.size(captures[1].warc_key) < 2048
+
+
+def test_writer_process_commits_outside_the_crawl_process(archive: Archive, pages: Pages, sqlite_url: str,
+                                                          tmp_path: Path) -> None:
+    writer = BatchWriter(archive, WriterConfig(max_batch=4, max_wait=0.05, max_queued=8),
+                         ArchiveAddress(sqlite_url, StoreOptions(f"file://{tmp_path / 'objects'}")))
+    assert writer.process is not None
+
+    async def run() -> list[str]:
+        results = await asyncio.gather(*(writer.record(r) for r in report_recordings(pages, 6)))
+        listed = await writer.call(lambda: _versions(archive))  # in order: after the batches before it
+        return [r.outcome for r in results] + [str(listed)]
+
+    assert asyncio.run(asyncio.wait_for(run(), timeout=60)) == ["new"] * 6 + ["6"]
+    child = writer.process.pid()
+    assert child is not None and child != os.getpid()
+    writer.close()
+    assert writer.process.pid() is None and not Path(f"/proc/{child}/cmdline").exists()
+
+
+def test_an_in_memory_catalog_keeps_the_writer_a_thread(archive: Archive) -> None:
+    assert not ArchiveAddress("sqlite://", StoreOptions("file:///tmp/x")).shareable
+    assert BatchWriter(archive, address=ArchiveAddress("sqlite:///:memory:", StoreOptions("file:///tmp/x"))).process is None
+
+
+_KILLED_WRITER_PARENT = """
+import asyncio, os, sys
+from archive.recorder import open_archive
+from archive.storage import StoreOptions
+from crawler.workers.writer import BatchWriter
+from crawler.workers.writerproc import ArchiveAddress
+
+catalog, store = sys.argv[1], StoreOptions(sys.argv[2])
+writer = BatchWriter(open_archive(catalog, store), address=ArchiveAddress(catalog, store))
+asyncio.run(writer.call(lambda: None))  # the thread has started its process
+print(writer.process.pid(), flush=True)
+os.kill(os.getpid(), 9)
+"""
+
+
+def test_writer_process_dies_with_a_killed_crawl(sqlite_url: str, tmp_path: Path) -> None:
+    assert _dies_with_its_parent(_KILLED_WRITER_PARENT, sqlite_url, f"file://{tmp_path / 'objects'}")

@@ -145,3 +145,32 @@ def test_the_listing_counts_a_toy_familys_pages_and_waits_for_them() -> None:
         assert crawler.stats.get_value("discovery/listing_complete") is True
     finally:
         unregister_family(ToyListFamily)
+
+
+def test_the_listing_stays_open_while_a_list_page_is_still_read() -> None:
+    """Scrapy draws a callback's output lazily, between other answers: a list page whose report is
+    drawn but whose further pages are not yet requested holds the listing open when the sitemap's
+    404 is read in between (the listing used to end there: every known report re-checked at once,
+    and the first page's links recorded as the complete listing)."""
+    from scrapy.http import HtmlResponse, TextResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.items import DiscoveredReport
+    from spiders.portal import GovPortalSpider
+    from spiders.sources import SourceDefinition
+
+    base = "http://127.0.0.1:9"
+    crawler = get_crawler(GovPortalSpider, {"GOVARCHIVE_CHECK_ONLY": True})
+    definition = SourceDefinition(name="paged", start_urls=[f"{base}/col/index.html"], render="never")
+    spider = GovPortalSpider.from_crawler(crawler, definition=definition)
+    crawler.spider = spider
+    first = list(spider.begin_listing())
+    body = ('<html><head><meta charset="utf-8"></head><body><ul class="list"><li>'
+            f'<a href="/col/2024/t0_1.html">{TITLE}</a></li></ul>'
+            '<script>createPageHTML(3, 0, "index", "html");</script></body></html>').encode()
+    reading = spider.parse_listing(HtmlResponse(first[0].url, body=body, encoding="utf-8", request=first[0]))
+    assert next(reading) == DiscoveredReport("paged", f"{base}/col/2024/t0_1.html", TITLE)
+    assert list(spider.parse_listing(TextResponse(first[1].url, status=404, request=first[1]))) == []
+    assert not spider.listing_done  # the first page's further pages are still to come
+    assert sorted(r.url for r in reading) == [f"{base}/col/index_1.html", f"{base}/col/index_2.html"]
+    assert (spider.list_pending, spider.listing_done) == (2, False)

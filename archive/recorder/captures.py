@@ -6,15 +6,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from archive.catalog.models import Capture, Report
 from archive.changes import normalise_text, sha256_hex
 from archive.recorder.core import ArchiveCore, RecordResult
+from archive.recorder.lookups import Lookups
 from archive.records import AttachmentRecord, FetchedPage
 from archive.timeutil import as_utc as _utc
 from archive.warc import RevisitTarget, build_capture_warc
+
+EMPTY_BODY = sha256_hex(b"")
 
 
 def capture_key(page: FetchedPage) -> str:
@@ -42,11 +46,16 @@ class _StoredAttachment:
 
 @dataclass(slots=True)
 class _CaptureObjects:
-    payload_key: str | None
+    payload_key: str | None  # a separate body object: none since the body is stored once (in the WARC)
     warc_key: str
     warc_type: str
     digest: str
     attachments: list[_StoredAttachment] = field(default_factory=list)
+
+    @property
+    def raw_key(self) -> str | None:
+        """The body's content address (``Version.raw_key``); ``archive.payloads.raw_body`` reads it."""
+        return self.payload_key or (self.digest if self.digest != EMPTY_BODY else None)
 
 
 class CapturesMixin(ArchiveCore):
@@ -54,7 +63,7 @@ class CapturesMixin(ArchiveCore):
 
     @staticmethod
     def _replay(db: Session, page: FetchedPage) -> RecordResult | None:
-        capture = db.exec(select(Capture).where(Capture.dedup_key == capture_key(page))).first()
+        capture = Lookups.of(db).capture(capture_key(page))
         if capture is None:
             return None
         version = None
@@ -66,13 +75,7 @@ class CapturesMixin(ArchiveCore):
     def _revisit_target(self, db: Session, page: FetchedPage) -> RevisitTarget | None:
         if not 200 <= page.status < 300:
             return None
-        earlier = db.exec(
-            select(Capture)
-            .where(Capture.url == page.url, Capture.payload_digest == sha256_hex(page.body))
-            .where(Capture.warc_type == "response", col(Capture.status).between(200, 299))
-            .order_by(col(Capture.fetched_at), col(Capture.id))
-            .limit(1)
-        ).first()
+        earlier = Lookups.of(db).earliest_response(page.url, sha256_hex(page.body))
         if earlier is None or earlier.dedup_key is None:
             return None
         return RevisitTarget(earlier.url, earlier.fetched_at, earlier.dedup_key)
@@ -80,8 +83,12 @@ class CapturesMixin(ArchiveCore):
     def _store_capture(
         self, page: FetchedPage, revisit: RevisitTarget | None, attachments: Iterable[AttachmentRecord] = ()
     ) -> _CaptureObjects:
-        """Write the exchange's objects (before any row names them)."""
-        payload_key = self.store.put_bytes(page.body) if page.body else None
+        """Write the exchange's objects (before any row names them).
+
+        The body is stored once: in this WARC's response record, or — for a revisit — in the
+        earlier capture's (``archive.payloads``); no separate payload object.
+        """
+        payload_key = None
         warc = build_capture_warc(page, seed=capture_key(page), revisit_of=revisit)
         warc_key = self.store.put_bytes(warc.data)
         stored: list[_StoredAttachment] = []
@@ -108,13 +115,22 @@ class CapturesMixin(ArchiveCore):
     ) -> RecordResult:
         """Add the capture row of an answer that made no version; the result names the report as it is."""
         report_id = report.id if report else None
-        db.add(
-            self._capture_row(page, objects, source_id=source_id, report_id=report_id, run_id=run_id, outcome=outcome)
+        # no version names this row: it waits for the batch's one INSERT (Lookups.write_captures)
+        Lookups.of(db).queue_capture(
+            self._capture_fields(page, objects, source_id=source_id, report_id=report_id, run_id=run_id, outcome=outcome)
         )
         return RecordResult(outcome, report_id, report.current_version if report else None)
 
     @staticmethod
-    def _capture_row(
+    def _add_capture_row(db: Session, capture: Capture) -> None:
+        """Add a capture row a version will name (it needs its id now)."""
+        lookups = Lookups.of(db)
+        lookups.write_captures()  # the rows queued before it first: ids in recording order
+        db.add(capture)
+        lookups.added_capture(capture)
+
+    @staticmethod
+    def _capture_fields(
         page: FetchedPage,
         objects: _CaptureObjects,
         *,
@@ -122,21 +138,21 @@ class CapturesMixin(ArchiveCore):
         report_id: int | None,
         run_id: int | None,
         outcome: str,
-    ) -> Capture:
-        return Capture(
-            source_id=source_id,
-            report_id=report_id,
-            run_id=run_id,
-            url=page.url,
-            fetched_at=_utc(page.fetched_at),
-            status=page.status,
-            content_type=page.headers.get("content-type"),
-            etag=page.etag,
-            last_modified=page.last_modified,
-            payload_digest=objects.digest,
-            payload_key=objects.payload_key,
-            warc_key=objects.warc_key,
-            warc_type=objects.warc_type,
-            outcome=outcome,
-            dedup_key=capture_key(page),
-        )
+    ) -> dict[str, Any]:
+        return {
+            "source_id": source_id,
+            "report_id": report_id,
+            "run_id": run_id,
+            "url": page.url,
+            "fetched_at": _utc(page.fetched_at),
+            "status": page.status,
+            "content_type": page.headers.get("content-type"),
+            "etag": page.etag,
+            "last_modified": page.last_modified,
+            "payload_digest": objects.digest,
+            "payload_key": objects.payload_key,
+            "warc_key": objects.warc_key,
+            "warc_type": objects.warc_type,
+            "outcome": outcome,
+            "dedup_key": capture_key(page),
+        }

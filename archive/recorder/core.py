@@ -14,8 +14,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from archive.catalog.models import Event, Report, ReportUrl, Source
+from archive.catalog.models import Event, Report, Source
 from archive.errors import CatalogConflictError
+from archive.recorder.lookups import Lookups
 from archive.storage import BlobStore
 
 T = TypeVar("T")
@@ -64,6 +65,7 @@ class ArchiveCore:
             self._batch.db, self._batch.sources = db, {}
             try:
                 yield
+                Lookups.of(db).write_captures()
                 db.flush()
                 flush = getattr(self.store, "flush", None)
                 if callable(flush):
@@ -71,6 +73,10 @@ class ArchiveCore:
                 db.commit()
             finally:
                 self._batch.db = self._batch.sources = None
+
+    def _batch_session(self) -> Session | None:
+        """The session of the batch open in this thread, if any."""
+        return getattr(self._batch, "db", None)
 
     def _transact(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction; retry when a concurrent writer won a unique race.
@@ -84,6 +90,7 @@ class ArchiveCore:
             with self._session() as db:
                 try:
                     result = work(db)
+                    Lookups.of(db).write_captures()
                     db.commit()
                     return result
                 except IntegrityError as exc:
@@ -119,7 +126,7 @@ class ArchiveCore:
 
     @staticmethod
     def _report_by_url(db: Session, url: str) -> Report | None:
-        return db.exec(select(Report).join(ReportUrl).where(ReportUrl.url == url)).first()
+        return Lookups.of(db).report(url)
 
     @staticmethod
     def _event(

@@ -3,19 +3,24 @@ the package's docstring, the fingerprint in archive/changes.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Sequence
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from archive.catalog.models import Report, ReportUrl
+from archive.catalog.models import Capture, Report, ReportUrl
 from archive.changes import Fingerprint, can_identify_move, decide, is_soft_404, sha256_hex
-from archive.errors import CatalogConflictError
+from archive.errors import CatalogConflictError, PayloadChangedError
+from archive.recorder.captures import capture_key
 from archive.recorder.checks import ChecksMixin
 from archive.recorder.core import RecordResult
+from archive.recorder.lookups import Lookups
 from archive.records import ExtractedReport, FetchedPage
 from archive.timeutil import as_utc as _utc
 
 EMPTY_TEXT_HASH = sha256_hex(b"")
+_FINGERPRINTS = "govarchive.fingerprints"  # in a batch session's info: id(report) → (report, fingerprint)
 
 
 class RecordMixin(ChecksMixin):
@@ -25,37 +30,73 @@ class RecordMixin(ChecksMixin):
         self, source: str, page: FetchedPage, report: ExtractedReport, *, run_id: int | None = None
     ) -> RecordResult:
         """Record a fetched report page: new, changed, unchanged, moved or restored."""
-        fingerprint = Fingerprint.of(report)
+        fingerprint = self._fingerprint(report)
         if is_soft_404(page.status, fingerprint.metadata.get("title") or "", fingerprint.text):
             return self.record_missing(source, page, run_id=run_id)
         return self._transact(lambda db: self._record_report(db, source, page, report, fingerprint, run_id))
+
+    def record_same_payload(self, source: str, page: FetchedPage, *, run_id: int | None = None) -> RecordResult:
+        """Record a 200 whose body is byte-identical to its report's current version (the crawler
+        compared it with ``KnownReport.payload_digest``): ``unchanged`` without extracting it.
+
+        PayloadChangedError when the body is not the current version's (extract and record it).
+        """
+        return self._transact(lambda db: self._record_report(db, source, page, None, None, run_id))
+
+    def prefetch(self, pages: Sequence[FetchedPage], reports: Sequence[ExtractedReport]) -> None:
+        """In a batch: ask the catalog once what recording these pages and reports will ask."""
+        db = self._batch_session()
+        if db is None:
+            return
+        fingerprints = db.info.setdefault(_FINGERPRINTS, {})
+        for extracted in reports:
+            fingerprints[id(extracted)] = (extracted, Fingerprint.of(extracted))
+        Lookups.of(db).prefetch(
+            keys=[capture_key(page) for page in pages],
+            urls=[url for page in pages for url in (page.url, page.final_url) if url],
+            digests=[(page.url, sha256_hex(page.body)) for page in pages if 200 <= page.status < 300],
+            text_hashes=[fp.text_hash for _, fp in fingerprints.values()],
+        )
+
+    def _fingerprint(self, extracted: ExtractedReport) -> Fingerprint:
+        db = self._batch_session()
+        known = db.info.get(_FINGERPRINTS, {}).get(id(extracted)) if db is not None else None
+        return known[1] if known is not None and known[0] is extracted else Fingerprint.of(extracted)
+
+    @staticmethod
+    def _add_url(db: Session, report: Report, url: str, now: dt.datetime) -> None:
+        assert report.id is not None
+        row = ReportUrl(report_id=report.id, url=url, first_seen=now, last_seen=now)
+        db.add(row)
+        Lookups.of(db).added_url(row, report)
 
     def _record_report(
         self,
         db: Session,
         source_name: str,
         page: FetchedPage,
-        extracted: ExtractedReport,
-        fp: Fingerprint,
+        extracted: ExtractedReport | None,
+        fp: Fingerprint | None,
         run_id: int | None,
     ) -> RecordResult:
+        """Record a report page; without ``extracted`` / ``fp``, a page whose body is the current version's."""
         replay = self._replay(db, page)
         if replay is not None:
             return replay
         source = self._source(db, source_name)
         assert source.id is not None
-        report = self._report_by_url(db, page.url)
+        lookups = Lookups.of(db)
+        report = lookups.report(page.url)
         moved = False
-        if report is None and can_identify_move(fp.text):
-            report = db.exec(
-                select(Report)
-                .where(Report.source_id == source.id, Report.text_hash == fp.text_hash)
-                .order_by(col(Report.id))
-            ).first()
+        if report is None and fp is not None and can_identify_move(fp.text):
+            report = lookups.report_with_text(source.id, fp.text_hash)
             moved = report is not None
         previous = self._current_version(db, report) if report else None
+        if fp is None and (previous is None or lookups.body_digest(previous) != sha256_hex(page.body)):
+            raise PayloadChangedError(page.url)
         if (
             report is not None
+            and fp is not None
             and not fp.text
             and previous is not None
             and previous.text_hash != EMPTY_TEXT_HASH
@@ -66,15 +107,15 @@ class RecordMixin(ChecksMixin):
             return self._add_capture(
                 db, page, objects, source_id=source.id, report=report, run_id=run_id, outcome="blocked"
             )
-        outcome = decide(previous.text_hash, previous.metadata_hash, fp) if previous else "new"
-        text_changed = outcome == "changed" and previous is not None and previous.text_hash != fp.text_hash
+        outcome = "unchanged" if fp is None else decide(previous.text_hash, previous.metadata_hash, fp) if previous else "new"
+        text_changed = outcome == "changed" and previous is not None and fp is not None and previous.text_hash != fp.text_hash
         previous_text = self._previous_text(previous) if text_changed else None
 
         # Objects first.
         revisit = self._revisit_target(db, page)
-        objects = self._store_capture(page, revisit, extracted.attachments)
-        text_key = self.store.put_bytes(fp.text.encode("utf-8")) if outcome in ("new", "changed") else None
-        if text_key is not None and text_key != fp.text_hash:
+        objects = self._store_capture(page, revisit, extracted.attachments if extracted else ())
+        text_key = self.store.put_bytes(fp.text.encode("utf-8")) if fp and outcome in ("new", "changed") else None
+        if fp is not None and text_key is not None and text_key != fp.text_hash:
             # A store whose keys are not SHA-256 of the bytes would break move detection and verify.
             raise CatalogConflictError(f"store returned key {text_key!r} for text {fp.text_hash!r}")
 
@@ -93,22 +134,23 @@ class RecordMixin(ChecksMixin):
             db.add(report)
             db.flush()
         assert report.id is not None  # loaded, or given by the flush
-        if created:
-            db.add(ReportUrl(report_id=report.id, url=page.url, first_seen=now, last_seen=now))
-        elif moved:
-            db.add(ReportUrl(report_id=report.id, url=page.url, first_seen=now, last_seen=now))
+        if created or moved:
+            self._add_url(db, report, page.url, now)
             report.canonical_url = page.url
         else:
             self._touch_url(db, page.url, now)
-        if page.final_url and page.final_url != page.url and self._report_by_url(db, page.final_url) is None:
-            db.add(ReportUrl(report_id=report.id, url=page.final_url, first_seen=now, last_seen=now))
+        if page.final_url and page.final_url != page.url and lookups.report(page.final_url) is None:
+            self._add_url(db, report, page.final_url, now)
 
         label = "restored" if restored else "moved" if moved and outcome == "unchanged" else outcome
-        capture = self._capture_row(
-            page, objects, source_id=source.id, report_id=report.id, run_id=run_id, outcome=label
-        )
-        db.add(capture)
-        db.flush()
+        fields = self._capture_fields(page, objects, source_id=source.id, report_id=report.id, run_id=run_id,
+                                      outcome=label)
+        capture = Capture(**fields) if outcome in ("new", "changed") else None
+        if capture is None:
+            lookups.queue_capture(fields)  # no version names it: inserted with the batch's others
+        else:
+            self._add_capture_row(db, capture)
+            db.flush()
 
         report.missing_checks = 0
         report.missing_run_id = None
@@ -118,7 +160,7 @@ class RecordMixin(ChecksMixin):
             report.etag, report.last_modified = page.etag, page.last_modified
 
         if outcome in ("new", "changed"):
-            assert text_key is not None
+            assert text_key is not None and extracted is not None and fp is not None and capture is not None
             version = self._new_version(
                 db, report, page, extracted, fp, text_key, objects, capture, previous, previous_text
             )

@@ -10,13 +10,14 @@ from typing import Any
 from sqlmodel import Session, select
 
 from archive.attribution import attribute
-from archive.catalog.models import Attachment, Capture, Report, ReportUrl, Source, Version
+from archive.catalog.models import Attachment, Capture, Report, Source, Version
 from archive.changes import Fingerprint, changed_fields
 from archive.diffs import DiffSummary, diff_texts, summary_json
 from archive.divisions import registry
 from archive.errors import BlobNotFoundError, CorruptObjectError
 from archive.recorder.captures import _CaptureObjects, _StoredAttachment
 from archive.recorder.core import ArchiveCore
+from archive.recorder.lookups import Lookups
 from archive.records import ExtractedReport, FetchedPage
 from archive.timeutil import as_utc as _utc
 
@@ -35,13 +36,11 @@ class VersionsMixin(ArchiveCore):
 
     @staticmethod
     def _current_version(db: Session, report: Report) -> Version | None:
-        return db.exec(
-            select(Version).where(Version.report_id == report.id, Version.number == report.current_version)
-        ).first()
+        return Lookups.of(db).current_version(report)
 
     @staticmethod
     def _touch_url(db: Session, url: str, now: dt.datetime) -> None:
-        row = db.exec(select(ReportUrl).where(ReportUrl.url == url)).first()
+        row = Lookups.of(db).url_row(url)
         if row is not None:
             row.last_seen = now
             db.add(row)
@@ -62,6 +61,8 @@ class VersionsMixin(ArchiveCore):
         now = _utc(page.fetched_at)
         metadata = fp.metadata
         assert report.id is not None  # a stored report
+        if objects.warc_type != "response" and objects.raw_key:
+            self.store.put_bytes(page.body)  # a version's body from a revisit: its own object (rare)
         version = Version(
             report_id=report.id,
             number=report.current_version + 1,
@@ -76,7 +77,7 @@ class VersionsMixin(ArchiveCore):
             text_source=extracted.text_source,
             ocr_confidence=extracted.ocr_confidence,
             text_key=text_key,
-            raw_key=objects.payload_key,
+            raw_key=objects.raw_key,
             capture_id=capture.id,
             url=page.url,
             first_seen=now,
@@ -100,8 +101,10 @@ class VersionsMixin(ArchiveCore):
             version.diff_summary = summary_json(summary, **extra)
         db.add(version)
         db.flush()
+        Lookups.of(db).added_version(version, capture.payload_digest)
         self._add_attachments(db, version, objects.attachments, only_new=False)
 
+        Lookups.of(db).rehashed(report, report.text_hash, fp.text_hash)
         report.current_version = version.number
         report.text_hash = fp.text_hash
         report.metadata_hash = fp.metadata_hash
@@ -134,6 +137,8 @@ class VersionsMixin(ArchiveCore):
         fetched for the first time, or replaced behind the same link) are kept, never dropped.
         """
         assert version.id is not None  # a stored version
+        if not items:
+            return
         existing = (
             list(db.exec(select(Attachment).where(Attachment.version_id == version.id))) if only_new else []
         )

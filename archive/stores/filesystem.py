@@ -94,10 +94,7 @@ class FilesystemBlobStore:
         target = self._path(key, compressed=packed is not None)
         pending = self._pending()
         with self._writes(f"writing object {key!r}"):
-            if target.parent not in self._folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._folders.add(target.parent)
-            fd, tmp = self._temp_file(target.parent)
+            fd, tmp = self._temp_file_in(target.parent)
             try:
                 _FdWriter(fd).write(data if packed is None else packed)
                 if pending is not None:
@@ -195,6 +192,20 @@ class FilesystemBlobStore:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+    def _temp_file_in(self, folder: Path) -> tuple[int, Path]:
+        """A temporary file in an object folder, made when missing: most already exist (an earlier
+        crawl's), and creating the file first costs one system call where mkdir-then-create costs two."""
+        if folder not in self._folders:
+            try:
+                found = self._temp_file(folder)
+            except FileNotFoundError:
+                folder.mkdir(parents=True, exist_ok=True)
+            else:
+                self._folders.add(folder)
+                return found
+            self._folders.add(folder)
+        return self._temp_file(folder)
 
     @staticmethod
     def _temp_file(folder: Path) -> tuple[int, Path]:

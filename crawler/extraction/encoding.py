@@ -32,11 +32,11 @@ _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
 _META_CHARSET = re.compile(
     rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([\w.:-]+)", re.I)
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
 # C1 controls, replacement, private use, Hangul: none belongs on a Chinese government page
-_SUSPECT = re.compile(r"[\x80-\x9f\ufffd\ue000-\uf8ff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
-_LATIN_HIGH = re.compile(r"[\xa1-\xff]")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_SUSPECT = re.compile(r"[\x80-\x9f\ufffd\ue000-\uf8ff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+")
+_LATIN_HIGH = re.compile(r"[\xa1-\xff]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _SNIFF_BYTES = 4096
 _SAMPLE_CHARS = 4000
 
@@ -78,6 +78,11 @@ def meta_charset(body: bytes) -> str | None:
     return canonical_encoding(match.group(1).decode("ascii", "ignore")) if match else None
 
 
+def _count(runs: re.Pattern[str], text: str) -> int:
+    """Characters of ``text`` in the class ``runs`` matches runs of (one string per run, not per character)."""
+    return sum(map(len, runs.findall(text)))
+
+
 def plausibility(text: str) -> float:
     """Score in [0, 1]: how much decoded ``text`` looks like real (Chinese) text.
 
@@ -86,13 +91,13 @@ def plausibility(text: str) -> float:
     """
     sample = text[:_SAMPLE_CHARS] if len(text) <= 3 * _SAMPLE_CHARS else (
         text[:_SAMPLE_CHARS] + text[len(text) // 2: len(text) // 2 + _SAMPLE_CHARS])
-    non_ascii = len(_NON_ASCII.findall(sample))
+    non_ascii = _count(_NON_ASCII, sample)
     if not non_ascii:
         return 1.0
-    suspect = len(_SUSPECT.findall(sample))
-    latin = len(_LATIN_HIGH.findall(sample))
-    cjk = len(_CJK.findall(sample))
-    common = len(_COMMON_HANZI.findall(sample))
+    suspect = _count(_SUSPECT, sample)
+    latin = _count(_LATIN_HIGH, sample)
+    cjk = _count(_CJK, sample)
+    common = _count(_COMMON_HANZI, sample)
     score = 1.0 - min(1.0, 4 * suspect / non_ascii)
     if latin > 8 and latin > 0.2 * non_ascii:
         score *= 1.0 - latin / non_ascii
@@ -110,7 +115,7 @@ def _common_hanzi() -> re.Pattern[str]:
                 chars.append(bytes((lead, trail)).decode("gb2312"))
             except UnicodeDecodeError:
                 continue
-    return re.compile("[" + "".join(chars) + "]")
+    return re.compile("[" + "".join(chars) + "]+")
 
 
 _COMMON_HANZI = _common_hanzi()

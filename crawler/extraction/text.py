@@ -47,6 +47,8 @@ _CJK_BREAK = re.compile(rf"(?<=[{_WIDE}])[ \t\r\u00a0]*\n\s*(?=[{_WIDE}])")
 
 def clean_line(raw: str) -> str:
     """One rendered line in normal form: whitespace collapsed, trimmed, invisibles removed."""
+    if not raw or raw.isspace():  # half the calls (the gaps between blocks): every step below gives ""
+        return ""
     if "\n" in raw:
         raw = _CJK_BREAK.sub("", raw)
     return _WS.sub(" ", _INVISIBLE.sub("", raw)).strip()

@@ -11,11 +11,12 @@ from scrapy.exceptions import NotConfigured
 from archive.batch import Recording
 from archive.outcomes import Outcome
 from archive.runsummary import RunSummary
-from crawler.config import crawl_config
+from crawler.config import CrawlConfig, crawl_config
 from crawler.items import ExtractedPage, Listing, PageOutcome
 from crawler.outcomes import describe_unavailable, is_unavailable, source_summary
 from crawler.session import CrawlSession, crawl_session
 from crawler.workers.writer import BatchWriter, WriterConfig, writer_for
+from crawler.workers.writerproc import ArchiveAddress
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def writer_address(crawl: CrawlConfig) -> ArchiveAddress | None:
+    """Where a writer process finds the archive, when page work runs in processes (page workers
+    not 0) and the catalog can be opened by another process; None keeps the writer a thread."""
+    if crawl.page_workers == 0 or not crawl.catalog_url or crawl.store is None:
+        return None
+    address = ArchiveAddress(crawl.catalog_url, crawl.store, crawl.removal_checks)
+    return address if address.shareable else None
+
+
 class ArchivePipeline:
     """Record items with ``archive.recorder.Archive``; count outcomes as ``archive/<outcome>``.
 
@@ -34,9 +44,11 @@ class ArchivePipeline:
     batches; the reactor keeps downloading meanwhile, and waits only when the writer's queue is full.
     """
 
-    def __init__(self, crawler: Crawler, writer_config: WriterConfig | None = None) -> None:
+    def __init__(self, crawler: Crawler, writer_config: WriterConfig | None = None,
+                 address: ArchiveAddress | None = None) -> None:
         self.crawler = crawler
         self.writer_config = writer_config
+        self.address = address  # set: batches are committed in a writer process
         self.session: CrawlSession | None = None
 
     @classmethod
@@ -47,6 +59,7 @@ class ArchivePipeline:
         pipeline = cls(crawler)
         pipeline.writer_config = WriterConfig(max_batch=crawl.writer_batch, max_wait=crawl.writer_wait,
                                               max_queued=crawl.writer_queue)
+        pipeline.address = writer_address(crawl)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.spider_error, signal=signals.spider_error)
         return pipeline
@@ -70,7 +83,7 @@ class ArchivePipeline:
 
     def _writer(self, session: CrawlSession) -> BatchWriter:
         assert session.archive is not None
-        return writer_for(session.archive, self.writer_config)
+        return writer_for(session.archive, self.writer_config, self.address)
 
     async def process_item(self, item: Any) -> Any:
         session = self.session or crawl_session(self.crawler)

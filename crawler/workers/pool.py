@@ -26,8 +26,8 @@ from crawler.workers.pagework import PageJob, extract_bytes
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent(parent: int) -> None:
-    """Worker initializer: a crawl killed with SIGKILL must not leave its workers behind (they hold
+def die_with_parent(parent: int) -> None:
+    """Worker initializer (page-work and writer processes): a crawl killed with SIGKILL must not leave its workers behind (they hold
     its stdout and stderr open, and would wait for jobs forever)."""
     with contextlib.suppress(OSError, AttributeError):  # not Linux: the parent's shutdown still stops us
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -58,7 +58,7 @@ class PagePool:
         with self._lock:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                     initializer=_die_with_parent, initargs=(os.getpid(),))
+                                                     initializer=die_with_parent, initargs=(os.getpid(),))
             return self._executor
 
     def _semaphore(self, loop: asyncio.AbstractEventLoop) -> asyncio.Semaphore:

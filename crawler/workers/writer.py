@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from archive.batch import Recording, record_batch
+from crawler.workers.writerproc import ArchiveAddress, WriterProcess
 
 if TYPE_CHECKING:
     from archive.recorder import Archive, RecordResult
@@ -43,19 +44,25 @@ class WriterConfig:
 
 @dataclass(slots=True)
 class _Job:
-    loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop | None
+    future: asyncio.Future[Any] | None
     recording: Recording | None = None
     call: Callable[[], Any] | None = None
     after: Callable[[Any], None] | None = None
 
 
 class BatchWriter:
-    """Group commit for one Archive; ``record`` and ``call`` are awaited on the event loop."""
+    """Group commit for one Archive; ``record`` and ``call`` are awaited on the event loop.
 
-    def __init__(self, archive: Archive, config: WriterConfig | None = None) -> None:
+    With an ``address`` the batches are committed by a writer process
+    (``crawler.workers.writerproc``) instead of this thread; ``call`` still runs here, in order.
+    """
+
+    def __init__(self, archive: Archive, config: WriterConfig | None = None,
+                 address: ArchiveAddress | None = None) -> None:
         self.archive = archive
         self.config = config or WriterConfig()
+        self.process = WriterProcess(address) if address is not None and address.shareable else None
         self._queue: queue.Queue[_Job] = queue.Queue()
         self._room: asyncio.Semaphore | None = None
         self._room_loop: asyncio.AbstractEventLoop | None = None
@@ -99,6 +106,8 @@ class BatchWriter:
 
     # -- the thread ------------------------------------------------------------------------------
     def _run(self) -> None:
+        if self.process is not None:
+            self.process.start()
         held: _Job | None = None
         while True:
             job = held or self._queue.get()
@@ -119,9 +128,26 @@ class BatchWriter:
                 batch.append(following)
             self._commit(batch)
 
+    def close(self, timeout: float = 60.0) -> None:
+        """Stop the writer process after what is queued (a later batch starts it again)."""
+        process = self.process
+        if process is None:
+            return
+        done = threading.Event()
+
+        def stop() -> None:
+            process.close()
+            done.set()
+
+        self._queue.put(_Job(None, None, call=stop))
+        if not done.wait(timeout):
+            logger.warning("archive writer process still busy after %.0f s at close", timeout)
+
     def _commit(self, batch: list[_Job]) -> None:
+        recordings = [job.recording for job in batch if job.recording is not None]
         try:
-            results = record_batch(self.archive, [job.recording for job in batch if job.recording is not None])
+            results = (self.process.record_batch(recordings) if self.process is not None
+                       else record_batch(self.archive, recordings))
         except BaseException as exc:  # noqa: BLE001 — every waiting caller must hear of it
             results = [exc if isinstance(exc, Exception) else RuntimeError(repr(exc))] * len(batch)
         self.batches += 1
@@ -143,16 +169,20 @@ def _settle(job: _Job, function: Callable[[], Any]) -> None:
 
 
 def _resolve(job: _Job, result: Any) -> None:
+    future, loop = job.future, job.loop
+    if future is None or loop is None:
+        return
+
     def deliver() -> None:
-        if job.future.done():
+        if future.done():
             return
         if isinstance(result, Exception):
-            job.future.set_exception(result)
+            future.set_exception(result)
         else:
-            job.future.set_result(result)
+            future.set_result(result)
 
     try:
-        job.loop.call_soon_threadsafe(deliver)
+        loop.call_soon_threadsafe(deliver)
     except RuntimeError:  # the loop is closed: nobody waits any more
         logger.debug("writer result for a closed loop dropped")
 
@@ -161,10 +191,16 @@ _LOCK = threading.Lock()
 _WRITERS: dict[int, BatchWriter] = {}
 
 
-def writer_for(archive: Archive, config: WriterConfig | None = None) -> BatchWriter:
-    """The process's writer of ``archive`` (one thread per archive, shared by its crawlers)."""
+def writer_for(archive: Archive, config: WriterConfig | None = None,
+               address: ArchiveAddress | None = None) -> BatchWriter:
+    """The process's writer of ``archive`` (one thread per archive, shared by its crawlers; with
+    a shareable ``address``, committing in a writer process stopped with the reactor)."""
     with _LOCK:
         writer = _WRITERS.get(id(archive))
         if writer is None or writer.archive is not archive:
-            writer = _WRITERS[id(archive)] = BatchWriter(archive, config)
+            writer = _WRITERS[id(archive)] = BatchWriter(archive, config, address)
+            if writer.process is not None:
+                from twisted.internet import reactor
+
+                reactor.addSystemEventTrigger("before", "shutdown", writer.close)
         return writer

@@ -89,22 +89,52 @@ _COMMANDS: list[tuple[str, str, str, str]] = [
 ]
 
 
-def _register() -> None:
+_registered: list[str] = []  # command names added to ``app`` so far, in ``_COMMANDS`` order
+
+
+def _register(wanted: str | None = None) -> None:
+    """Add the command ``wanted`` to ``app`` (importing its module only), or every command.
+
+    Each command module imports what it runs (the web app, the scheduler, bundles…): a crawl child
+    should not pay seconds of CPU importing all of them before it starts.
+    """
+    names = [name for _, _, name, _ in _COMMANDS]
+    if wanted is None or wanted not in names:
+        if _registered == names:  # all of them, in the order of the help
+            return
+        app.registered_commands.clear()
+        app.registered_groups.clear()
+        _registered.clear()
+    elif wanted in _registered:
+        return
     for module_name, attribute, name, kind in _COMMANDS:
-        module = importlib.import_module(module_name)
-        target = getattr(module, attribute)
+        if wanted in names and name != wanted:
+            continue
+        target = getattr(importlib.import_module(module_name), attribute)
         if kind == "group":
             app.add_typer(target, name=name)
         else:
             app.command(name)(target)
+        _registered.append(name)
 
 
-_register()
+def _command_named(argv: list[str]) -> str | None:
+    """The command word of ``argv`` (after the global options), or None (help, version, nothing)."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--home":
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+        elif not arg.startswith("--home="):
+            return None  # --help, --version or a mistake: typer needs every command to answer
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; exit 0 on success, 1 on an explained failure, 2 on bad usage."""
     prepare_streams()
+    _register(_command_named(sys.argv[1:] if argv is None else argv))
     try:
         # Standalone mode lets typer turn usage errors into exit 2 with its own message.
         app(args=argv, prog_name="govarchive")

@@ -21,6 +21,16 @@ if TYPE_CHECKING:
     from govarchive.config import Settings
     from spiders.sources import SourceDefinition
 
+def in_flight_requests(per_host: int) -> int:
+    """Scrapy's CONCURRENT_REQUESTS for one source's crawler: twice its per-host share, at least 4.
+
+    The engine hands the downloader requests until this many are in flight, and the downloader
+    queues them per host first come, first served — past the scheduler's priorities. A small
+    margin keeps the host busy while priorities (report pages before further list pages) still
+    decide what goes next."""
+    return max(4, 2 * per_host)
+
+
 def scrapy_settings(
     settings: Settings, *, run_id: int | None = None, trigger: str = "scrapy", check_only: bool = False
 ) -> dict[str, Any]:
@@ -32,7 +42,7 @@ def scrapy_settings(
         {
             "USER_AGENT": crawl.resolved_user_agent(),
             "ROBOTSTXT_OBEY": crawl.obey_robots,
-            "CONCURRENT_REQUESTS": max(16, crawl.concurrent_per_domain * 4),
+            "CONCURRENT_REQUESTS": in_flight_requests(crawl.concurrent_per_domain),
             "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
             "DOWNLOAD_DELAY": delay,
             "AUTOTHROTTLE_ENABLED": crawl.autothrottle,

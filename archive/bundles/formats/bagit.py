@@ -29,6 +29,7 @@ from archive.bundles.verdict import Problem, VerifyResult, ordered
 from archive.bundles.warcs import WarcCollector, software_version
 from archive.bundles.writers import Entry, EntryWriter, open_entry_writer
 from archive.errors import CorruptObjectError
+from archive.payloads import body_from_warc
 from archive.storage import BlobStore
 
 from .base import WriteCounts, WriteJob, write_or_abort
@@ -73,6 +74,16 @@ def _copy_object(bag: BagWriter, store: BlobStore, key: str, path: str, *, compr
     return entry
 
 
+def _copy_raw(bag: BagWriter, store: BlobStore, v: SelectedVersion, path: str, *, compress: bool) -> Entry:
+    """The version's raw body: its own object (older catalogs), else its capture WARC's payload."""
+    assert v.raw_key is not None
+    capture = v.capture
+    if store.exists(v.raw_key) or capture is None or capture.warc_type != "response" or not capture.warc_key:
+        return _copy_object(bag, store, v.raw_key, path, compress=compress)
+    body = body_from_warc(store, v.raw_key, capture.warc_key)
+    return bag.add_bytes(path, body, compress=compress)
+
+
 def _version_files(
     bag: BagWriter, store: BlobStore, v: SelectedVersion, include: frozenset[str]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -85,7 +96,7 @@ def _version_files(
     if "raw" in include and v.raw_key:
         ext = content_ext(content_type)
         raw_path = f"{base}.raw.{ext}"
-        _copy_object(bag, store, v.raw_key, raw_path, compress=ext not in STORED_EXT)
+        _copy_raw(bag, store, v, raw_path, compress=ext not in STORED_EXT)
     attachments: list[dict[str, Any]] = []
     file_names = attachment_file_names(v.attachments)
     for a in v.attachments:

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from archive import queries as archive_queries
 from archive.catalog.models import Attachment
 from archive.errors import ArchiveError
+from archive.payloads import raw_body
 from govarchive.web import queries
 from govarchive.web.services import bundle_file
 from govarchive.web.state import WebState, db_session, web_state
@@ -51,7 +52,7 @@ def raw_capture(key: str, request: Request, session: Session = Depends(db_sessio
         raise HTTPException(status_code=404, detail="no such capture")
     state = web_state(request)
     try:
-        body = state.store.get_bytes(key)
+        body = raw_body(state.store, session, key)  # a body stored once lives in its capture's WARC
     except ArchiveError as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
     return Response(

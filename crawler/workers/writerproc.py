@@ -1,0 +1,166 @@
+"""The archive writer's batches committed in a process of their own.
+
+The writer thread (``crawler.workers.writer``) shares the crawl process's interpreter lock with
+Scrapy's reactor; its catalog and store work (ORM flushes, compression, hashing) is the larger
+part of a page's CPU. With an ``ArchiveAddress`` the thread hands each batch to a child process
+that opens the same archive (catalog URL, store URL) and runs ``archive.batch.record_batch``
+there, on the machine's other core; the thread keeps the order, the backpressure and the
+after-commit steps. A batch is committed in one transaction by the child exactly as by the
+thread, so a crawl killed anywhere leaves what it left before (the child dies with its parent).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+from crawler.workers.pool import die_with_parent
+
+if TYPE_CHECKING:
+    from archive.batch import Recording
+    from archive.recorder import Archive, RecordResult
+    from archive.storage import StoreOptions
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveAddress:
+    """Where a writer process finds the crawl's archive (plain values that pickle)."""
+
+    catalog_url: str
+    store: StoreOptions
+    removal_checks: int = 3
+
+    @property
+    def shareable(self) -> bool:
+        """Whether another process can open the same catalog (not an in-memory SQLite)."""
+        url = self.catalog_url
+        return not (url in ("sqlite://", "sqlite:///") or ":memory:" in url or "mode=memory" in url)
+
+
+class RemoteError(Exception):
+    """An exception the writer process could not send back as itself; ``restored()`` gives one of
+    the same type name (what ``crawler.outcomes.is_unavailable`` and the stats keys look at)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(kind, message)
+        self.kind, self.message = kind, message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def restored(self) -> Exception:
+        return type(self.kind, (RemoteError,), {})(self.kind, self.message)
+
+
+def _open(address: ArchiveAddress) -> Archive:
+    """The archive at ``address``, already migrated by the crawl process (no schema check here)."""
+    from archive.recorder import open_archive
+
+    return open_archive(address.catalog_url, address.store, removal_checks=address.removal_checks, migrate=False)
+
+
+def _portable(result: Any) -> Any:
+    """``result`` as it can cross the pipe: an exception that does not pickle becomes a RemoteError."""
+    if not isinstance(result, BaseException):
+        return result
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(result))
+    except Exception:  # noqa: BLE001 — any failure to round-trip means: send a stand-in
+        return RemoteError(type(result).__name__, str(result))
+    return result
+
+
+def _serve(address: ArchiveAddress, conn: Connection, parent: int) -> None:
+    """The writer process: batches in, results out, until the pipe closes or ``None`` arrives."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl process decides when we stop
+    from archive.batch import record_batch
+
+    archive = _open(address)
+    while True:
+        try:
+            batch = conn.recv()
+        except EOFError:
+            break
+        if batch is None:
+            break
+        try:
+            results = [_portable(r) for r in record_batch(archive, batch)]
+        except Exception as exc:  # noqa: BLE001 — every recording of the batch hears of it
+            results = [_portable(exc)] * len(batch)
+        conn.send(results)
+    archive.engine.dispose()
+
+
+class WriterProcess:
+    """A child process committing batches for one archive; used from the writer thread only."""
+
+    def __init__(self, address: ArchiveAddress) -> None:
+        self.address = address
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    def start(self) -> None:
+        """Start the child now (its imports overlap the crawl's first pages), unless it runs."""
+        if self._conn is None:
+            self._start()
+
+    def _start(self) -> Connection:
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe()
+        process = context.Process(target=_serve, args=(self.address, theirs, os.getpid()),
+                                  name="govarchive-writer-process", daemon=True)
+        process.start()
+        theirs.close()
+        self._process, self._conn = process, ours
+        return ours
+
+    def record_batch(self, batch: Sequence[Recording]) -> list[RecordResult | Exception]:
+        """``archive.batch.record_batch`` in the child; a child that died is started again once
+        and the batch sent again (recording is idempotent)."""
+        for attempt in (1, 2):
+            conn = self._conn or self._start()
+            try:
+                conn.send(list(batch))
+                results: list[RecordResult | Exception] = conn.recv()
+            except (EOFError, OSError, BrokenPipeError) as exc:
+                self._reap()
+                if attempt == 2:
+                    return [RuntimeError(f"archive writer process died: {exc!r}")] * len(batch)
+                logger.warning("archive writer process died (%r); starting it again", exc)
+                continue
+            return [r.restored() if isinstance(r, RemoteError) else r for r in results]
+        raise AssertionError("unreachable")
+
+    def pid(self) -> int | None:
+        """The child's process id (None before the first batch)."""
+        return self._process.pid if self._process is not None else None
+
+    def _reap(self) -> None:
+        conn, process = self._conn, self._process
+        self._conn = self._process = None
+        if conn is not None:
+            conn.close()
+        if process is not None:
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+    def close(self) -> None:
+        """Let the child finish and wait for it (its CPU time is then counted as the crawl's)."""
+        if self._conn is not None:
+            with contextlib.suppress(OSError):
+                self._conn.send(None)
+        self._reap()
