@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
 
 from archive.stores.common import validate_key
 from archive.stores.filesystem import FilesystemBlobStore
-from archive.stores.s3 import S3BlobStore
 from archive.urlmask import mask_url
+
+if TYPE_CHECKING:
+    from archive.stores.s3 import S3BlobStore
 
 __all__ = ["BlobStore", "FilesystemBlobStore", "S3BlobStore", "StoreOptions", "open_store", "validate_key"]
 
@@ -116,6 +118,8 @@ def open_store(
             )
         if not parts.netloc or parts.query or parts.fragment:
             raise ValueError(f"{mask_url(url)!r} is not an S3 URL: use s3://bucket or s3://bucket/prefix")
+        from archive.stores.s3 import S3BlobStore  # boto3 only where an S3 store is opened
+
         return S3BlobStore(
             parts.netloc,
             unquote(parts.path),
@@ -129,3 +133,12 @@ def open_store(
             max_attempts=max_attempts,
         )
     raise ValueError(f"{mask_url(url)!r} is not an object store URL: use file:///DIR or s3://BUCKET/PREFIX")
+
+
+def __getattr__(name: str) -> Any:
+    # ``S3BlobStore`` stays importable from here without importing boto3 for folder stores
+    if name == "S3BlobStore":
+        from archive.stores.s3 import S3BlobStore
+
+        return S3BlobStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

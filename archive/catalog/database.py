@@ -13,12 +13,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect, pool
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
@@ -27,6 +23,9 @@ from sqlmodel import Session, SQLModel
 from archive.catalog import feed, models  # noqa: F401  (the tables on SQLModel.metadata; feed-id ordering)
 from archive.errors import ArchiveError
 from archive.urlmask import mask_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -95,6 +94,10 @@ def create_catalog_engine(url: str, *, echo: bool = False) -> Engine:
 
 def alembic_config(engine: Engine | None = None) -> Config:
     """A programmatic Alembic configuration for the shipped migrations."""
+    # Alembic is imported where migrations run, not by every process that opens a catalog
+    # (a crawl's writer process opens an already-migrated one)
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # one location, split on os.pathsep (a path with a space must not be split)
@@ -107,6 +110,8 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 def head_revision() -> str:
     """The newest schema revision this code knows."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -114,6 +119,8 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The schema revision of the catalog (None when it has never been migrated)."""
+    from alembic.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
@@ -125,6 +132,8 @@ def init_catalog(engine: Engine, *, revision: str = "head") -> None:
     place but no migration history is stamped as current rather than rebuilt. Raises
     CatalogUnavailableError when the database cannot be opened or migrated.
     """
+    from alembic import command
+
     url = mask_url(engine.url.render_as_string(hide_password=False))
     config = alembic_config(engine)
     try:

@@ -11,28 +11,15 @@ With ``workers = 0`` the work runs in a thread of the crawl process instead (as 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ctypes
 import multiprocessing
 import os
-import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from crawler.workers.lifetime import die_with_parent
 from crawler.workers.pagework import PageJob, extract_bytes
-
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent: int) -> None:
-    """Worker initializer (page-work and writer processes): a crawl killed with SIGKILL must not leave its workers behind (they hold
-    its stdout and stderr open, and would wait for jobs forever)."""
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: the parent's shutdown still stops us
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
 
 
 def default_workers() -> int:

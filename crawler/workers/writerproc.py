@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
-from crawler.workers.pool import die_with_parent
+from crawler.workers.lifetime import die_with_parent
 
 if TYPE_CHECKING:
     from archive.batch import Recording
