@@ -48,7 +48,8 @@ def test_each_capture_is_a_request_and_a_response_or_revisit(archive: Archive, p
         and http.get_header("X-Archive-Orig-content-encoding") == "gzip"
     )
 
-    revisit = list(ArchiveIterator(archive.store.open(second.warc_key)))[1]
+    with archive.store.open(second.warc_key) as stream:
+        revisit = list(ArchiveIterator(stream))[1]
     assert revisit.rec_type == "revisit"
     assert revisit.rec_headers.get_header("WARC-Profile").endswith("/revisit/identical-payload-digest")
     assert revisit.rec_headers.get_header("WARC-Refers-To-Target-URI") == URL
@@ -56,10 +57,8 @@ def test_each_capture_is_a_request_and_a_response_or_revisit(archive: Archive, p
     assert revisit.rec_headers.get_header("WARC-Payload-Digest") == payload_digest(body)
     assert first.payload_key is None and second.payload_key is None  # the body is stored once: in the WARC
 
-    records = [
-        (r.rec_type, r.http_headers.get_statuscode())
-        for r in ArchiveIterator(archive.store.open(gone.warc_key))
-    ]
+    with archive.store.open(gone.warc_key) as stream:
+        records = [(r.rec_type, r.http_headers.get_statuscode()) for r in ArchiveIterator(stream)]
     assert records[1] == ("response", "404") and records[0][0] == "request"
 
 

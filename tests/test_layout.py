@@ -44,6 +44,23 @@ def test_every_package_is_placed() -> None:
     assert packages == set(ORDER), f"place new packages in ORDER: {sorted(packages ^ set(ORDER))}"
 
 
+def package_graph() -> dict[str, dict[str, int]]:
+    """For each package, the packages of ours it imports and from how many of its modules."""
+    graph: dict[str, dict[str, int]] = {package: {} for package in ORDER}
+    for package in ORDER:
+        for path in _modules(package):
+            for target in {name.split(".")[0] for name in _imports(path)} & set(ORDER) - {package}:
+                graph[package][target] = graph[package].get(target, 0) + 1
+    return graph
+
+
+def test_the_graph_points_one_way() -> None:
+    graph = package_graph()
+    assert all(set(targets) <= ALLOWED[package] for package, targets in graph.items()), graph
+    assert graph["archive"] == {}  # the archive imports none of ours
+    assert graph["govarchive"]  # the scanner sees the application's imports
+
+
 @pytest.mark.parametrize("package", ORDER)
 def test_dependency_direction(package: str) -> None:
     offenders = []
@@ -100,3 +117,11 @@ def test_the_scanner_sees_imports_in_functions_and_type_checking_blocks(tmp_path
                       "def f():\n    import govarchive.config\n    return os.environ['GOVARCHIVE_HOME']\n")
     assert _imports(sample) >= {"spiders.sources", "govarchive.config"}
     assert _environment_reads(sample) == [6]
+
+
+if __name__ == "__main__":  # python -m tests.test_layout: the import graph as a Markdown table
+    print("| package | imports (from how many of its modules) | lines |\n|---|---|---|")
+    for name, targets in package_graph().items():
+        lines = sum(len(path.read_text(encoding="utf-8").splitlines()) for path in _modules(name))
+        shown = ", ".join(f"{t} ({n})" for t, n in sorted(targets.items(), key=lambda item: ORDER.index(item[0])))
+        print(f"| `{name}` | {shown or 'none of ours'} | {lines:,} |")

@@ -71,11 +71,11 @@ class Service:
 
     def start(self, *sources: str) -> None:
         self.started += 1
-        log = (self.root / f"service-{self.started}.log").open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, str(self.script), str(self.harness.script), *sources],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )
+        with (self.root / f"service-{self.started}.log").open("wb") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                [sys.executable, str(self.script), str(self.harness.script), *sources],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
 
     def signal(self, signum: int, timeout: float = 90) -> int:
         assert self.process is not None

@@ -46,7 +46,7 @@ class BagWriter:
 
     def __init__(self, writer: EntryWriter, *, spool_dir: Path | None = None) -> None:
         self._writer = writer
-        self._manifest = tempfile.SpooledTemporaryFile(4 << 20, dir=None if spool_dir is None else str(spool_dir))  # noqa: SIM115 (closed in finish)
+        self._manifest = tempfile.SpooledTemporaryFile(4 << 20, dir=None if spool_dir is None else str(spool_dir))  # noqa: SIM115 (closed in finish or close)
         self._tags: list[Entry] = [writer.add_bytes("bagit.txt", BAGIT_TXT)]
         self.payload_bytes = 0
         self.payload_files = 0
@@ -67,6 +67,10 @@ class BagWriter:
     def add_file(self, path: str, source: Path, *, compress: bool = True) -> Entry:
         with source.open("rb") as stream:
             return self.add_stream(path, stream, size=source.stat().st_size, compress=compress)
+
+    def close(self) -> None:
+        """Drop the spooled manifest (a bag abandoned part-way; ``finish`` closes it too)."""
+        self._manifest.close()
 
     def finish(self, info: Iterable[tuple[str, str]]) -> int:
         """Write the manifest, ``bag-info.txt`` (``info`` plus size and Payload-Oxum) and the tag manifest.

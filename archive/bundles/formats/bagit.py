@@ -161,6 +161,7 @@ def _write_bag(job: WriteJob, writer: EntryWriter) -> WriteCounts:
                 warcs.add(version)
     except BaseException:
         tables.abort()
+        bag.close()
         if warcs is not None:
             warcs.close()
         raise

@@ -64,17 +64,18 @@ def _run(args: Sequence[str], deadline: Deadline, memory_mb: int, limit: int, st
     env["OMP_THREAD_LIMIT"] = "1"  # one thread: same input, same text (and fair on a shared machine)
     # util-linux's prlimit sets the cap in the child: a preexec_fn is unsafe in a threaded process
     capped = ["prlimit", f"--as={limit}", "--", *args] if have("prlimit") else list(args)
-    process = subprocess.Popen(  # noqa: S603 — fixed program names, arguments are ours
+    # leaving the ``with`` closes the pipes, also when the deadline passed
+    with subprocess.Popen(  # noqa: S603 — fixed program names, arguments are ours
         capped, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env, start_new_session=True,
-    )
-    try:
-        out, err = process.communicate(stdin, timeout=deadline.left())
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        raise OverLimitError(f"took longer than the limit of {deadline.seconds:g} s") from None
-    finally:
-        _kill_group(process)  # helpers the program left running
+    ) as process:
+        try:
+            out, err = process.communicate(stdin, timeout=deadline.left())
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            raise OverLimitError(f"took longer than the limit of {deadline.seconds:g} s") from None
+        finally:
+            _kill_group(process)  # helpers the program left running
     if process.returncode != 0:
         tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit status {process.returncode}"]
         if process.returncode < 0 or any(word in err.lower() for word in _OUT_OF_MEMORY):
