@@ -13,7 +13,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ REPORTS = 20
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def feed_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+def feed_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'catalog.db'}"
     else:
@@ -49,7 +49,8 @@ def feed_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
         for n in range(REPORTS):
             db.add(Report(source_id=1, canonical_url=f"http://example.test/r{n}.html"))
         db.commit()
-    return engine
+    yield engine
+    engine.dispose()  # its pooled connections, closed now rather than by the garbage collector
 
 
 def _writer(engine: Engine, batches: int, numbers: itertools.count[int], seed: int) -> None:

@@ -386,6 +386,9 @@ class NationServer:
         self._thread.start()
         ready.wait(120)
         if errors:
+            self._thread.join(timeout=10)
+            if not loop.is_running():
+                loop.close()
             self._loop = None
             raise OSError(f"cannot serve the nation: {errors[0]}")
         return self
@@ -413,6 +416,8 @@ class NationServer:
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if not loop.is_running():
+            loop.close()
         self._loop = self._thread = None
         self._servers = []
 
