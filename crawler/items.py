@@ -29,7 +29,8 @@ class ExtractedPage:
 
 @dataclass(frozen=True, slots=True)
 class PageOutcome:
-    """A report URL that answered without content: ``not_modified``, ``missing`` or ``blocked``."""
+    """A report URL whose answer needs no extraction: ``not_modified``, ``same_payload`` (a 200 with
+    its current version's bytes), ``missing`` or ``blocked``."""
 
     kind: str
     source: str

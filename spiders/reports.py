@@ -4,6 +4,7 @@ cadence), and what their answers are — a ReportPage to extract, or an outcome 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -140,12 +141,22 @@ class ReportFetching:
             plain = request.replace(headers={k: v for k, v in request.headers.items()
                                              if k.lower() not in (b"if-none-match", b"if-modified-since")})
             yield self.to_browser(plain)
+        elif 200 <= response.status < 300 and self.same_payload(page):
+            self.inc("report/same_payload")  # the bytes of its current version: nothing to extract
+            yield PageOutcome("same_payload", source, page, known)
         elif 200 <= response.status < 300:
             yield ReportPage(source, page, response.meta.get("govarchive_title", ""), known)
         else:
             self.inc("errors/report")
             self.inc(f"errors/report/http_{response.status}")
             logger.warning("%s: report page %s answered HTTP %s", source, page.url, response.status)
+
+    def same_payload(self, page: FetchedPage) -> bool:
+        """Whether ``page`` (a 200) is byte for byte its known report's current version — what a
+        portal that ignores conditional requests answers for an unchanged report."""
+        known = self.known.get(page.url)
+        return (known is not None and known.status == "active" and known.payload_digest is not None
+                and hashlib.sha256(page.body).hexdigest() == known.payload_digest)
 
     def report_failed(self, failure: Failure) -> None:
         # Scrapy hangs the request on the Failure it hands an errback; Twisted's type has no such field

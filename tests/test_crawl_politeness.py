@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import shutil
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,63 +14,14 @@ import pytest
 from govarchive.launch.settings import in_flight_requests
 from spiders.sources import SourceDefinition
 from tests.crawl_support import archived, install_sources, local_source, report_urls, run_crawl, world_sources
+from tests.fixtures.static_site import PARAGRAPH, StaticSite, report_page, serve_pages
 
 pytestmark = pytest.mark.slow
 
-PARAGRAPH = (
-    "一年来，在县委、县政府的坚强领导下，我们深入学习贯彻习近平法治思想，全面落实法治政府建设实施纲要，"
-    "坚持依法行政，推进严格规范公正文明执法，法治政府建设取得了新的进展。"
-)
-
-
-def _report_page(title: str) -> bytes:
-    body = "".join(f"<p>{n + 1}. {PARAGRAPH}</p>" for n in range(12))
-    return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>'
-        f'<meta name="ArticleTitle" content="{title}"><meta name="PubDate" content="2025-03-20 10:00"></head>'
-        f'<body><div class="header"><a href="/">首页</a></div><h1>{title}</h1>'
-        f'<div class="TRS_Editor">{body}<p>某县人民政府</p><p>2025年3月20日</p></div></body></html>'
-    ).encode()
-
-
-class _Site(ThreadingHTTPServer):
-    pages: dict[str, tuple[int, bytes]]
-    seen: list[str]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Site
-
-    def do_GET(self) -> None:  # noqa: N802 — http.server's name
-        self.server.seen.append(self.path)
-        status, body = self.server.pages.get(self.path, (404, b"<html><body>404</body></html>"))
-        self.send_response(status)
-        kind = {".txt": "text/plain", ".pdf": "application/pdf", ".js": "application/json"}.get(
-            Path(self.path).suffix, "text/html; charset=utf-8")
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-def _serve(pages: dict[str, tuple[int, bytes]]) -> Iterator[_Site]:
-    server = _Site(("127.0.0.1", 0), _Handler)
-    server.seen = []
-    server.pages = pages
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
-def robots_site() -> Iterator[_Site]:
+def robots_site() -> Iterator[StaticSite]:
     """A small portal whose robots.txt forbids /private/, where one of two reports lives."""
     listing = (
         '<html><head><meta charset="utf-8"></head><body><ul class="list">'
@@ -80,15 +29,15 @@ def robots_site() -> Iterator[_Site]:
         '<li><a href="/private/r2.html">某县2023年法治政府建设情况报告</a></li>'
         "</ul></body></html>"
     ).encode()
-    yield from _serve({
+    yield from serve_pages({
         "/robots.txt": (200, b"User-agent: *\nDisallow: /private/\n"),
         "/col/index.html": (200, listing),
-        "/col/public/r1.html": (200, _report_page("某县2024年法治政府建设情况报告")),
-        "/private/r2.html": (200, _report_page("某县2023年法治政府建设情况报告")),
+        "/col/public/r1.html": (200, report_page("某县2024年法治政府建设情况报告")),
+        "/private/r2.html": (200, report_page("某县2023年法治政府建设情况报告")),
     })
 
 
-def test_robots_txt_is_obeyed(robots_site: _Site, tmp_path: Path) -> None:
+def test_robots_txt_is_obeyed(robots_site: StaticSite, tmp_path: Path) -> None:
     home = tmp_path / "home"
     base = f"http://127.0.0.1:{robots_site.server_address[1]}"
     source = SourceDefinition(name="robots", start_urls=[f"{base}/col/index.html"], render="never")
@@ -112,14 +61,14 @@ def _paged_listing(page: int, pages: int) -> bytes:
 
 
 @pytest.fixture
-def paged_site() -> Iterator[_Site]:
+def paged_site() -> Iterator[StaticSite]:
     """A column of twenty list pages (a TRS pager that names them all on the first), three reports on each."""
     pages: dict[str, tuple[int, bytes]] = {"/robots.txt": (200, b"User-agent: *\nAllow: /\n")}
     for n in range(PAGED_LISTS):
         pages[f"/col/index{f'_{n}' if n else ''}.html"] = (200, _paged_listing(n, PAGED_LISTS))
         for k in range(PAGED_REPORTS):
-            pages[f"/col/2024/t{n}_{k}.html"] = (200, _report_page(f"某县202{k}年法治政府建设情况报告（{n}）"))
-    yield from _serve(pages)
+            pages[f"/col/2024/t{n}_{k}.html"] = (200, report_page(f"某县202{k}年法治政府建设情况报告（{n}）"))
+    yield from serve_pages(pages)
 
 
 def _most_waiting_reports(seen: list[str]) -> int:
@@ -134,7 +83,7 @@ def _most_waiting_reports(seen: list[str]) -> int:
     return most
 
 
-def test_report_pages_go_before_the_next_list_page(paged_site: _Site, tmp_path: Path) -> None:
+def test_report_pages_go_before_the_next_list_page(paged_site: StaticSite, tmp_path: Path) -> None:
     """Depth first: a list page's reports go before the further list pages, so the reports waiting
     stay a few pages' worth, not the whole listing's (memory flat in crawl size).
 
@@ -239,12 +188,12 @@ def test_a_list_only_javascript_can_read_is_rendered(tmp_path: Path) -> None:
         ' return \'<li><a href="\' + i.u + \'">\' + i.t + "</a></li>"; }).join(""); });</script></body></html>'
     ).encode()
     items = '[{"u": "/col/r1.html", "t": "某县2024年法治政府建设情况报告"}, {"u": "/col/n1.html", "t": "某县2024年政府信息公开工作年度报告"}]'
-    for site in _serve({
+    for site in serve_pages({
         "/robots.txt": (200, b"User-agent: *\nAllow: /\n"),
         "/col/index.html": (200, listing),
         "/data/items.js": (200, items.encode()),
-        "/col/r1.html": (200, _report_page("某县2024年法治政府建设情况报告")),
-        "/col/n1.html": (200, _report_page("某县2024年政府信息公开工作年度报告")),
+        "/col/r1.html": (200, report_page("某县2024年法治政府建设情况报告")),
+        "/col/n1.html": (200, report_page("某县2024年政府信息公开工作年度报告")),
     }):
         home = tmp_path / "home"
         base = f"http://127.0.0.1:{site.server_address[1]}"
@@ -281,7 +230,7 @@ def test_a_report_linked_as_a_file_is_archived_with_its_text(tmp_path: Path) -> 
         '<li><a href="/files/2024report.pdf">某县2024年法治政府建设情况报告</a></li>'
         '<li><a href="/files/notice.pdf">关于报送2024年法治政府建设情况报告的通知</a></li></ul></body></html>'
     ).encode()
-    for site in _serve({"/robots.txt": (200, b"User-agent: *\nAllow: /\n"), "/col/index.html": (200, listing),
+    for site in serve_pages({"/robots.txt": (200, b"User-agent: *\nAllow: /\n"), "/col/index.html": (200, listing),
                         "/files/2024report.pdf": (200, pdf), "/files/notice.pdf": (200, pdf)}):
         home = tmp_path / "home"
         base = f"http://127.0.0.1:{site.server_address[1]}"
