@@ -15,7 +15,7 @@ from archive.recorder import EMPTY_TEXT_HASH
 from crawler.extraction.scoring import text_score
 from tests import documents
 from tests.crawl_support import archived, local_source, run_crawl
-from tests.test_crawl_politeness import _serve
+from tests.fixtures.static_site import serve_pages
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +49,7 @@ def test_scans_and_unreadable_files_in_a_crawl(tmp_path: Path) -> None:
     pages = {"/robots.txt": (200, b"User-agent: *\nAllow: /\n"), "/col/index.html": (200, listing),
              "/col/stub.html": (200, stub), "/files/p1.png": (200, documents.scan_png(SEED)),
              "/files/2023report.pdf": (200, broken)}
-    for site in _serve(pages):
+    for site in serve_pages(pages):
         home = tmp_path / "home"
         base = f"http://127.0.0.1:{site.server_address[1]}"
         names = local_source(home, base)

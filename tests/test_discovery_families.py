@@ -25,7 +25,7 @@ from crawler.discovery.families import (
 )
 from crawler.discovery.links import Link
 from tests.crawl_support import REPO, archived, crawl_env, local_source, run_crawl
-from tests.test_crawl_politeness import _report_page, _serve
+from tests.fixtures.static_site import report_page, serve_pages
 
 pytestmark = pytest.mark.slow
 
@@ -89,8 +89,8 @@ def test_a_toy_family_finds_a_report_without_editing_the_spider(tmp_path: Path) 
                '<div data-toy-list="/col/toy.txt"></div></body></html>').encode()
     pages = {"/robots.txt": (200, b"User-agent: *\nAllow: /\n"), "/col/index.html": (200, listing),
              "/col/toy.txt": (200, f"{TITLE}|/col/report.html\n".encode()),
-             "/col/report.html": (200, _report_page(TITLE))}
-    for site in _serve(pages):
+             "/col/report.html": (200, report_page(TITLE))}
+    for site in serve_pages(pages):
         home = tmp_path / "home"
         base = f"http://127.0.0.1:{site.server_address[1]}"
         names = local_source(home, base)

@@ -184,12 +184,12 @@ def test_overrun_kills_the_whole_process_group(tmp_path: Path) -> None:
 
 def test_extract_url_of_a_page_of_scans_reads_them(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     from tests.cli_helpers import run_cli
-    from tests.test_crawl_politeness import _serve
+    from tests.fixtures.static_site import serve_pages
 
     page = ('<html><head><meta charset="utf-8"><title>某县2024年法治政府建设情况报告</title></head><body>'
             '<h1>某县2024年法治政府建设情况报告</h1><div id="zoom"><img src="/p1.png" width="827">'
             '<img src="/missing.png" width="827"></div></body></html>').encode()
-    for site in _serve({"/r.html": (200, page), "/p1.png": (200, documents.scan_png(SEED))}):
+    for site in serve_pages({"/r.html": (200, page), "/p1.png": (200, documents.scan_png(SEED))}):
         url = f"http://127.0.0.1:{site.server_address[1]}/r.html"
         result = run_cli(capsys, "--home", str(tmp_path / "home"), "extract", url, "--json")
         assert result.code == 0, result.err
