@@ -40,6 +40,11 @@ def test_per_source_overrides() -> None:
     auto = source_settings(SourceDefinition(name="auto", start_urls=["http://a.gov.cn/"]))
     assert auto["DOWNLOAD_HANDLERS"]["https"] == "crawler.handlers.LazyPlaywrightDownloadHandler"
     assert "CONCURRENT_REQUESTS_PER_DOMAIN" not in auto
+    # a source allowed more per host than the default gets the in-flight share to match
+    eager = source_settings(SourceDefinition.model_validate({
+        "name": "eager", "start_urls": ["http://e.gov.cn/col/"], "render": "never",
+        "politeness": {"concurrency": 8, "reason": "the portal's operator allows eight"}}))
+    assert eager["CONCURRENT_REQUESTS_PER_DOMAIN"] == 8 and eager["CONCURRENT_REQUESTS"] == 16
 
 
 def test_run_settings_copy_as_scrapy_would(tmp_path: Path) -> None:

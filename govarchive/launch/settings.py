@@ -106,6 +106,7 @@ def source_settings(source: SourceDefinition) -> dict[str, Any]:
     if source.politeness is not None:
         if source.politeness.concurrency is not None:
             out["CONCURRENT_REQUESTS_PER_DOMAIN"] = source.politeness.concurrency
+            out["CONCURRENT_REQUESTS"] = in_flight_requests(source.politeness.concurrency)
             out["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(source.politeness.concurrency)
         if source.politeness.delay is not None:
             out["DOWNLOAD_DELAY"] = source.politeness.delay
