@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, inspect, pool
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, SQLModel
 
@@ -51,6 +51,21 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def is_memory_catalog(url: str) -> bool:
+    """Whether ``url`` names an in-memory SQLite catalog, which only the process that made it can see."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False
+    return parsed.get_backend_name() == "sqlite" and _sqlite_in_memory(parsed)
+
+
+def _sqlite_in_memory(parsed: URL) -> bool:
+    database = parsed.database or ""
+    return (database in ("", ":memory:") or database.startswith("file::memory:")
+            or parsed.query.get("mode") == "memory")
+
+
 def create_catalog_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for the catalog at ``url`` (``sqlite:///PATH``, ``postgresql+psycopg://…``).
 
@@ -66,7 +81,7 @@ def create_catalog_engine(url: str, *, echo: bool = False) -> Engine:
     kwargs: dict[str, Any] = {"echo": echo}
     if backend == "sqlite":
         database = parsed.database or ""
-        if database in ("", ":memory:") or database.startswith("file::memory:"):
+        if _sqlite_in_memory(parsed):
             kwargs["poolclass"] = pool.StaticPool
             kwargs["connect_args"] = {"check_same_thread": False}
         else:

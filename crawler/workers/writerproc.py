@@ -42,8 +42,9 @@ class ArchiveAddress:
     @property
     def shareable(self) -> bool:
         """Whether another process can open the same catalog (not an in-memory SQLite)."""
-        url = self.catalog_url
-        return not (url in ("sqlite://", "sqlite:///") or ":memory:" in url or "mode=memory" in url)
+        from archive.catalog.database import is_memory_catalog
+
+        return not is_memory_catalog(self.catalog_url)
 
 
 class RemoteError(Exception):
