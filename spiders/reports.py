@@ -4,7 +4,6 @@ cadence), and what their answers are — a ReportPage to extract, or an outcome 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -13,6 +12,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
 from archive.records import FetchedPage
+from archive.textnorm import sha256_hex
 from crawler.discovery import canonical_url, is_attachment_url
 from crawler.items import DiscoveredReport, PageOutcome, ReportPage
 from crawler.middlewares.render import BLOCKED, RENDERED
@@ -156,7 +156,7 @@ class ReportFetching:
         portal that ignores conditional requests answers for an unchanged report."""
         known = self.known.get(page.url)
         return (known is not None and known.status == "active" and known.payload_digest is not None
-                and hashlib.sha256(page.body).hexdigest() == known.payload_digest)
+                and sha256_hex(page.body) == known.payload_digest)
 
     def report_failed(self, failure: Failure) -> None:
         # Scrapy hangs the request on the Failure it hands an errback; Twisted's type has no such field
