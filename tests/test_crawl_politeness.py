@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from govarchive.launch.settings import in_flight_requests
 from spiders.sources import SourceDefinition
 from tests.crawl_support import archived, install_sources, local_source, report_urls, run_crawl, world_sources
 from tests.fixtures.static_site import PARAGRAPH, StaticSite, report_page, serve_pages
@@ -50,7 +49,7 @@ def test_robots_txt_is_obeyed(robots_site: StaticSite, tmp_path: Path) -> None:
     assert result.source("robots")["discovered"] == 2  # found, but not fetched
 
 
-PAGED_LISTS, PAGED_REPORTS = 20, 3  # list pages in the column, report links on each
+PAGED_LISTS, PAGED_REPORTS = 40, 3  # list pages in the column, report links on each
 
 
 def _paged_listing(page: int, pages: int) -> bytes:
@@ -62,7 +61,7 @@ def _paged_listing(page: int, pages: int) -> bytes:
 
 @pytest.fixture
 def paged_site() -> Iterator[StaticSite]:
-    """A column of twenty list pages (a TRS pager that names them all on the first), three reports on each."""
+    """A column of forty list pages (a TRS pager that names them all on the first), three reports on each."""
     pages: dict[str, tuple[int, bytes]] = {"/robots.txt": (200, b"User-agent: *\nAllow: /\n")}
     for n in range(PAGED_LISTS):
         pages[f"/col/index{f'_{n}' if n else ''}.html"] = (200, _paged_listing(n, PAGED_LISTS))
@@ -87,9 +86,10 @@ def test_report_pages_go_before_the_next_list_page(paged_site: StaticSite, tmp_p
     """Depth first: a list page's reports go before the further list pages, so the reports waiting
     stay a few pages' worth, not the whole listing's (memory flat in crawl size).
 
-    The first page names all twenty list pages at once. Breadth first, nearly all 60 reports would
-    wait; depth first, the list pages among the requests Scrapy hands the downloader at once (queued
-    there first come, first served, ``in_flight_requests``) bound it, plus the page being read."""
+    The first page names all forty list pages at once. Breadth first, nearly all 120 reports would
+    wait. Depth first, what waits is set by the list pages Scrapy has in flight (``in_flight_requests``)
+    and those downloaded but not yet read by the spider (more on a loaded machine): 15 on a quiet
+    machine, 21 once under CI load; the bound, a third of the listing, separates the two orders."""
     home = tmp_path / "home"
     names = local_source(home, f"http://127.0.0.1:{paged_site.server_address[1]}")
     result = run_crawl(home, names, {"concurrent_per_domain": 1})
@@ -97,7 +97,7 @@ def test_report_pages_go_before_the_next_list_page(paged_site: StaticSite, tmp_p
     seen = paged_site.seen
     expected = {f"/col/2024/t{n}_{k}.html" for n in range(PAGED_LISTS) for k in range(PAGED_REPORTS)}
     assert {u for u in seen if "/2024/" in u} == expected
-    assert _most_waiting_reports(seen) <= (in_flight_requests(1) + 2) * PAGED_REPORTS, seen
+    assert _most_waiting_reports(seen) <= PAGED_LISTS * PAGED_REPORTS // 3, seen
 
 
 def test_retry_after_is_honoured(portal_world: Any, tmp_path: Path) -> None:
