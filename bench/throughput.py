@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,14 @@ class Run:
     wall: float
     cpu: float  # seconds, child + reaped descendants
     peak_rss: int  # bytes, whole tree
+    roles: dict[str, float] = field(default_factory=dict)  # CPU seconds by process name
+
+    def role_ms(self) -> str:
+        """CPU-ms per request of each process, largest first."""
+        if not self.requests:
+            return ""
+        parts = sorted(self.roles.items(), key=lambda kv: -kv[1])
+        return ", ".join(f"{name} {1000 * secs / self.requests:.1f}" for name, secs in parts if secs > 0.005)
 
     @property
     def rate(self) -> float:
@@ -68,8 +76,8 @@ class Run:
         return 1000 * self.cpu / self.requests if self.requests else 0.0
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants (from /proc)."""
+def _tree(pid: int) -> tuple[int, dict[int, tuple[str, int]]]:
+    """Resident bytes of ``pid`` and all its descendants, and each one's (name, CPU ticks) (from /proc)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -80,21 +88,36 @@ def _tree_rss(pid: int) -> int:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry))
-    total, todo = 0, [pid]
+    total, todo, cpu = 0, [pid], {}
     page = os.sysconf("SC_PAGE_SIZE")
     while todo:
         current = todo.pop()
         try:
             with open(f"/proc/{current}/statm", "rb") as handle:
                 total += int(handle.read().split()[1]) * page
-        except OSError:
+            with open(f"/proc/{current}/stat", "rb") as handle:
+                head, _, tail = handle.read().rpartition(b")")
+            fields = tail.split()
+            cpu[current] = (head.split(b"(", 1)[1].decode(errors="replace"), int(fields[11]) + int(fields[12]))
+        except (OSError, IndexError, ValueError):
             pass
         todo += children.get(current, [])
-    return total
+    return total, cpu
 
 
-def run_child(command: Sequence[str], env: dict[str, str], profile: Path | None = None) -> tuple[str, float, float, int]:
-    """Run a child to its end; (stdout, wall seconds, CPU seconds, peak tree RSS)."""
+def _by_role(root: int, cpu: dict[int, tuple[str, int]]) -> dict[str, float]:
+    """CPU seconds by process name (the crawl process as ``crawl``), from the last sample of each."""
+    tick = os.sysconf("SC_CLK_TCK")
+    roles: dict[str, float] = {}
+    for pid, (name, ticks) in cpu.items():
+        role = "crawl" if pid == root else name
+        roles[role] = roles.get(role, 0.0) + ticks / tick
+    return roles
+
+
+def run_child(command: Sequence[str], env: dict[str, str],
+              profile: Path | None = None) -> tuple[str, float, float, int, dict[str, float]]:
+    """Run a child to its end; (stdout, wall seconds, CPU seconds, peak tree RSS, CPU seconds by process)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     spy = None
@@ -103,12 +126,15 @@ def run_child(command: Sequence[str], env: dict[str, str], profile: Path | None 
                                 "--rate", "50", "--format", "raw", "-o", str(profile), "--pid", str(process.pid)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
+    cpu: dict[int, tuple[str, int]] = {}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(process.pid))
+            rss, seen = _tree(process.pid)
+            peak = max(peak, rss)
+            cpu.update(seen)
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -124,7 +150,10 @@ def run_child(command: Sequence[str], env: dict[str, str], profile: Path | None 
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{' '.join(command)} exited {code}")
-    return out, wall, usage.ru_utime + usage.ru_stime, max(peak, usage.ru_maxrss * 1024)
+    total = usage.ru_utime + usage.ru_stime
+    roles = _by_role(process.pid, cpu)
+    roles["crawl"] = max(0.0, total - sum(v for k, v in roles.items() if k != "crawl"))  # exact total
+    return out, wall, total, max(peak, usage.ru_maxrss * 1024), roles
 
 
 def _env(home: Path, concurrency: int, **crawl: Any) -> dict[str, str]:
@@ -149,23 +178,23 @@ def write_source(home: Path, base_url: str) -> None:
 def govarchive_crawl(name: str, home: Path, nginx: Nginx, concurrency: int, profile: Path | None,
                      **crawl: Any) -> Run:
     nginx.clear_log()
-    out, wall, cpu, rss = run_child([sys.executable, "-m", "govarchive", "crawl", SOURCE, "--json"],
-                                    _env(home, concurrency, **crawl), profile)
+    out, wall, cpu, rss, roles = run_child([sys.executable, "-m", "govarchive", "crawl", SOURCE, "--json"],
+                                           _env(home, concurrency, **crawl), profile)
     summary = json.loads(out[out.index("{"):])
     source = summary["sources"][0]
     if source["status"] != "ok":
         raise SystemExit(f"{name}: crawl status {source['status']}: {source.get('error')}")
-    return Run(name, nginx.requests_logged(), float(source["elapsed"]), wall, cpu, rss)
+    return Run(name, nginx.requests_logged(), float(source["elapsed"]), wall, cpu, rss, roles)
 
 
 def bare_crawl(home: Path, nginx: Nginx, concurrency: int) -> Run:
     nginx.clear_log()
-    out, wall, cpu, rss = run_child(
+    out, wall, cpu, rss, roles = run_child(
         [sys.executable, __file__, "--bare-child", f"{nginx.base_url}/{COLUMN}/index.html",
          "--concurrency", str(concurrency)], _env(home, concurrency))
     stats = json.loads(out)
     return Run("bare Scrapy, list → report pages, keeps nothing", nginx.requests_logged(), stats["elapsed"],
-               wall, cpu, rss)
+               wall, cpu, rss, roles)
 
 
 def _bare_child(start_url: str, concurrency: int) -> None:
@@ -249,7 +278,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 for run in runs:
                     print(f"round {n + 1}: {run.name}: {run.requests} requests, {run.rate:.0f}/s, "
                           f"{run.wall:.1f} s wall, {run.cpu_ms:.1f} CPU-ms/request, "
-                          f"{run.peak_rss / 1e6:.0f} MB, {run.rate / bare.rate if bare.rate else 0:.2f}x", flush=True)
+                          f"{run.peak_rss / 1e6:.0f} MB, {run.rate / bare.rate if bare.rate else 0:.2f}x; "
+                          f"CPU-ms by process: {run.role_ms()}", flush=True)
         finally:
             nginx.stop()
 

@@ -8,8 +8,10 @@ their deliveries, bundles. Object bytes live in the object store; rows name them
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, inspect
+from sqlalchemy.orm import Mapper, relationship
 from sqlmodel import Field, SQLModel
 
 from archive.timeutil import utcnow  # stored naive-UTC by SQLite, aware by PostgreSQL
@@ -296,3 +298,26 @@ class WebUser(SQLModel, table=True):
     password_hash: str  # pbkdf2_sha256$ROUNDS$SALT$HEXDIGEST, never the password
     admin: bool = False
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+def _insert_parents_first() -> None:
+    """Tell the ORM which rows a new row names, so one flush inserts parents before children.
+
+    The recorder gives new reports, captures and versions their ids before they are inserted
+    (``archive/recorder/ids.py``) and flushes a whole batch at once. Without relationships the
+    unit of work orders tables by class name (captures before reports), and the foreign keys
+    fail. These relationships exist only for that order: they are never set or read (reading one
+    raises), and they change no column.
+    """
+    children: tuple[tuple[type[SQLModel], str, type[SQLModel]], ...] = (
+        (Capture, "report_id", Report), (Version, "report_id", Report), (Version, "capture_id", Capture),
+        (ReportUrl, "report_id", Report), (Attachment, "version_id", Version),
+        (Event, "report_id", Report), (Event, "version_id", Version),
+    )
+    for child, column, parent in children:
+        mapper: Mapper[Any] = inspect(child)
+        mapper.add_property(f"_parent_{column}",
+                            relationship(parent, foreign_keys=[mapper.local_table.c[column]], lazy="raise"))
+
+
+_insert_parents_first()

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from archive.catalog.models import Capture, Report
 from archive.changes import normalise_text, sha256_hex
 from archive.recorder.core import ArchiveCore, RecordResult
+from archive.recorder.ids import Ids
 from archive.recorder.lookups import Lookups
 from archive.records import AttachmentRecord, FetchedPage
 from archive.timeutil import as_utc as _utc
@@ -117,20 +118,20 @@ class CapturesMixin(ArchiveCore):
         report_id = report.id if report else None
         # no version names this row: it waits for the batch's one INSERT (Lookups.write_captures)
         Lookups.of(db).queue_capture(
-            self._capture_fields(page, objects, source_id=source_id, report_id=report_id, run_id=run_id, outcome=outcome)
+            self._capture_fields(db, page, objects, source_id=source_id, report_id=report_id, run_id=run_id,
+                                 outcome=outcome)
         )
         return RecordResult(outcome, report_id, report.current_version if report else None)
 
     @staticmethod
     def _add_capture_row(db: Session, capture: Capture) -> None:
-        """Add a capture row a version will name (it needs its id now)."""
-        lookups = Lookups.of(db)
-        lookups.write_captures()  # the rows queued before it first: ids in recording order
+        """Add a capture row a version will name (inserted with the batch's other rows)."""
         db.add(capture)
-        lookups.added_capture(capture)
+        Lookups.of(db).added_capture(capture)
 
     @staticmethod
     def _capture_fields(
+        db: Session,
         page: FetchedPage,
         objects: _CaptureObjects,
         *,
@@ -140,6 +141,7 @@ class CapturesMixin(ArchiveCore):
         outcome: str,
     ) -> dict[str, Any]:
         return {
+            "id": Ids.of(db).next(Capture),  # in recording order, like the database's own
             "source_id": source_id,
             "report_id": report_id,
             "run_id": run_id,

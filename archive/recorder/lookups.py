@@ -19,9 +19,9 @@ from sqlalchemy import and_, insert
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import Capture, Report, ReportUrl, Version
+from archive.recorder.scoped import SessionScoped
 from archive.timeutil import as_utc
 
-_KEY = "govarchive.lookups"
 _CHUNK = 400  # bound parameters per IN list (SQLite's limit is far above, this keeps plans simple)
 
 
@@ -45,11 +45,13 @@ class QueuedCapture:
     dedup_key: str | None
 
 
-class Lookups:
+class Lookups(SessionScoped):
     """Per-session answers; get one with ``Lookups.of(session)``."""
 
+    info_key = "govarchive.lookups"
+
     def __init__(self, db: Session) -> None:
-        self.db = db
+        super().__init__(db)
         self._captures: dict[str, Capture | QueuedCapture | None] = {}  # dedup key → capture
         self._reports: dict[str, Report | None] = {}  # URL → report owning it
         self._urls: dict[str, ReportUrl | None] = {}  # URL → its row
@@ -58,13 +60,6 @@ class Lookups:
         self._earliest: dict[tuple[str, str], Capture | QueuedCapture | None] = {}  # (URL, digest) → response
         self._queued: list[dict[str, Any]] = []  # capture rows no version names: one INSERT per batch
         self._by_text: dict[str, list[Report]] = {}  # text hash → reports, by id (prefetched hashes only)
-
-    @classmethod
-    def of(cls, db: Session) -> Lookups:
-        found = db.info.get(_KEY)
-        if found is None:
-            found = db.info[_KEY] = cls(db)
-        return found
 
     # -- one query per batch -------------------------------------------------------------------
     def prefetch(
@@ -189,6 +184,7 @@ class Lookups:
         """Insert the queued capture rows (before the batch commits, or a row that needs its id)."""
         if self._queued:
             rows, self._queued = self._queued, []
+            self.db.flush()  # the reports they name first (foreign keys)
             self.db.connection().execute(insert(Capture), rows)
 
     def added_capture(self, capture: Capture | QueuedCapture) -> None:

@@ -15,6 +15,7 @@ from archive.errors import CatalogConflictError, PayloadChangedError
 from archive.recorder.captures import capture_key
 from archive.recorder.checks import ChecksMixin
 from archive.recorder.core import RecordResult
+from archive.recorder.ids import Ids
 from archive.recorder.lookups import Lookups
 from archive.records import ExtractedReport, FetchedPage
 from archive.timeutil import as_utc as _utc
@@ -124,6 +125,7 @@ class RecordMixin(ChecksMixin):
         created = report is None
         if report is None:
             report = Report(
+                id=Ids.of(db).next(Report),
                 source_id=source.id,
                 canonical_url=page.url,
                 first_seen=now,
@@ -132,8 +134,7 @@ class RecordMixin(ChecksMixin):
                 last_changed=now,
             )
             db.add(report)
-            db.flush()
-        assert report.id is not None  # loaded, or given by the flush
+        assert report.id is not None  # loaded, or given by Ids
         if created or moved:
             self._add_url(db, report, page.url, now)
             report.canonical_url = page.url
@@ -143,14 +144,13 @@ class RecordMixin(ChecksMixin):
             self._add_url(db, report, page.final_url, now)
 
         label = "restored" if restored else "moved" if moved and outcome == "unchanged" else outcome
-        fields = self._capture_fields(page, objects, source_id=source.id, report_id=report.id, run_id=run_id,
+        fields = self._capture_fields(db, page, objects, source_id=source.id, report_id=report.id, run_id=run_id,
                                       outcome=label)
         capture = Capture(**fields) if outcome in ("new", "changed") else None
         if capture is None:
             lookups.queue_capture(fields)  # no version names it: inserted with the batch's others
         else:
             self._add_capture_row(db, capture)
-            db.flush()
 
         report.missing_checks = 0
         report.missing_run_id = None

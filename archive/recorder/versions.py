@@ -17,6 +17,7 @@ from archive.divisions import registry
 from archive.errors import BlobNotFoundError, CorruptObjectError
 from archive.recorder.captures import _CaptureObjects, _StoredAttachment
 from archive.recorder.core import ArchiveCore
+from archive.recorder.ids import Ids
 from archive.recorder.lookups import Lookups
 from archive.records import ExtractedReport, FetchedPage
 from archive.timeutil import as_utc as _utc
@@ -64,6 +65,7 @@ class VersionsMixin(ArchiveCore):
         if objects.warc_type != "response" and objects.raw_key:
             self.store.put_bytes(page.body)  # a version's body from a revisit: its own object (rare)
         version = Version(
+            id=Ids.of(db).next(Version),
             report_id=report.id,
             number=report.current_version + 1,
             text_hash=fp.text_hash,
@@ -100,7 +102,6 @@ class VersionsMixin(ArchiveCore):
             version.paragraphs_changed = summary.paragraphs_changed
             version.diff_summary = summary_json(summary, **extra)
         db.add(version)
-        db.flush()
         Lookups.of(db).added_version(version, capture.payload_digest)
         self._add_attachments(db, version, objects.attachments, only_new=False)
 

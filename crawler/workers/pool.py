@@ -21,6 +21,8 @@ from typing import Any
 from crawler.workers.lifetime import die_with_parent
 from crawler.workers.pagework import PageJob, extract_bytes
 
+PAGEWORK_ROLE = "ga-pagework"  # the workers' process name
+
 
 def default_workers() -> int:
     """One worker per core beyond the first (which the reactor and the writer use), at least one."""
@@ -45,7 +47,8 @@ class PagePool:
         with self._lock:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                     initializer=die_with_parent, initargs=(os.getpid(),))
+                                                     initializer=die_with_parent,
+                                                     initargs=(os.getpid(), PAGEWORK_ROLE))
             return self._executor
 
     def _semaphore(self, loop: asyncio.AbstractEventLoop) -> asyncio.Semaphore:

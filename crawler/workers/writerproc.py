@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from archive.storage import StoreOptions
 
 logger = logging.getLogger(__name__)
+WRITER_ROLE = "ga-writer"  # the process name
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ def _portable(result: Any) -> Any:
 
 def _serve(address: ArchiveAddress, conn: Connection, parent: int) -> None:
     """The writer process: batches in, results out, until the pipe closes or ``None`` arrives."""
-    die_with_parent(parent)
+    die_with_parent(parent, WRITER_ROLE)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl process decides when we stop
     from archive.batch import record_batch
 
