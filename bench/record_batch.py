@@ -3,7 +3,7 @@
 Records ``--reports`` report pages (seed-sized, ~15 KB of HTML each) in batches of ``--batch``
 three times over a SQLite catalog and a folder store in a temporary folder: a first crawl (every
 page new), a full re-check answered 304, and a re-check answered 200 with the same bytes. Prints
-process CPU-ms per recording for each (plus the load average), so one change to the recorder can
+process CPU-ms per recording and the resident memory after each (plus the load average), so one change to the recorder can
 be compared with the last on the same machine in one run. Loopback only: no network at all.
 
     .venv/bin/python bench/record_batch.py --reports 1000 --batch 64
@@ -49,7 +49,14 @@ def _timed(label: str, count: int, work: Callable[[], None]) -> None:
     cpu, wall = time.process_time(), time.perf_counter()
     work()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    print(f"{label:<26} {count:>6} recordings  {1000 * cpu / count:6.2f} CPU-ms each  {wall:6.1f} s wall")
+    print(f"{label:<26} {count:>6} recordings  {1000 * cpu / count:6.2f} CPU-ms each  {wall:6.1f} s wall  "
+          f"RSS {_rss() / 1e6:.0f} MB")
+
+
+def _rss() -> int:
+    """This process's resident bytes now."""
+    with open("/proc/self/statm", "rb") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def main() -> None:

@@ -76,8 +76,9 @@ class Run:
         return 1000 * self.cpu / self.requests if self.requests else 0.0
 
 
-def _tree(pid: int) -> tuple[int, dict[int, tuple[str, int]]]:
-    """Resident bytes of ``pid`` and all its descendants, and each one's (name, CPU ticks) (from /proc)."""
+def _tree(pid: int) -> tuple[int, dict[int, tuple[str, int, int]]]:
+    """Resident bytes of ``pid`` and all its descendants, and each one's (name, CPU ticks, resident
+    bytes) (from /proc)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -94,22 +95,23 @@ def _tree(pid: int) -> tuple[int, dict[int, tuple[str, int]]]:
         current = todo.pop()
         try:
             with open(f"/proc/{current}/statm", "rb") as handle:
-                total += int(handle.read().split()[1]) * page
+                rss = int(handle.read().split()[1]) * page
+            total += rss
             with open(f"/proc/{current}/stat", "rb") as handle:
                 head, _, tail = handle.read().rpartition(b")")
             fields = tail.split()
-            cpu[current] = (head.split(b"(", 1)[1].decode(errors="replace"), int(fields[11]) + int(fields[12]))
+            cpu[current] = (head.split(b"(", 1)[1].decode(errors="replace"), int(fields[11]) + int(fields[12]), rss)
         except (OSError, IndexError, ValueError):
             pass
         todo += children.get(current, [])
     return total, cpu
 
 
-def _by_role(root: int, cpu: dict[int, tuple[str, int]]) -> dict[str, float]:
+def _by_role(root: int, cpu: dict[int, tuple[str, int, int]]) -> dict[str, float]:
     """CPU seconds by process name (the crawl process as ``crawl``), from the last sample of each."""
     tick = os.sysconf("SC_CLK_TCK")
     roles: dict[str, float] = {}
-    for pid, (name, ticks) in cpu.items():
+    for pid, (name, ticks, _) in cpu.items():
         role = "crawl" if pid == root else name
         roles[role] = roles.get(role, 0.0) + ticks / tick
     return roles
@@ -126,7 +128,8 @@ def run_child(command: Sequence[str], env: dict[str, str],
                                 "--rate", "50", "--format", "raw", "-o", str(profile), "--pid", str(process.pid)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
-    cpu: dict[int, tuple[str, int]] = {}
+    cpu: dict[int, tuple[str, int, int]] = {}
+    peaks: dict[int, int] = {}  # pid → its own peak resident bytes
     done = threading.Event()
 
     def sample() -> None:
@@ -135,6 +138,8 @@ def run_child(command: Sequence[str], env: dict[str, str],
             rss, seen = _tree(process.pid)
             peak = max(peak, rss)
             cpu.update(seen)
+            for pid, (_, _, resident) in seen.items():
+                peaks[pid] = max(peaks.get(pid, 0), resident)
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -153,6 +158,9 @@ def run_child(command: Sequence[str], env: dict[str, str],
     total = usage.ru_utime + usage.ru_stime
     roles = _by_role(process.pid, cpu)
     roles["crawl"] = max(0.0, total - sum(v for k, v in roles.items() if k != "crawl"))  # exact total
+    if os.environ.get("BENCH_RSS_BY_PROCESS"):
+        print("peak RSS by process:", ", ".join(f"{'crawl' if pid == process.pid else cpu[pid][0]} "
+                                                 f"{peaks[pid] / 1e6:.0f} MB" for pid in sorted(peaks)))
     return out, wall, total, max(peak, usage.ru_maxrss * 1024), roles
 
 

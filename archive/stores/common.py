@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import threading
 from collections.abc import Iterator
 from typing import BinaryIO, Protocol, cast
 
@@ -71,9 +72,16 @@ def pays(original_size: int, stored_size: int) -> bool:
     return original_size > 0 and stored_size <= original_size * (1 - MIN_SAVING)
 
 
+_COMPRESSORS = threading.local()
+
+
 def _compressor() -> zstandard.ZstdCompressor:
-    # the frame checksum lets a damaged object fail loudly when it is decoded
-    return zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
+    """This thread's compressor: a context is costly to make (memory and CPU), and not thread safe."""
+    found: zstandard.ZstdCompressor | None = getattr(_COMPRESSORS, "one", None)
+    if found is None:
+        # the frame checksum lets a damaged object fail loudly when it is decoded
+        found = _COMPRESSORS.one = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
+    return found
 
 
 def compress_bytes(data: bytes) -> bytes | None:
