@@ -76,9 +76,12 @@ class Fingerprint:
 
     @classmethod
     def of(cls, report: ExtractedReport) -> Fingerprint:
-        text = normalise_text(report.text)
+        # ``text_hash`` is the hash of the text's normal form: when it is the hash of ``text`` as
+        # given, the text is already in normal form (extraction hands it so) and is not redone.
+        given = normalised_hash(report.text)
+        text, text_hash = (report.text, given) if report.text_hash == given else (normalise_text(report.text), "")
         metadata = identity_metadata(report)
-        return cls(text, normalised_hash(text), metadata, metadata_hash(metadata))
+        return cls(text, text_hash or normalised_hash(text), metadata, metadata_hash(metadata))
 
 
 def decide(previous_text_hash: str | None, previous_metadata_hash: str | None, new: Fingerprint) -> str:

@@ -125,7 +125,7 @@ def run_child(command: Sequence[str], env: dict[str, str],
     spy = None
     if profile is not None:
         spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--threads",
-                                "--rate", "50", "--format", "raw", "-o", str(profile), "--pid", str(process.pid)],
+                                "--rate", os.environ.get("BENCH_PYSPY_RATE", "50"), "--format", "raw", "-o", str(profile), "--pid", str(process.pid)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
     cpu: dict[int, tuple[str, int, int]] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -81,3 +82,17 @@ def test_soft_404() -> None:
     assert not is_soft_404(200, "报告", "正文" * 10)
     long_report = "本报告说明您访问的页面不存在时如何处理。" + "正文内容。" * 100
     assert not is_soft_404(200, "报告", long_report)
+
+
+@pytest.mark.parametrize("raw", ["２０２４年　法治政府 建设\r\n\r\n一、 主要举措\u200b", "已是标准形式。\n第二段。", ""])
+def test_a_fingerprint_is_the_same_whatever_text_hash_the_report_carries(raw: str) -> None:
+    """``Fingerprint.of`` skips normalising a text whose ``text_hash`` shows it is already normal;
+    the result must not depend on it."""
+    from archive.textnorm import text_hash
+
+    plain = Fingerprint.of(ExtractedReport(title="t", text=raw))
+    assert plain.text == normalise_text(raw)
+    for carried in (text_hash(raw), "0" * 64):
+        assert Fingerprint.of(ExtractedReport(title="t", text=raw, text_hash=carried)) == plain
+    normal = normalise_text(raw)
+    assert Fingerprint.of(ExtractedReport(title="t", text=normal, text_hash=text_hash(normal))) == plain

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -22,9 +23,15 @@ _PAGE_KEYS = ("page", "cur_page", "pagenum", "pageno", "pageindex", "currentpage
 
 def _page_count_urls(url: str, count: int, name: str, ext: str, limit: int) -> list[str]:
     """TRS static pages: ``name.ext``, ``name_1.ext`` … ``name_{count-1}.ext`` beside ``url``."""
-    folder = urljoin(url, "./")
-    pages = [f"{folder}{name}.{ext}"] + [f"{folder}{name}_{i}.{ext}" for i in range(1, min(count, limit))]
-    return [canonical_url(p) for p in pages]
+    return list(_pages_in(urljoin(url, "./"), min(count, limit), name, ext))
+
+
+@functools.lru_cache(maxsize=64)
+def _pages_in(folder: str, count: int, name: str, ext: str) -> tuple[str, ...]:
+    # Every page of a TRS list repeats the same pager: made once, not once per page (which
+    # made a 1,000-page column cost a million URL normalisations).
+    pages = [f"{folder}{name}.{ext}"] + [f"{folder}{name}_{i}.{ext}" for i in range(1, count)]
+    return tuple(canonical_url(p) for p in pages)
 
 
 def script_pages(html: str, url: str, limit: int) -> list[str]:
