@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol
-
-import apprise
-from apprise.plugins.custom_form import NotifyForm
-from apprise.plugins.custom_json import NotifyJSON
+from typing import Any, Protocol
 
 from .messages import Message
 from .subscriptions import asset
@@ -31,9 +27,19 @@ class Notifier(Protocol):
     def send(self, url: str, message: Message, *, idempotency_key: str | None = None) -> SendOutcome: ...
 
 
+def _webhook_types() -> tuple[type[Any], ...]:
+    """Apprise's json:// and form:// plugins (Apprise is imported only when a channel is used)."""
+    from apprise.plugins.custom_form import NotifyForm
+    from apprise.plugins.custom_json import NotifyJSON
+
+    return NotifyJSON, NotifyForm
+
+
 def supports_idempotency(url: str) -> bool:
     """Whether the channel carries our idempotency key (json:// and form:// webhooks)."""
-    return isinstance(apprise.Apprise.instantiate(url, asset=asset()), NotifyJSON | NotifyForm)
+    import apprise
+
+    return isinstance(apprise.Apprise.instantiate(url, asset=asset()), _webhook_types())
 
 
 class AppriseNotifier:
@@ -44,10 +50,12 @@ class AppriseNotifier:
     """
 
     def send(self, url: str, message: Message, *, idempotency_key: str | None = None) -> SendOutcome:
+        import apprise
+
         plugin = apprise.Apprise.instantiate(url, asset=asset())
         if plugin is None:
             return SendOutcome(False, "not a usable Apprise URL")
-        if idempotency_key and isinstance(plugin, NotifyJSON | NotifyForm):
+        if idempotency_key and isinstance(plugin, _webhook_types()):
             plugin.headers[IDEMPOTENCY_HEADER] = idempotency_key
             plugin.payload_extras[IDEMPOTENCY_FIELD] = idempotency_key
         notifier = apprise.Apprise(asset=asset())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import apprise
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -15,6 +15,9 @@ from archive.timeutil import as_utc, utcnow
 from archive.urlmask import mask_url
 
 from .messages import EventView
+
+if TYPE_CHECKING:
+    import apprise
 
 EVENT_KINDS = ("new", "changed", "removed", "restored", "source_failing", "source_recovered", "overdue")
 REPORT_KINDS = frozenset({"new", "changed", "removed", "restored"})
@@ -28,6 +31,8 @@ class SubscriptionError(ValueError):
 
 def asset() -> apprise.AppriseAsset:
     """Apprise's asset for govarchive: nothing written to disk, our name on the messages."""
+    import apprise  # here, not at the top: a crawl whose alerts need no channel never loads Apprise (~35 ms)
+
     return apprise.AppriseAsset(
         app_id="govarchive",
         app_desc="govarchive alerts",
@@ -56,6 +61,8 @@ def subscribed_kinds(subscription: Subscription) -> frozenset[str]:
 
 def validate_channel(url: str) -> None:
     """Raise SubscriptionError unless Apprise can parse ``url`` into a notification service."""
+    import apprise
+
     if apprise.Apprise.instantiate(url, asset=asset()) is None:
         raise SubscriptionError(
             f"{rejected_input(url)!r} is not an Apprise URL Apprise can use (mailto://, json://, dingtalk:// …)"

@@ -108,3 +108,23 @@ def test_an_unreachable_postgresql_is_a_clear_error() -> None:
     with pytest.raises(CatalogUnavailableError) as error:
         init_catalog(engine)
     assert "secret" not in str(error.value) and "cannot be opened" in str(error.value)
+
+
+def test_the_head_revision_named_in_code_is_alembics() -> None:
+    """Opening a current catalog skips Alembic by comparing with HEAD_REVISION: a new migration
+    must update it (or catalogs would stay unmigrated)."""
+    from archive.catalog.database import HEAD_REVISION
+
+    assert head_revision() == HEAD_REVISION
+
+
+def test_a_current_catalog_opens_without_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    init_catalog(create_catalog_engine(url))
+    probe = ("import sys; from archive.catalog.database import create_catalog_engine, init_catalog; "
+             f"e = create_catalog_engine({url!r}); init_catalog(e); e.dispose(); print('alembic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.strip() == "False"
