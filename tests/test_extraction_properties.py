@@ -128,3 +128,10 @@ def test_mutated_corpus_pages(body: bytes) -> None:
 @given(st.binary(max_size=5000))
 def test_random_bytes(body: bytes) -> None:
     _check(body)
+
+
+@given(st.text(alphabet=st.sampled_from("报告法治 ab1,。\n"), max_size=400), st.integers(min_value=0, max_value=300))
+def test_has_words_agrees_with_word_count(text: str, count: int) -> None:
+    from crawler.extraction.containers import has_words, word_count
+
+    assert has_words(text, count) == (word_count(text) >= count)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from archive.records import AttachmentRecord, ExtractedReport
-from crawler.extraction.containers import word_count
+from crawler.extraction.containers import has_words
 from crawler.extraction.readers.base import OCR
 from crawler.extraction.text import normalise_text, normalised_hash
 
@@ -21,7 +21,7 @@ STUB_WORDS = 300
 
 def is_stub(text: str) -> bool:
     """A page text too short to be the report itself."""
-    return word_count(text) < STUB_WORDS
+    return not has_words(text, STUB_WORDS)
 
 
 def with_document_text(report: ExtractedReport, attachments: tuple[AttachmentRecord, ...]) -> ExtractedReport:

@@ -47,6 +47,18 @@ def word_count(text: str) -> int:
     return sum(map(len, _WORDS.findall(text)))
 
 
+def has_words(text: str, count: int) -> bool:
+    """Whether ``text`` holds at least ``count`` words (``word_count``), reading only as far as needed."""
+    if count <= 0:
+        return True
+    seen = 0
+    for run in _WORDS.finditer(text):
+        seen += run.end() - run.start()
+        if seen >= count:
+            return True
+    return False
+
+
 @dataclass
 class Container:
     """A located report body: ``element`` to render; ``anchor`` is the element of the page
@@ -101,7 +113,7 @@ def candidates(root: HtmlElement, html: str) -> Iterator[Container]:
             found += (classes if kind == "class" else ids).get(name, [])
         # outermost matches only; largest first
         outer = [el for el in found if not any(anc in found for anc in el.iterancestors())]
-        for el in sorted(outer, key=_text_size, reverse=True):
+        for el in sorted(outer, key=_text_size, reverse=True) if len(outer) > 1 else outer:
             yield Container(el, el, "/".join(n for _k, n in tier))
 
 
