@@ -290,13 +290,16 @@ def _header_row_labels(root: HtmlElement) -> dict[str, str]:
     """A 信息公开 table laid out as one row of labels over one row of values."""
     found: dict[str, str] = {}
     for table in root.iter("table"):
-        rows = [[clean_line(cell.text_content()) for cell in row if cell.tag in ("td", "th")]
-                for row in table.iter("tr")]
+        rows = [[cell for cell in row if cell.tag in ("td", "th")] for row in table.iter("tr")]
         for upper, lower in zip(rows, rows[1:], strict=False):
-            keys = [_NO_SPACE.sub("", cell).rstrip(":：") for cell in upper]
-            if len(upper) < 2 or len(upper) != len(lower) or not all(key in _LABELS for key in keys):
+            # cell texts only for rows that can pair up (a body cell's text_content is the whole report)
+            if len(upper) < 2 or len(upper) != len(lower):
                 continue
-            for key, value in zip(keys, lower, strict=True):
+            keys = [_NO_SPACE.sub("", clean_line(cell.text_content())).rstrip(":：") for cell in upper]
+            if not all(key in _LABELS for key in keys):
+                continue
+            values = [clean_line(cell.text_content()) for cell in lower]
+            for key, value in zip(keys, values, strict=True):
                 field = _LABELS[key]
                 cleaned = _validate(field.lstrip("~"), value) if field else None
                 if field and cleaned is not None:
