@@ -19,6 +19,7 @@ _SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u300
 # CJK ideographs and punctuation, full-width forms, and the quotes/dashes Chinese text uses.
 _CJK = "[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2014\u2018\u2019\u201c\u201d\u2026\u00b7]"
 _SPACE_BY_CJK = re.compile(f"(?<={_CJK}) | (?={_CJK})")
+_SPACES_IN_LINE = re.compile(r"[^\S\n]+")  # _SPACES but the line break (\s is every one of them)
 
 
 def normalise_line(line: str) -> str:
@@ -30,8 +31,12 @@ def normalise_text(text: str) -> str:
     """The normal form of a report text (see the module docstring); idempotent."""
     # Invisibles go before NFC: removing one can leave a sequence that composes.
     text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n"))
-    lines = (normalise_line(line) for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+    # normalise_line on each line, done on the whole text at once: no invisibles are left after
+    # NFC, white space but the line break becomes one space, and a space left after stripping
+    # never touches a line break, so the spaces next to Chinese characters go in one pass
+    lines = (line.strip() for line in _SPACES_IN_LINE.sub(" ", text).split("\n"))
+    text = "\n".join(line for line in lines if line)
+    return _SPACE_BY_CJK.sub("", text) if " " in text else text  # most report texts have no space at all
 
 
 def sha256_hex(data: bytes) -> str:

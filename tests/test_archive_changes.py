@@ -96,3 +96,22 @@ def test_a_fingerprint_is_the_same_whatever_text_hash_the_report_carries(raw: st
         assert Fingerprint.of(ExtractedReport(title="t", text=raw, text_hash=carried)) == plain
     normal = normalise_text(raw)
     assert Fingerprint.of(ExtractedReport(title="t", text=normal, text_hash=text_hash(normal))) == plain
+
+
+def _normalise_line_by_line(text: str) -> str:
+    """The normal form's definition, one line at a time (what ``normalise_text`` does in one pass)."""
+    import unicodedata
+
+    from archive.textnorm import _INVISIBLE, normalise_line
+
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n"))
+    return "\n".join(line for line in (normalise_line(part) for part in text.split("\n")) if line)
+
+
+_TRICKY = ("报告 法治，。 ab1\n\r\t\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2002\u2028\u2029\u202f\u205f\u3000"
+           "\u200b\u200d\u2060\ufeff\u00ad\x00\x7fe\u0301\u1100\u1161\uff21“”—…·")
+
+
+@given(st.text(alphabet=st.sampled_from(_TRICKY), max_size=300))
+def test_normalise_in_one_pass_is_the_line_by_line_rule(text: str) -> None:
+    assert normalise_text(text) == _normalise_line_by_line(text)

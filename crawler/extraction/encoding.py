@@ -91,7 +91,10 @@ def plausibility(text: str) -> float:
     """
     sample = text[:_SAMPLE_CHARS] if len(text) <= 3 * _SAMPLE_CHARS else (
         text[:_SAMPLE_CHARS] + text[len(text) // 2: len(text) // 2 + _SAMPLE_CHARS])
-    non_ascii = _count(_NON_ASCII, sample)
+    # every class below is non-ASCII: counted in the non-ASCII characters alone (the same sums,
+    # on a string without the page's markup)
+    sample = "".join(_NON_ASCII.findall(sample))
+    non_ascii = len(sample)
     if not non_ascii:
         return 1.0
     suspect = _count(_SUSPECT, sample)
