@@ -145,3 +145,30 @@ def test_cursor_readers_miss_nothing_and_repeat_nothing(feed_engine: Engine) -> 
                                   ("dispatcher", fanned, events)):
         missed, duplicated = committed - set(seen), len(seen) - len(set(seen))
         assert (name, len(missed), duplicated) == (name, 0, 0)
+
+
+def test_a_version_id_handed_out_before_its_insert_is_drawn_under_the_feed_lock(postgres_url: str) -> None:
+    """The recorder gives versions their ids ahead of the INSERT (archive/recorder/ids.py); on
+    PostgreSQL that id must still be drawn under the feed lock, or a reader could skip it."""
+    from sqlalchemy import text
+
+    from archive.catalog.feed import FEED_LOCK_KEY
+    from archive.recorder.ids import Ids
+
+    engine = create_catalog_engine(postgres_url)
+    init_catalog(engine)
+    probe = text("SELECT pg_try_advisory_xact_lock(:key)")
+    try:
+        with Session(engine) as db, Session(engine) as other:
+            Ids.of(db).next(Report)
+            assert other.execute(probe, {"key": FEED_LOCK_KEY}).scalar() is True  # reports are no feed rows
+            other.rollback()
+            first = Ids.of(db).next(Version)
+            assert other.execute(probe, {"key": FEED_LOCK_KEY}).scalar() is False
+            other.rollback()
+            assert Ids.of(db).next(Version) == first + 1
+            db.rollback()
+            assert other.execute(probe, {"key": FEED_LOCK_KEY}).scalar() is True  # it ended with the transaction
+            other.rollback()
+    finally:
+        engine.dispose()

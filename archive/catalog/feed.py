@@ -46,11 +46,20 @@ def _wants_lock(session: Session) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def hold_feed_lock(session: Session) -> None:
+    """Take the feed lock for the rest of ``session``'s transaction, unless it holds it (PostgreSQL
+    only). Called before a feed row's id is drawn: at its flush, or before its id is handed out
+    ahead of the INSERT (``archive/recorder/ids.py``)."""
+    if session.info.get(_HELD) or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
+    session.info[_HELD] = True
+
+
 @event.listens_for(Session, "before_flush")
 def _lock_before_feed_rows(session: Session, _context: Any, _instances: Any) -> None:
     if _wants_lock(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
-        session.info[_HELD] = True
+        hold_feed_lock(session)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -8,7 +8,8 @@ rows are inserted together when the batch flushes, in one statement per table.
 * SQLite: the transaction first takes the write lock (no other writer can insert until commit),
   then the next id of a table is its largest id + 1, exactly what SQLite would pick.
 * PostgreSQL: ids come from the column's own sequence (``nextval``), as an INSERT would take them;
-  concurrent writers never share one.
+  concurrent writers never share one. A feed table's id (versions) is drawn under the feed lock,
+  as its INSERT would be (``archive/catalog/feed.py``: cursor readers never skip a row).
 
 The allocator lives in the session's ``info`` and so ends with its transaction.
 """
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 
+from archive.catalog.feed import FEED_TABLES, hold_feed_lock
 from archive.recorder.scoped import SessionScoped
 
 
@@ -38,6 +40,8 @@ class Ids(SessionScoped):
         table = model.__table__
         connection = self.db.connection()
         if connection.dialect.name == "postgresql":
+            if model in FEED_TABLES:
+                hold_feed_lock(self.db)  # feed ids are drawn in commit order (archive/catalog/feed.py)
             query = text("SELECT nextval(pg_get_serial_sequence(:table, 'id'))")
             return int(connection.execute(query, {"table": table.name}).scalar_one())
         if not self._locked:
