@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+import pytest
 from sqlmodel import Session, col, select
 
 from archive.catalog.models import Attachment, Capture, Event, Report, ReportUrl, Version
@@ -293,3 +295,26 @@ def test_a_page_that_lost_its_text_makes_no_empty_version(any_archive: Archive, 
     back = any_archive.record_report("mile", pages.page(URL, html(REPORT_TEXT)), pages.report())
     assert (empty.outcome, back.outcome) == ("blocked", "unchanged")
     assert len(rows(any_archive, Version)) == 1 and events(any_archive) == [("new", 1)]
+
+
+@pytest.mark.parametrize("model, values", [
+    ("Report", {"id": 7, "source_id": 1, "canonical_url": "http://gov.test/r.html"}),
+    ("Version", {"report_id": 7, "number": 1, "text_hash": "a" * 64, "metadata_hash": "b" * 64, "text_key": "a" * 64}),
+    ("Event", {"kind": "new", "report_id": 7}),
+    ("Attachment", {"version_id": 3, "url": "http://gov.test/a.pdf"}),
+])
+def test_new_row_is_the_row_the_model_constructor_makes(model: str, values: dict[str, object]) -> None:
+    """The recorder's fast constructor (archive/recorder/rows.py) must give what SQLModel's does."""
+    import archive.catalog.models as models
+    from archive.recorder.rows import new_row
+
+    cls = getattr(models, model)
+    fast, slow = new_row(cls, **values), cls(**values)
+    plain = {k: v for k, v in fast.__dict__.items() if not k.startswith("_sa_")}
+    timestamps = {k for k, v in plain.items() if isinstance(v, dt.datetime)}  # default factories: utcnow
+    assert {k: v for k, v in plain.items() if k not in timestamps} == {
+        k: v for k, v in slow.__dict__.items() if not k.startswith("_sa_") and k not in timestamps}
+    assert timestamps == {k for k, v in slow.__dict__.items() if isinstance(v, dt.datetime)}
+    assert fast.__pydantic_fields_set__ == slow.__pydantic_fields_set__
+    with pytest.raises(TypeError, match="needs"):
+        new_row(cls)

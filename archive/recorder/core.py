@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from archive.catalog.models import Event, Report, Source
 from archive.errors import CatalogConflictError
 from archive.recorder.lookups import Lookups
+from archive.recorder.rows import new_row
 from archive.storage import BlobStore
 
 T = TypeVar("T")
@@ -147,7 +148,8 @@ class ArchiveCore:
         source = db.get(Source, report.source_id)
         document = {"source": source.name if source else None, "url": report.canonical_url, **detail}
         db.add(
-            Event(
+            new_row(
+                Event,
                 kind=kind,
                 source_id=report.source_id,
                 report_id=report.id,

@@ -17,6 +17,7 @@ from archive.recorder.checks import ChecksMixin
 from archive.recorder.core import RecordResult
 from archive.recorder.ids import Ids
 from archive.recorder.lookups import Lookups
+from archive.recorder.rows import new_row
 from archive.records import ExtractedReport, FetchedPage
 from archive.timeutil import as_utc as _utc
 
@@ -67,7 +68,7 @@ class RecordMixin(ChecksMixin):
     @staticmethod
     def _add_url(db: Session, report: Report, url: str, now: dt.datetime) -> None:
         assert report.id is not None
-        row = ReportUrl(report_id=report.id, url=url, first_seen=now, last_seen=now)
+        row = new_row(ReportUrl, report_id=report.id, url=url, first_seen=now, last_seen=now)
         db.add(row)
         Lookups.of(db).added_url(row, report)
 
@@ -124,7 +125,8 @@ class RecordMixin(ChecksMixin):
         restored = report is not None and report.status == "removed"
         created = report is None
         if report is None:
-            report = Report(
+            report = new_row(
+                Report,
                 id=Ids.of(db).next(Report),
                 source_id=source.id,
                 canonical_url=page.url,
@@ -146,7 +148,7 @@ class RecordMixin(ChecksMixin):
         label = "restored" if restored else "moved" if moved and outcome == "unchanged" else outcome
         fields = self._capture_fields(db, page, objects, source_id=source.id, report_id=report.id, run_id=run_id,
                                       outcome=label)
-        capture = Capture(**fields) if outcome in ("new", "changed") else None
+        capture = new_row(Capture, **fields) if outcome in ("new", "changed") else None
         if capture is None:
             lookups.queue_capture(fields)  # no version names it: inserted with the batch's others
         else:

@@ -19,6 +19,7 @@ from archive.recorder.captures import _CaptureObjects, _StoredAttachment
 from archive.recorder.core import ArchiveCore
 from archive.recorder.ids import Ids
 from archive.recorder.lookups import Lookups
+from archive.recorder.rows import new_row
 from archive.records import ExtractedReport, FetchedPage
 from archive.timeutil import as_utc as _utc
 
@@ -64,7 +65,8 @@ class VersionsMixin(ArchiveCore):
         assert report.id is not None  # a stored report
         if objects.warc_type != "response" and objects.raw_key:
             self.store.put_bytes(page.body)  # a version's body from a revisit: its own object (rare)
-        version = Version(
+        version = new_row(
+            Version,
             id=Ids.of(db).next(Version),
             report_id=report.id,
             number=report.current_version + 1,
@@ -149,7 +151,7 @@ class VersionsMixin(ArchiveCore):
             if item.blob_key is None:
                 if same_url:
                     continue
-                row = Attachment(version_id=version.id, url=record.url)
+                row = new_row(Attachment, version_id=version.id, url=record.url)
             else:
                 known = next((r for r in same_url if r.sha256 == item.sha256), None)
                 if known is not None:
@@ -158,7 +160,8 @@ class VersionsMixin(ArchiveCore):
                         known.text_source, known.ocr_confidence = record.text_source, record.ocr_confidence
                         db.add(known)
                     continue
-                row = next((r for r in same_url if r.blob_key is None), None) or Attachment(
+                row = next((r for r in same_url if r.blob_key is None), None) or new_row(
+                    Attachment,
                     version_id=version.id, url=record.url
                 )
             row.name, row.type = record.name, record.type
