@@ -244,7 +244,7 @@ def _bare_child(start_url: str, concurrency: int) -> None:
 
 def _row(run: Run, bare: Run) -> str:
     return (f"| {run.name} | {run.requests:,} | {run.rate:,.0f} | {run.wall:.1f} | {run.cpu_ms:.1f} | "
-            f"{run.peak_rss / 1e6:,.0f} MB | **{run.rate / bare.rate if bare.rate else 0:.2f}×** |")
+            f"{run.role_ms()} | {run.peak_rss / 1e6:,.0f} MB | **{run.rate / bare.rate if bare.rate else 0:.2f}×** |")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -295,12 +295,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     tables = []
     for n, (load, runs) in enumerate(rounds):
         tables.append(f"Round {n + 1} (load average {load:.2f} before it, from /proc/loadavg):\n\n"
-                      "| crawl | requests | pages/s | wall s | CPU-ms per request | peak RSS (tree) | ratio |\n"
-                      "|---|---|---|---|---|---|---|\n" + "\n".join(_row(r, runs[0]) for r in runs))
+                      "| crawl | requests | pages/s | wall s | CPU-ms per request | of which, by process | "
+                      "peak RSS (tree) | ratio |\n"
+                      "|---|---|---|---|---|---|---|---|\n" + "\n".join(_row(r, runs[0]) for r in runs))
     body = f"""
 Measured {now} on {platform.machine()}, {os.cpu_count()} cores shared with other engineers, Python {platform.python_version()}. Command: `.venv/bin/python bench/throughput.py --reports {args.reports} --concurrency {args.concurrency} --rounds {args.rounds}`.
 
-Static TRS-style portal (`bench/static_portal.py`): {args.reports:,} reports, list pages of 20 links with a TRS pager, two thirds modern TRS pages and one third old table layout, every fifth page GBK; served by Debian's nginx (one worker) on loopback, which answers conditional requests with 304. {args.concurrency} requests per host, no delay, AutoThrottle off, robots.txt obeyed, `max_list_pages` raised to cover the column, everything else as shipped. The three crawls of a round run back to back; the ratio compares each with the bare crawl of its own round (the machine is shared, so absolute rates move between rounds). CPU-ms per request counts the whole child (start-up included) and every process it waited for (the page-work pool); peak RSS is the sum over the process tree.
+Static TRS-style portal (`bench/static_portal.py`): {args.reports:,} reports, list pages of 20 links with a TRS pager, two thirds modern TRS pages and one third old table layout, every fifth page GBK; served by Debian's nginx (one worker) on loopback, which answers conditional requests with 304. {args.concurrency} requests per host, no delay, AutoThrottle off, robots.txt obeyed, `max_list_pages` raised to cover the column, everything else as shipped. The three crawls of a round run back to back; the ratio compares each with the bare crawl of its own round (the machine is shared, so absolute rates move between rounds). CPU-ms per request counts the whole child (start-up included) and every process it waited for (the page-work pool, the archive writer); "by process" splits it by process name (`crawl` is the Scrapy process, `ga-pagework` the page-work worker, `ga-writer` the archive writer, `python` multiprocessing's resource tracker; from /proc every 50 ms); peak RSS is the sum over the process tree.
 
 {(chr(10) * 2).join(tables)}
 
