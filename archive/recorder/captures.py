@@ -4,6 +4,7 @@ before any row names them, its capture row, and its de-duplication key."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,19 +23,29 @@ from archive.warc import RevisitTarget, build_capture_warc
 EMPTY_BODY = sha256_hex(b"")
 
 
+_LAST = threading.local()  # .page, .digests: the page asked about last (recording asks 6–8 times)
+
+
+def _digests(page: FetchedPage) -> tuple[str, str]:
+    """(SHA-256 of the body, capture key) of ``page``, computed once for the page in hand."""
+    if getattr(_LAST, "page", None) is page:
+        return _LAST.digests
+    body = sha256_hex(page.body)
+    identity = "\n".join(
+        (page.method.upper(), page.url, page.final_url or "", _utc(page.fetched_at).isoformat(), str(page.status), body)
+    )
+    _LAST.page, _LAST.digests = page, (body, hashlib.sha256(identity.encode("utf-8")).hexdigest())
+    return _LAST.digests
+
+
 def capture_key(page: FetchedPage) -> str:
     """The de-duplication key of one exchange (hex SHA-256)."""
-    identity = "\n".join(
-        (
-            page.method.upper(),
-            page.url,
-            page.final_url or "",
-            _utc(page.fetched_at).isoformat(),
-            str(page.status),
-            sha256_hex(page.body),
-        )
-    )
-    return hashlib.sha256(identity.encode("utf-8")).hexdigest()
+    return _digests(page)[1]
+
+
+def body_digest(page: FetchedPage) -> str:
+    """SHA-256 hex of the exchange's body (its payload digest)."""
+    return _digests(page)[0]
 
 
 @dataclass(slots=True)
@@ -76,7 +87,7 @@ class CapturesMixin(ArchiveCore):
     def _revisit_target(self, db: Session, page: FetchedPage) -> RevisitTarget | None:
         if not 200 <= page.status < 300:
             return None
-        earlier = Lookups.of(db).earliest_response(page.url, sha256_hex(page.body))
+        earlier = Lookups.of(db).earliest_response(page.url, body_digest(page))
         if earlier is None or earlier.dedup_key is None:
             return None
         return RevisitTarget(earlier.url, earlier.fetched_at, earlier.dedup_key)
@@ -101,7 +112,7 @@ class CapturesMixin(ArchiveCore):
             if record.text:
                 item.text_key = self.store.put_bytes(normalise_text(record.text).encode("utf-8"))
             stored.append(item)
-        return _CaptureObjects(payload_key, warc_key, warc.record_type, sha256_hex(page.body), stored)
+        return _CaptureObjects(payload_key, warc_key, warc.record_type, body_digest(page), stored)
 
     def _add_capture(
         self,

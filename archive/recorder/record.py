@@ -12,7 +12,7 @@ from sqlmodel import Session
 from archive.catalog.models import Capture, Report, ReportUrl
 from archive.changes import Fingerprint, can_identify_move, decide, is_soft_404, sha256_hex
 from archive.errors import CatalogConflictError, PayloadChangedError
-from archive.recorder.captures import capture_key
+from archive.recorder.captures import body_digest, capture_key
 from archive.recorder.checks import ChecksMixin
 from archive.recorder.core import RecordResult
 from archive.recorder.ids import Ids
@@ -56,7 +56,7 @@ class RecordMixin(ChecksMixin):
         Lookups.of(db).prefetch(
             keys=[capture_key(page) for page in pages],
             urls=[url for page in pages for url in (page.url, page.final_url) if url],
-            digests=[(page.url, sha256_hex(page.body)) for page in pages if 200 <= page.status < 300],
+            digests=[(page.url, body_digest(page)) for page in pages if 200 <= page.status < 300],
             text_hashes=[fp.text_hash for _, fp in fingerprints.values()],
         )
 
@@ -94,7 +94,7 @@ class RecordMixin(ChecksMixin):
             report = lookups.report_with_text(source.id, fp.text_hash)
             moved = report is not None
         previous = self._current_version(db, report) if report else None
-        if fp is None and (previous is None or lookups.body_digest(previous) != sha256_hex(page.body)):
+        if fp is None and (previous is None or lookups.body_digest(previous) != body_digest(page)):
             raise PayloadChangedError(page.url)
         if (
             report is not None
