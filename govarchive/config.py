@@ -11,9 +11,17 @@ import difflib
 import os
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from archive.urlmask import mask_url
@@ -98,6 +106,16 @@ class CrawlSettings(_Section):
     max_seek_pages: int = Field(40, ge=1, description="pages looked at per portal to find its report column")
     page_workers: int | None = Field(None, ge=0, le=64, description=(
         "processes extracting pages; 0 = threads of the crawl process; default: cores - 1, at least 1"))
+    writer_batch: int = Field(64, ge=1, le=4096, description="pages committed to the archive in one transaction, at most")
+    writer_wait: float = Field(0.25, gt=0, le=60, description="seconds a batch waits to fill before it is committed")
+    writer_queue: int = Field(256, ge=1, le=65536, description=(
+        "pages waiting for the archive writer; at twice this many, fetching pauses until it catches up"))
+
+    @model_validator(mode="after")
+    def _writer_bounds(self) -> Self:
+        if self.writer_queue < self.writer_batch:
+            raise ValueError(f"writer_queue ({self.writer_queue}) must be at least writer_batch ({self.writer_batch})")
+        return self
 
     @field_validator("contact_url")
     @classmethod

@@ -58,6 +58,7 @@ def test_file_values_are_read_and_environment_wins(tmp_path: Path, monkeypatch: 
         ('[store]\nendpoint_url = "not a url"\n', "store.endpoint_url"),
         ("[crawl]\nconcurrent_per_domain = 0\n", "crawl.concurrent_per_domain"),
         ('[crawl]\nremoval_checks = "many"\n', "crawl.removal_checks"),
+        ("[crawl]\nwriter_batch = 64\nwriter_queue = 8\n", "writer_queue (8) must be at least writer_batch (64)"),
         ("[crawl\n", "govarchive.toml"),
         ('home = "/tmp"\n', "home"),
         ('timezone = "Mars/Olympus"\n', "timezone: Value error, 'Mars/Olympus' is not a time zone"),

@@ -63,3 +63,32 @@ def test_a_200_with_the_same_bytes_is_recorded_without_extraction(plain_site: St
     assert {url: r.versions for url, r in after.items()} == {
         f"{base}/col/r0.html": 1, f"{base}/col/r1.html": 2, f"{base}/col/r2.html": 1}
     assert after[f"{base}/col/r0.html"].text_hash == before[f"{base}/col/r0.html"].text_hash
+
+
+@pytest.fixture
+def wide_site() -> Iterator[StaticSite]:
+    titles = [f"某县第{n}号2024年法治政府建设情况报告" for n in range(40)]
+    links = "".join(f'<li><a href="/col/r{n}.html">{title}</a></li>' for n, title in enumerate(titles))
+    listing = f'<html><head><meta charset="utf-8"></head><body><ul class="list">{links}</ul></body></html>'.encode()
+    pages = {"/robots.txt": (200, b"User-agent: *\nAllow: /\n"), "/col/index.html": (200, listing)}
+    pages.update({f"/col/r{n}.html": (200, report_page(title).replace(b"<p>1. ", f"<p>1. 第{n}号。".encode(), 1))
+                  for n, title in enumerate(titles)})
+    yield from serve_pages(pages)
+
+
+def test_fetching_pauses_while_the_archive_writer_is_behind(wide_site: StaticSite, tmp_path: Path) -> None:
+    """Answers that need no extraction reach the writer as fast as they are fetched; past twice its
+    queue the crawl pauses until it catches up, and still records every page."""
+    home = tmp_path / "home"
+    names = local_source(home, f"http://127.0.0.1:{wide_site.server_address[1]}")
+    first = run_crawl(home, names)
+    assert first.code == 0, first.stderr
+    assert first.source("files")["new"] == 40
+    small = {"recheck_hours": 0, "writer_batch": 1, "writer_queue": 1, "writer_wait": 0.05,
+             "concurrent_per_domain": 8}
+    again = run_crawl(home, names, small)
+    assert again.code == 0, again.stderr
+    assert again.source("files")["unchanged"] == 40
+    stats = _last_run_stats(home)
+    assert stats["report/same_payload"] == 40
+    assert stats["archive/writer_backpressure"] >= 1

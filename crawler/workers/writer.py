@@ -70,6 +70,7 @@ class BatchWriter:
         self._thread.start()
         self.batches = 0  # committed batches (tests, stats)
         self.largest_queue = 0
+        self.pending = 0  # record() calls not yet answered: queued, or waiting for room (event loop only)
 
     @property
     def queued(self) -> int:
@@ -88,14 +89,18 @@ class BatchWriter:
         """
         loop = asyncio.get_running_loop()
         room = self._semaphore(loop)
-        await room.acquire()
+        self.pending += 1
         try:
-            future: asyncio.Future[RecordResult] = loop.create_future()
-            self._queue.put(_Job(loop, future, recording=recording, after=after))
-            self.largest_queue = max(self.largest_queue, self._queue.qsize())
-            return await future
+            await room.acquire()
+            try:
+                future: asyncio.Future[RecordResult] = loop.create_future()
+                self._queue.put(_Job(loop, future, recording=recording, after=after))
+                self.largest_queue = max(self.largest_queue, self._queue.qsize())
+                return await future
+            finally:
+                room.release()
         finally:
-            room.release()
+            self.pending -= 1
 
     async def call(self, function: Callable[[], Any]) -> Any:
         """Run ``function`` on the writer thread after what is queued; its result."""
