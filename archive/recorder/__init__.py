@@ -25,7 +25,10 @@ Rules (see archive/changes.py for the fingerprint):
 The parts, one job each, composed into ``Archive`` (front.py): core.py (sessions, transactions,
 batches), runs.py (sources and runs), captures.py (objects and capture rows), versions.py
 (versions, attachments, attribution), record.py (``record_report``), checks.py (304, missing,
-blocked, listings), queries.py (what the crawler asks), factory.py (``open_archive``).
+blocked, listings), queries.py (what the crawler asks), factory.py (``open_archive``); and the
+per-transaction helpers: lookups.py (the rows a batch reads, asked once), ids.py (ids handed out
+before the INSERT, so a batch flushes once), rows.py (new rows built cheaply), scoped.py (their
+common base, freed with the session).
 """
 
 from archive.recorder.captures import capture_key
