@@ -150,6 +150,32 @@ def test_writer_queue_is_bounded(archive: Archive, pages: Pages, address: Archiv
     assert _versions(archive) == 10
 
 
+def test_writer_tells_who_waits_for_it_when_it_has_drained(archive: Archive, pages: Pages) -> None:
+    """Crawlers sharing a writer pause while it is behind; each is woken by the writer itself, once
+    no more than a queue's worth waits, even if that crawler's own pages were all done earlier."""
+    writer = BatchWriter(archive, WriterConfig(max_batch=2, max_wait=0.01, max_queued=3))
+    gate = threading.Event()
+    woken: list[int] = []
+
+    async def run() -> None:
+        blocker = asyncio.ensure_future(writer.call(lambda: gate.wait(20)))  # holds the writer thread
+        tasks = [asyncio.ensure_future(writer.record(r)) for r in report_recordings(pages, 10)]
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert writer.pending == 10
+        writer.when_drained(lambda: woken.append(writer.pending))
+        assert woken == []
+        gate.set()
+        await blocker
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
+        writer.when_drained(lambda: woken.append(-1))  # nothing waits: at once
+
+    asyncio.run(run())
+    writer.close()
+    assert len(woken) == 2 and 0 <= woken[0] <= 3 and woken[1] == -1
+    assert writer.pending == 0
+
+
 def test_writer_isolates_a_failing_recording(archive: Archive, pages: Pages, address: ArchiveAddress | None) -> None:
     writer = BatchWriter(archive, WriterConfig(max_batch=3, max_wait=30.0, max_queued=3), address)
     good = report_recordings(pages, 2)

@@ -99,10 +99,7 @@ class ArchivePipeline:
                              if isinstance(item, ExtractedPage) else
                              Recording(item.kind, item.source, item.page, None, run_id))
                 self._hold_back(writer)
-                try:
-                    result = await self._record(writer, recording, self._journal(session, item.page.url))
-                finally:
-                    self._go_on(writer)
+                result = await self._record(writer, recording, self._journal(session, item.page.url))
                 self._inc(f"archive/{result.outcome}")
             elif isinstance(item, Listing):
                 results = await self._call(archive.record_listing, item.source, item.urls, complete=item.complete,
@@ -117,11 +114,13 @@ class ArchivePipeline:
         return item
 
     def _hold_back(self, writer: BatchWriter) -> None:
-        """Pause fetching while the writer has twice its queue waiting.
+        """Pause fetching while the writer has twice its queue waiting, until it is down to one queue.
 
         Scrapy's own brake counts a response's bytes (at least 1 KB), but an answer waiting for the
         writer costs ~27 KB of requests, tasks and coroutines whatever its size: a re-check's 304s
-        piled up by the thousand (a 20,000-report re-check grew the crawl process by ~130 MB).
+        piled up by the thousand (a 20,000-report re-check grew the crawl process by ~130 MB). The
+        writer is shared by the crawlers of one run: each pauses its own engine and is woken by the
+        writer, not by its own pages (which may all be done while others' still wait).
         """
         engine = self.crawler.engine
         if engine is None or self.paused or writer.pending < 2 * writer.config.max_queued:
@@ -129,13 +128,14 @@ class ArchivePipeline:
         engine.pause()
         self.paused = True
         self._inc("archive/writer_backpressure")
+        writer.when_drained(self._go_on)
 
-    def _go_on(self, writer: BatchWriter) -> None:
-        """Fetch again once the writer is down to one queue's worth."""
+    def _go_on(self) -> None:
+        """Fetch again (the writer is down to one queue's worth)."""
         engine = self.crawler.engine
-        if not self.paused or engine is None or writer.pending > writer.config.max_queued:
-            return
         self.paused = False
+        if engine is None:
+            return
         engine.unpause()
         slot = getattr(engine, "_slot", None)  # wake the engine now, not at its next 5 s heartbeat
         if slot is not None:

@@ -71,6 +71,7 @@ class BatchWriter:
         self.batches = 0  # committed batches (tests, stats)
         self.largest_queue = 0
         self.pending = 0  # record() calls not yet answered: queued, or waiting for room (event loop only)
+        self._on_drained: list[Callable[[], None]] = []
 
     @property
     def queued(self) -> int:
@@ -101,6 +102,17 @@ class BatchWriter:
                 room.release()
         finally:
             self.pending -= 1
+            if self._on_drained and self.pending <= self.config.max_queued:
+                callbacks, self._on_drained = self._on_drained, []
+                for callback in callbacks:
+                    callback()
+
+    def when_drained(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (on the event loop) once no more than one queue's worth of pages waits."""
+        if self.pending <= self.config.max_queued:
+            callback()
+        else:
+            self._on_drained.append(callback)
 
     async def call(self, function: Callable[[], Any]) -> Any:
         """Run ``function`` on the writer thread after what is queued; its result."""
