@@ -78,10 +78,12 @@ class Fingerprint:
     def of(cls, report: ExtractedReport) -> Fingerprint:
         # ``text_hash`` is the hash of the text's normal form: when it is the hash of ``text`` as
         # given, the text is already in normal form (extraction hands it so) and is not redone.
-        given = normalised_hash(report.text)
-        text, text_hash = (report.text, given) if report.text_hash == given else (normalise_text(report.text), "")
+        text, digest = report.text, normalised_hash(report.text)
+        if digest != report.text_hash:
+            text = normalise_text(text)
+            digest = normalised_hash(text)
         metadata = identity_metadata(report)
-        return cls(text, text_hash or normalised_hash(text), metadata, metadata_hash(metadata))
+        return cls(text, digest, metadata, metadata_hash(metadata))
 
 
 def decide(previous_text_hash: str | None, previous_metadata_hash: str | None, new: Fingerprint) -> str:

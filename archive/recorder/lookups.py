@@ -181,7 +181,7 @@ class Lookups(SessionScoped):
         self.added_capture(QueuedCapture(**{name: row[name] for name in QueuedCapture.__slots__}))
 
     def write_captures(self) -> None:
-        """Insert the queued capture rows (before the batch commits, or a row that needs its id)."""
+        """Insert the queued capture rows (before the batch commits, or a question read from the table)."""
         if self._queued:
             rows, self._queued = self._queued, []
             self.db.flush()  # the reports they name first (foreign keys)
