@@ -3,8 +3,9 @@
 Records ``--reports`` report pages (seed-sized, ~15 KB of HTML each) in batches of ``--batch``
 three times over a SQLite catalog and a folder store in a temporary folder: a first crawl (every
 page new), a full re-check answered 304, and a re-check answered 200 with the same bytes. Prints
-process CPU-ms per recording and the resident memory after each (plus the load average), so one change to the recorder can
-be compared with the last on the same machine in one run. Loopback only: no network at all.
+process CPU-ms per recording and the resident memory after each (plus the load average), so one
+change to the recorder can be compared with the last on the same machine in one run. Loopback
+only: no network at all.
 
     .venv/bin/python bench/record_batch.py --reports 1000 --batch 64
 """

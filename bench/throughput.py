@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import operator
 import os
 import platform
 import re
@@ -32,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ class Run:
     cpu: float  # seconds, child + reaped descendants
     peak_rss: int  # bytes, whole tree
     roles: dict[str, float] = field(default_factory=dict)  # CPU seconds by process name
+    role_peaks: dict[str, float] = field(default_factory=dict)  # peak resident bytes by process name
 
     def role_ms(self) -> str:
         """CPU-ms per request of each process, largest first."""
@@ -66,6 +68,11 @@ class Run:
             return ""
         parts = sorted(self.roles.items(), key=lambda kv: -kv[1])
         return ", ".join(f"{name} {1000 * secs / self.requests:.1f}" for name, secs in parts if secs > 0.005)
+
+    def role_mb(self) -> str:
+        """Peak resident MB of each process, largest first."""
+        parts = sorted(self.role_peaks.items(), key=lambda kv: -kv[1])
+        return ", ".join(f"{name} {size / 1e6:.0f} MB" for name, size in parts)
 
     @property
     def rate(self) -> float:
@@ -76,70 +83,83 @@ class Run:
         return 1000 * self.cpu / self.requests if self.requests else 0.0
 
 
-def _tree(pid: int) -> tuple[int, dict[int, tuple[str, int, int]]]:
-    """Resident bytes of ``pid`` and all its descendants, and each one's (name, CPU ticks, resident
-    bytes) (from /proc)."""
-    children: dict[int, list[int]] = {}
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One look at a process: its name, CPU ticks so far and resident bytes."""
+
+    name: str
+    ticks: int
+    rss: int
+
+
+def _tree(pid: int) -> dict[int, Sample]:
+    """``pid`` and all its descendants, as they are now (from /proc: each ``stat`` read once)."""
+    stats: dict[int, tuple[str, int, int]] = {}  # pid → (name, parent, ticks)
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
-        except OSError:
+                head, _, tail = handle.read().rpartition(b")")
+            fields = tail.split()
+            stats[int(entry)] = (head.split(b"(", 1)[1].decode(errors="replace"), int(fields[1]),
+                                 int(fields[11]) + int(fields[12]))
+        except (OSError, IndexError, ValueError):
             continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    total, todo, cpu = 0, [pid], {}
+    children: dict[int, list[int]] = {}
+    for child, (_, parent, _) in stats.items():
+        children.setdefault(parent, []).append(child)
+    found, todo = {}, [pid]
     page = os.sysconf("SC_PAGE_SIZE")
     while todo:
         current = todo.pop()
+        todo += children.get(current, [])
         try:
             with open(f"/proc/{current}/statm", "rb") as handle:
                 rss = int(handle.read().split()[1]) * page
-            total += rss
-            with open(f"/proc/{current}/stat", "rb") as handle:
-                head, _, tail = handle.read().rpartition(b")")
-            fields = tail.split()
-            cpu[current] = (head.split(b"(", 1)[1].decode(errors="replace"), int(fields[11]) + int(fields[12]), rss)
         except (OSError, IndexError, ValueError):
-            pass
-        todo += children.get(current, [])
-    return total, cpu
+            continue
+        if current in stats:
+            name, _, ticks = stats[current]
+            found[current] = Sample(name, ticks, rss)
+    return found
 
 
-def _by_role(root: int, cpu: dict[int, tuple[str, int, int]]) -> dict[str, float]:
-    """CPU seconds by process name (the crawl process as ``crawl``), from the last sample of each."""
-    tick = os.sysconf("SC_CLK_TCK")
+def _by_role(root: int, samples: dict[int, Sample], value: Callable[[Sample], float],
+             merge: Callable[[float, float], float]) -> dict[str, float]:
+    """``value`` of each process, merged by process name (the crawl process as ``crawl``)."""
     roles: dict[str, float] = {}
-    for pid, (name, ticks, _) in cpu.items():
-        role = "crawl" if pid == root else name
-        roles[role] = roles.get(role, 0.0) + ticks / tick
+    for pid, sample in samples.items():
+        role = "crawl" if pid == root else sample.name
+        roles[role] = merge(roles[role], value(sample)) if role in roles else value(sample)
     return roles
 
 
-def run_child(command: Sequence[str], env: dict[str, str],
-              profile: Path | None = None) -> tuple[str, float, float, int, dict[str, float]]:
-    """Run a child to its end; (stdout, wall seconds, CPU seconds, peak tree RSS, CPU seconds by process)."""
+def run_child(command: Sequence[str], env: dict[str, str], profile: Path | None = None,
+              profile_rate: int = 50) -> tuple[str, float, float, int, dict[str, float], dict[str, float]]:
+    """Run a child to its end; (stdout, wall seconds, CPU seconds, peak tree RSS, CPU seconds by
+    process, peak resident bytes by process)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     spy = None
     if profile is not None:
         spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--threads",
-                                "--rate", os.environ.get("BENCH_PYSPY_RATE", "50"), "--format", "raw", "-o", str(profile), "--pid", str(process.pid)],
+                                "--rate", str(profile_rate), "--format", "raw", "-o", str(profile),
+                                "--pid", str(process.pid)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
-    cpu: dict[int, tuple[str, int, int]] = {}
-    peaks: dict[int, int] = {}  # pid → its own peak resident bytes
+    last: dict[int, Sample] = {}  # each process as last seen (its CPU ticks, its own name)
+    peaks: dict[int, int] = {}  # each process's largest resident bytes
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            rss, seen = _tree(process.pid)
-            peak = max(peak, rss)
-            cpu.update(seen)
-            for pid, (_, _, resident) in seen.items():
-                peaks[pid] = max(peaks.get(pid, 0), resident)
+            now = _tree(process.pid)
+            peak = max(peak, sum(s.rss for s in now.values()))
+            last.update(now)
+            for pid, seen in now.items():
+                peaks[pid] = max(peaks.get(pid, 0), seen.rss)
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -156,12 +176,13 @@ def run_child(command: Sequence[str], env: dict[str, str],
     if code != 0:
         raise SystemExit(f"{' '.join(command)} exited {code}")
     total = usage.ru_utime + usage.ru_stime
-    roles = _by_role(process.pid, cpu)
+    tick = os.sysconf("SC_CLK_TCK")
+    roles = _by_role(process.pid, last, lambda s: s.ticks / tick, operator.add)
     roles["crawl"] = max(0.0, total - sum(v for k, v in roles.items() if k != "crawl"))  # exact total
-    if os.environ.get("BENCH_RSS_BY_PROCESS"):
-        print("peak RSS by process:", ", ".join(f"{'crawl' if pid == process.pid else cpu[pid][0]} "
-                                                 f"{peaks[pid] / 1e6:.0f} MB" for pid in sorted(peaks)))
-    return out, wall, total, max(peak, usage.ru_maxrss * 1024), roles
+    # by the last name seen: a worker is named only after it starts (and is its parent's copy before)
+    memory = _by_role(process.pid, {pid: Sample(last[pid].name, 0, size) for pid, size in peaks.items()},
+                      lambda s: s.rss, max)
+    return out, wall, total, max(peak, usage.ru_maxrss * 1024), roles, memory
 
 
 def _env(home: Path, concurrency: int, **crawl: Any) -> dict[str, str]:
@@ -184,25 +205,25 @@ def write_source(home: Path, base_url: str) -> None:
 
 
 def govarchive_crawl(name: str, home: Path, nginx: Nginx, concurrency: int, profile: Path | None,
-                     **crawl: Any) -> Run:
+                     profile_rate: int = 50, **crawl: Any) -> Run:
     nginx.clear_log()
-    out, wall, cpu, rss, roles = run_child([sys.executable, "-m", "govarchive", "crawl", SOURCE, "--json"],
-                                           _env(home, concurrency, **crawl), profile)
+    out, wall, cpu, rss, roles, memory = run_child([sys.executable, "-m", "govarchive", "crawl", SOURCE, "--json"],
+                                                   _env(home, concurrency, **crawl), profile, profile_rate)
     summary = json.loads(out[out.index("{"):])
     source = summary["sources"][0]
     if source["status"] != "ok":
         raise SystemExit(f"{name}: crawl status {source['status']}: {source.get('error')}")
-    return Run(name, nginx.requests_logged(), float(source["elapsed"]), wall, cpu, rss, roles)
+    return Run(name, nginx.requests_logged(), float(source["elapsed"]), wall, cpu, rss, roles, memory)
 
 
 def bare_crawl(home: Path, nginx: Nginx, concurrency: int) -> Run:
     nginx.clear_log()
-    out, wall, cpu, rss, roles = run_child(
+    out, wall, cpu, rss, roles, memory = run_child(
         [sys.executable, __file__, "--bare-child", f"{nginx.base_url}/{COLUMN}/index.html",
          "--concurrency", str(concurrency)], _env(home, concurrency))
     stats = json.loads(out)
     return Run("bare Scrapy, list → report pages, keeps nothing", nginx.requests_logged(), stats["elapsed"],
-               wall, cpu, rss, roles)
+               wall, cpu, rss, roles, memory)
 
 
 def _bare_child(start_url: str, concurrency: int) -> None:
@@ -254,6 +275,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-bare", action="store_true", help="govarchive crawls only (memory runs)")
     parser.add_argument("--profile", type=Path, help="write py-spy raw stacks of the govarchive crawls here")
+    parser.add_argument("--profile-rate", type=int, default=50, help="py-spy samples per second (with --profile)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--bare-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -277,9 +299,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 if profile is not None:
                     profile.mkdir(parents=True, exist_ok=True)
                 first = govarchive_crawl("`govarchive crawl`, first crawl", home, nginx, args.concurrency,
-                                         profile / f"first-{n}.txt" if profile else None)
+                                         profile / f"first-{n}.txt" if profile else None, args.profile_rate)
                 again = govarchive_crawl("`govarchive crawl`, every report re-checked (304)", home, nginx,
                                          args.concurrency, profile / f"recheck-{n}.txt" if profile else None,
+                                         args.profile_rate,
                                          RECHECK_HOURS=0)
                 runs = [bare, first, again]
                 rounds.append((load, runs))
@@ -287,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     print(f"round {n + 1}: {run.name}: {run.requests} requests, {run.rate:.0f}/s, "
                           f"{run.wall:.1f} s wall, {run.cpu_ms:.1f} CPU-ms/request, "
                           f"{run.peak_rss / 1e6:.0f} MB, {run.rate / bare.rate if bare.rate else 0:.2f}x; "
-                          f"CPU-ms by process: {run.role_ms()}", flush=True)
+                          f"CPU-ms by process: {run.role_ms()}; peak RSS by process: {run.role_mb()}", flush=True)
         finally:
             nginx.stop()
 
