@@ -154,7 +154,7 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
     # them all, and the counts were wrong anyway
     base["EXTENSIONS"] = {**base["EXTENSIONS"], "scrapy.extensions.logcount.LogCount": None}
     # Crawlers get the spider class itself; Scrapy's spider loader would import every module of
-    # spiders/ to index them, the distributed spider's Redis client among them (~90 ms, ~10 MB)
+    # spiders/ to index them, the distributed spider's Redis client among them (~90 ms of imports)
     base["SPIDER_MODULES"] = []
     show = progress and sys.stderr.isatty()
     console = None
