@@ -11,6 +11,7 @@ U+0085) counts as a space, as the extractor's renderer always treated it.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 
@@ -19,7 +20,7 @@ _SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u300
 # CJK ideographs and punctuation, full-width forms, and the quotes/dashes Chinese text uses.
 _CJK = "[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2014\u2018\u2019\u201c\u201d\u2026\u00b7]"
 _SPACE_BY_CJK = re.compile(f"(?<={_CJK}) | (?={_CJK})")
-_SPACES_IN_LINE = re.compile(r"[^\S\n]+")  # _SPACES but the line break (\s is every one of them)
+_IS_CJK = re.compile(_CJK).match
 
 
 def normalise_line(line: str) -> str:
@@ -31,12 +32,25 @@ def normalise_text(text: str) -> str:
     """The normal form of a report text (see the module docstring); idempotent."""
     # Invisibles go before NFC: removing one can leave a sequence that composes.
     text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n"))
-    # normalise_line on each line, done on the whole text at once: no invisibles are left after
-    # NFC, white space but the line break becomes one space, and a space left after stripping
-    # never touches a line break, so the spaces next to Chinese characters go in one pass
-    lines = (line.strip() for line in _SPACES_IN_LINE.sub(" ", text).split("\n"))
+    # normalise_line on each line, done with str methods (several times faster than the regular
+    # expressions on long texts): no invisibles are left after NFC, str.split() splits at the same
+    # white space as \s (a line's U+2028 or U+0085 included), and after the join every space
+    # stands alone between two other characters
+    lines = (" ".join(line.split()) for line in text.split("\n"))
     text = "\n".join(line for line in lines if line)
-    return _SPACE_BY_CJK.sub("", text) if " " in text else text  # most report texts have no space at all
+    return _drop_spaces_by_cjk(text) if " " in text else text  # most report texts have no space at all
+
+
+def _drop_spaces_by_cjk(text: str) -> str:
+    """``_SPACE_BY_CJK.sub("", text)`` for a text whose spaces stand alone: a space goes when the
+    character before or after it is Chinese."""
+    parts = text.split(" ")
+    out = [parts[0]]
+    for before, after in itertools.pairwise(parts):
+        if not ((before and _IS_CJK(before[-1])) or (after and _IS_CJK(after[0]))):
+            out.append(" ")
+        out.append(after)
+    return "".join(out)
 
 
 def sha256_hex(data: bytes) -> str:

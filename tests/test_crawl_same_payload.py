@@ -41,6 +41,16 @@ def _last_run_stats(home: Path) -> dict[str, int]:
     return {key: int(value) for key, value in re.findall(r"'([\w/]+)': (\d+)[,}]", dump)}
 
 
+def test_the_crawl_log_keeps_info_and_up_not_a_line_per_request(plain_site: StaticSite, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    result = run_crawl(home, local_source(home, f"http://127.0.0.1:{plain_site.server_address[1]}"))
+    assert result.code == 0, result.stderr
+    log = max((home / "logs").glob("crawl-*.log")).read_text(encoding="utf-8")
+    assert "Dumping Scrapy stats:" in log and "3 new" in log  # INFO lines are kept
+    # Scrapy's own set-up puts its loggers at DEBUG: "Crawled (200)" and "Scraped" for every page
+    assert "Crawled (200)" not in log and "Scraped " not in log and "] DEBUG: " not in log
+
+
 def test_a_200_with_the_same_bytes_is_recorded_without_extraction(plain_site: StaticSite, tmp_path: Path) -> None:
     home = tmp_path / "home"
     names = local_source(home, f"http://127.0.0.1:{plain_site.server_address[1]}")

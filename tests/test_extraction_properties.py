@@ -135,3 +135,13 @@ def test_has_words_agrees_with_word_count(text: str, count: int) -> None:
     from crawler.extraction.containers import has_words, word_count
 
     assert has_words(text, count) == (word_count(text) >= count)
+
+
+@given(st.text(alphabet=st.sampled_from("报告 法治，。 ab1\n\r\t\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2002\u2028\u2029\u202f"
+                                        "\u205f\u3000\u200b\u200d\u2060\ufeff\u00ad\x00\x7f“”—…·"), max_size=200))
+@settings(max_examples=500)
+def test_clean_line_is_the_regular_expression_rule(raw: str) -> None:
+    from crawler.extraction.text import _CJK_BREAK, _INVISIBLE, _WS, clean_line
+
+    rule = _WS.sub(" ", _INVISIBLE.sub("", _CJK_BREAK.sub("", raw) if "\n" in raw else raw)).strip()
+    assert clean_line(raw) == rule

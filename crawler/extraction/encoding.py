@@ -97,8 +97,9 @@ def plausibility(text: str) -> float:
     non_ascii = len(sample)
     if not non_ascii:
         return 1.0
-    suspect = _count(_SUSPECT, sample)
-    latin = _count(_LATIN_HIGH, sample)
+    # a clean page has none of either: one scan that finds nothing is cheaper than counting
+    suspect = _count(_SUSPECT, sample) if _SUSPECT.search(sample) else 0
+    latin = _count(_LATIN_HIGH, sample) if _LATIN_HIGH.search(sample) else 0
     cjk = _count(_CJK, sample)
     common = _count(_COMMON_HANZI, sample)
     score = 1.0 - min(1.0, 4 * suspect / non_ascii)

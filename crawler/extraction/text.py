@@ -49,9 +49,11 @@ def clean_line(raw: str) -> str:
     """One rendered line in normal form: whitespace collapsed, trimmed, invisibles removed."""
     if not raw or raw.isspace():  # half the calls (the gaps between blocks): every step below gives ""
         return ""
-    if "\n" in raw:
-        raw = _CJK_BREAK.sub("", raw)
-    return _WS.sub(" ", _INVISIBLE.sub("", raw)).strip()
+    if "\n" in raw and "\n" in (raw := raw.strip()):  # most breaks are the markup's indentation
+        raw = _CJK_BREAK.sub("", raw)  # a break between two Chinese characters is no space (never at an end)
+    if not raw.isprintable():  # every invisible is unprintable (so is white space but the space)
+        raw = _INVISIBLE.sub("", raw)
+    return " ".join(raw.split())  # str.split() splits at \s, the white space _WS adds no more to
 
 
 def _filled(cell: HtmlElement) -> bool:

@@ -119,6 +119,7 @@ def _setup_logging(settings: Settings, run_label: str, console: Any | None) -> P
         log_path.parent.mkdir(parents=True, exist_ok=True)
         file_handler = logging.FileHandler(log_path, encoding="utf-8")
         file_handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+        file_handler.setLevel(logging.INFO)
         root.addHandler(file_handler)
     except OSError:
         kept = None
@@ -134,6 +135,13 @@ def _setup_logging(settings: Settings, run_label: str, console: Any | None) -> P
     term.addFilter(TerminalFilter())
     root.addHandler(term)
     return kept
+
+
+def keep_scrapy_at_info() -> None:
+    """Undo the DEBUG level Scrapy's logging set-up gives its loggers (call after making the
+    CrawlerProcess). At DEBUG every request and every item built a log record ("Crawled (200)",
+    "Scraped"), which the file handler then wrote: two lines and a flush per page."""
+    logging.getLogger("scrapy").setLevel(logging.INFO)
 
 
 def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], *, run_id: int | None,
@@ -167,6 +175,7 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
 
     install_reactor(base["TWISTED_REACTOR"])  # before anything imports the default reactor
     process = CrawlerProcess({**base, "LOG_INSTALL_ROOT_HANDLER": False})
+    keep_scrapy_at_info()
     if len(definitions) > QUIET_ABOVE:  # after CrawlerProcess: its logging set-up resets Scrapy's loggers
         for name in _CHATTY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)

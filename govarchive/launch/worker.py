@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crawler.distributed.frontier import Frontier
-from govarchive.launch.runner import OneLineFormatter
+from govarchive.launch.runner import OneLineFormatter, keep_scrapy_at_info
 from govarchive.launch.runs import connect_frontier, finish_source_run, settings_archive
 from govarchive.launch.worker_settings import worker_settings, worker_source_settings
 
@@ -177,6 +177,7 @@ class Worker:
         for module in WARM_IMPORTS:  # a worker whose heartbeat shows is ready to work at once
             importlib.import_module(module)
         self._process = CrawlerProcess({**self.base, "LOG_INSTALL_ROOT_HANDLER": False})
+        keep_scrapy_at_info()
         from twisted.internet import task
 
         heartbeat = task.LoopingCall(self.beat)
@@ -207,6 +208,7 @@ def _setup_logging(settings: Settings, worker_id: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(folder / f"worker-{worker_id}.log", encoding="utf-8")
         handler.setFormatter(formatter)
+        handler.setLevel(logging.INFO)
         root.addHandler(handler)
     except OSError:
         pass
