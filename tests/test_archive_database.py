@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlmodel import SQLModel, select
 
 from archive.catalog.database import (
@@ -33,12 +33,46 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Pa
 
 def test_migrations_build_exactly_the_models(any_catalog_url: str) -> None:
     engine = create_catalog_engine(any_catalog_url)
-    init_catalog(engine)
+    init_catalog(engine, revision=head_revision())  # Alembic from nothing ("head" takes the short way)
     init_catalog(engine)  # idempotent
     assert current_revision(engine) == head_revision()
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == [], "models.py changed without a migration"
+    engine.dispose()
+
+
+def _schema(engine: Engine) -> dict[str, object]:
+    """Each table's columns, key, indexes, unique constraints and foreign keys, as the database has
+    them (columns by name: a migration adds its columns at the end, the models list them by topic)."""
+    found = inspect(engine)
+    return {
+        table: (
+            sorted((c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)),
+            found.get_pk_constraint(table)["constrained_columns"],
+            sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in found.get_indexes(table)),
+            sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(table)),
+            sorted((tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
+                   for f in found.get_foreign_keys(table)),
+        )
+        for table in sorted(found.get_table_names())
+    }
+
+
+def test_an_empty_catalog_gets_the_migrated_schema_at_once(any_catalog_url: str) -> None:
+    engine = create_catalog_engine(any_catalog_url)
+    init_catalog(engine)  # an empty database: tables made from the models, stamped current
+    assert current_revision(engine) == head_revision()
+    short_way = _schema(engine)
+    assert "alembic_version" in short_way and len(short_way) == len(SQLModel.metadata.tables) + 1
+    init_catalog(engine, revision=head_revision())  # Alembic agrees there is nothing to do
+    assert _schema(engine) == short_way
+
+    with engine.begin() as connection:
+        SQLModel.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE alembic_version"))
+    init_catalog(engine, revision=head_revision())  # every migration, from nothing
+    assert _schema(engine) == short_way
     engine.dispose()
 
 

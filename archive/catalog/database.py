@@ -3,7 +3,8 @@
 SQLite (the embedded default) gets WAL, foreign keys and a busy timeout on every connection;
 PostgreSQL is reached through psycopg 3 with the session time zone pinned to UTC, so naive
 timestamps mean UTC on both back-ends. The schema is owned by the Alembic migrations shipped in
-``archive/catalog/migrations``; no ``alembic.ini`` is needed at runtime.
+``archive/catalog/migrations``; no ``alembic.ini`` is needed at runtime. An empty database gets
+the models' tables stamped with the newest revision, which is what the migrations build.
 """
 
 from __future__ import annotations
@@ -161,6 +162,9 @@ def init_catalog(engine: Engine, *, revision: str = "head") -> None:
             has_history = "alembic_version" in present
             if has_history and revision in ("head", HEAD_REVISION) and _versions(connection) == [HEAD_REVISION]:
                 return  # already current
+        if not present and revision == "head":
+            _create_current(engine)  # an empty database: the newest schema at once
+            return
         from alembic import command
 
         config = alembic_config(engine)
@@ -176,6 +180,19 @@ def init_catalog(engine: Engine, *, revision: str = "head") -> None:
         raise CatalogUnavailableError(url, reason + _disk_full_hint(engine)) from None
     except OSError as exc:
         raise CatalogUnavailableError(url, str(exc)) from None
+
+
+def _create_current(engine: Engine) -> None:
+    """The models' tables and Alembic's record that they are at ``HEAD_REVISION``, in one transaction.
+
+    What ``alembic upgrade head`` makes of an empty database (a test compares the two), without
+    importing Alembic and replaying every migration: ~0.2 s of each new home's first crawl.
+    """
+    with engine.begin() as connection:
+        SQLModel.metadata.create_all(connection)
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
+        connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": HEAD_REVISION})
 
 
 def _versions(connection: Connection) -> list[str]:
