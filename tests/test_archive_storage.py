@@ -310,6 +310,23 @@ def test_folder_layout_and_url(tmp_path: Path) -> None:
     assert store.url_for(raw_key, filename="报告.pdf") is None
 
 
+def test_a_temporary_file_left_by_a_crashed_writer_is_stepped_around(tmp_path: Path) -> None:
+    """Temporary names are made of the key, the process and the thread: one left behind by a
+    writer that crashed (a process id used again) must not stop the same object being written."""
+    raw = os.urandom(3000)
+    key = hashlib.sha256(raw).hexdigest()
+    folder = tmp_path / "sha256" / key[:2] / key[2:4]
+    folder.mkdir(parents=True)
+    stale = folder / f".tmp-{key[:16]}-{os.getpid()}-{threading.get_ident()}"
+    stale.write_bytes(b"half an object")
+    store = FilesystemBlobStore(tmp_path)
+    with store.deferred():
+        assert store.put_bytes(raw) == key
+        assert store.flush() == 1
+    assert store.get_bytes(key) == raw and (folder / key).stat().st_mode & 0o777 == 0o444
+    assert stale.read_bytes() == b"half an object"  # not ours to remove: it is another writer's name
+
+
 def _leftovers(root: Path) -> list[Path]:
     """Files that are neither a whole object nor a pre-existing one: partial or temporary files."""
     return [p for p in root.rglob("*") if p.is_file() and p.name.startswith(".tmp-")]

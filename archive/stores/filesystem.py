@@ -34,6 +34,7 @@ from .common import (
 # errno values that mean "this folder cannot take writes now", as opposed to a bug of ours
 _UNAVAILABLE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
 _OBJECT_MODE = 0o444  # objects never change once written
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 
 
 def _syncfs_function() -> Callable[[int], int] | None:
@@ -78,7 +79,8 @@ class FilesystemBlobStore:
         self._objects = self.root / "sha256"
         self._staging = self.root / "tmp"
         self._local = threading.local()
-        self._folders: set[Path] = set()  # object folders known to exist (mkdir per object is costly)
+        self._objects_dir = str(self._objects)
+        self._folders: set[str] = set()  # "abcd" of the object folders known to exist (ab/cd/)
 
     def __repr__(self) -> str:
         return f"FilesystemBlobStore({self.location!r})"
@@ -88,13 +90,15 @@ class FilesystemBlobStore:
     def put_bytes(self, data: bytes) -> str:
         """Store ``data``; return its key. Bytes already stored are not written again."""
         key = hashlib.sha256(data).hexdigest()
-        if self._stored_path(key) is not None:
+        folder = f"{self._objects_dir}/{key[:2]}/{key[2:4]}"
+        # a folder not there yet holds no object: one look at it instead of one per suffix
+        if (key[:4] in self._folders or os.path.isdir(folder)) and self._stored_path(key) is not None:
             return key
         packed = compress_bytes(data) if self.compress else None
-        target = self._path(key, compressed=packed is not None)
+        target = f"{folder}/{key}{COMPRESSED_SUFFIX}" if packed is not None else f"{folder}/{key}"
         pending = self._pending()
         with self._writes(f"writing object {key!r}"):
-            fd, tmp = self._temp_file_in(target.parent)
+            fd, tmp = self._temp_for(folder, key)
             try:
                 _FdWriter(fd).write(data if packed is None else packed)
                 if pending is not None:
@@ -110,7 +114,7 @@ class FilesystemBlobStore:
 
     # batches: many objects, one sync
 
-    def _pending(self) -> dict[str, tuple[Path, Path]] | None:
+    def _pending(self) -> dict[str, tuple[str, str]] | None:
         return getattr(self._local, "pending", None)
 
     @contextlib.contextmanager
@@ -124,7 +128,7 @@ class FilesystemBlobStore:
         finally:
             for tmp, _target in self._local.pending.values():
                 with contextlib.suppress(OSError):
-                    tmp.unlink()
+                    os.unlink(tmp)
             self._local.pending = None
 
     def flush(self) -> int:
@@ -183,29 +187,30 @@ class FilesystemBlobStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         self._commit(fd, spool, target)
 
-    def _commit(self, fd: int, tmp: Path, target: Path) -> None:
+    def _commit(self, fd: int, tmp: str | Path, target: str | Path) -> None:
         os.fchmod(fd, _OBJECT_MODE)
         os.fsync(fd)
         os.replace(tmp, target)
-        dir_fd = os.open(target.parent, os.O_RDONLY)
+        dir_fd = os.open(os.path.dirname(target), os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
 
-    def _temp_file_in(self, folder: Path) -> tuple[int, Path]:
-        """A temporary file in an object folder, made when missing: most already exist (an earlier
-        crawl's), and creating the file first costs one system call where mkdir-then-create costs two."""
-        if folder not in self._folders:
-            try:
-                found = self._temp_file(folder)
-            except FileNotFoundError:
-                folder.mkdir(parents=True, exist_ok=True)
-            else:
-                self._folders.add(folder)
-                return found
-            self._folders.add(folder)
-        return self._temp_file(folder)
+    def _temp_for(self, folder: str, key: str) -> tuple[int, str]:
+        """A new temporary file for ``key`` in its object folder, made when missing (most exist
+        once a store has some thousands of objects). Named after the key, the process and the
+        thread, so that no name needs drawing; a leftover of a crashed writer falls back to mkstemp."""
+        name = f"{folder}/.tmp-{key[:16]}-{os.getpid()}-{threading.get_ident()}"
+        try:
+            fd = os.open(name, _NEW_FILE, 0o600)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(name, _NEW_FILE, 0o600)
+        except FileExistsError:
+            fd, name = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        self._folders.add(key[:4])
+        return fd, name
 
     @staticmethod
     def _temp_file(folder: Path) -> tuple[int, Path]:
@@ -290,7 +295,7 @@ class FilesystemBlobStore:
         pending = self._pending()
         if pending and key in pending:
             tmp, target = pending[key]
-            return tmp, target.name.endswith(COMPRESSED_SUFFIX)
+            return Path(tmp), target.endswith(COMPRESSED_SUFFIX)
         for compressed in (True, False):
             path = self._path(key, compressed=compressed)
             if path.is_file():
@@ -304,12 +309,12 @@ class FilesystemBlobStore:
         return found
 
 
-def _discard(fd: int, path: Path) -> None:
+def _discard(fd: int, path: str | Path) -> None:
     """Close ``fd`` and remove ``path`` if they are still around (after a commit they are not)."""
     with contextlib.suppress(OSError):
         os.close(fd)
     with contextlib.suppress(OSError):
-        path.unlink()
+        os.unlink(path)
 
 
 def _subdirs(folder: Path) -> list[Path]:
