@@ -52,6 +52,35 @@ def test_page_pool_extracts_in_worker_processes_like_inline() -> None:
 
 
 
+def test_page_pool_replaces_a_killed_worker_and_carries_large_jobs() -> None:
+    """A worker killed between jobs (out of memory, an operator) costs no page: the next job goes
+    to a new worker (or is sent again once when the old one dies holding it). A job larger than
+    the socket's buffer goes out in pieces while the event loop keeps running."""
+    import signal
+
+    small = PageJob("document", "附件正文：法治政府建设情况。".encode(), "http://gov.test/a.txt", name="a.txt",
+                    content_type="text/plain")
+    large = PageJob("document", ("第一条 依法行政。\n" * 300_000).encode(), "http://gov.test/b.txt", name="b.txt",
+                    content_type="text/plain")
+    pool = PagePool(workers=1)
+
+    async def scenario() -> tuple[object, object, object, int, list[int]]:
+        first = await pool.run(small)
+        killed = pool.worker_pids()[0]
+        os.kill(killed, signal.SIGKILL)
+        second = await pool.run(small)
+        third = await pool.run(large)
+        return first, second, third, killed, pool.worker_pids()
+
+    try:
+        first, second, third, killed, now = asyncio.run(scenario())
+    finally:
+        pool.shutdown()
+    assert first == second == extract_bytes(small)
+    assert third == extract_bytes(large) and len(large.body) > 4_000_000
+    assert now and killed not in now
+
+
 _KILLED_PARENT = """
 import asyncio, os, sys
 from crawler.workers.pagework import PageJob

@@ -1,32 +1,138 @@
 """The page-work pool: extraction in worker processes, so the crawl uses more than one core.
 
 Scrapy's reactor, the spider and the archive writer share one interpreter lock; extraction in
-Twisted's thread pool only adds lock contention. ``PagePool`` runs ``extract_bytes`` in a
-``concurrent.futures.ProcessPoolExecutor`` (``spawn``: workers import only the extraction code,
-not the crawl's reactor), with at most ``max_in_flight`` jobs submitted at once, so pages wait
-in the crawl (where Scrapy's own limits hold them) rather than piling up in the pool's queue.
-With ``workers = 0`` the work runs in a thread of the crawl process instead (as before).
+Twisted's thread pool only adds lock contention. ``PagePool`` runs ``extract_bytes`` in worker
+processes (``crawler.workers.spawn``: they import only the extraction code, not the crawl's
+reactor). The crawl talks to each worker over a socket on its own event loop, with no helper
+thread: jobs go out as pickled frames, results come back in order. At most ``max_in_flight``
+jobs are out at once, so pages wait in the crawl (where Scrapy's own limits hold them) rather
+than piling up in a worker's socket. With ``workers = 0`` the work runs in a thread of the crawl
+process instead.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import collections
 import os
+import pickle
+import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
 from typing import Any
 
 from crawler.workers.lifetime import die_with_parent
 from crawler.workers.pagework import PageJob, extract_bytes
+from crawler.workers.spawn import HEADER, LONG_HEADER, frame, start_worker, stop_worker
 
 PAGEWORK_ROLE = "ga-pagework"  # the workers' process name
+
+
+class WorkerDiedError(RuntimeError):
+    """A page-work process ended (killed, out of memory) before answering."""
 
 
 def default_workers() -> int:
     """One worker per core beyond the first (which the reactor and the writer use), at least one."""
     return max(1, (os.cpu_count() or 1) - 1)
+
+
+def serve(conn: Connection, parent: int) -> None:
+    """A page-work process: jobs in, ``("ok", result)`` or ``("error", exception)`` out, until EOF or None."""
+    die_with_parent(parent, PAGEWORK_ROLE)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl process decides when we stop
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            break
+        if job is None:
+            break
+        try:
+            answer: tuple[str, Any] = ("ok", extract_bytes(job))
+        except Exception as exc:  # noqa: BLE001 — handed to the waiting page, with its type
+            answer = ("error", _portable(exc))
+        conn.send(answer)
+
+
+def _portable(exc: Exception) -> Exception:
+    """``exc``, or a RuntimeError saying what it was when it does not survive pickling."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 — any failure to round-trip means: send a stand-in
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+class _Worker:
+    """One page-work process and the crawl's end of its socket, used from one event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.process, self._socket = start_worker(f"{__name__}:serve", os.getpid())
+        self._socket.setblocking(False)
+        self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self.alive = True
+        self._sending = asyncio.Lock()  # one frame at a time: a partial send must not interleave
+        self._reading: asyncio.Task[None] | None = None
+
+    async def run(self, job: PageJob) -> Any:
+        if self._reading is None:
+            self._reading = self.loop.create_task(self._read())
+        data = frame(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+        async with self._sending:
+            future: asyncio.Future[Any] = self.loop.create_future()
+            self.waiting.append(future)  # answers come back in the order jobs went out
+            try:
+                await self.loop.sock_sendall(self._socket, data)
+            except OSError as exc:
+                self._fail(WorkerDiedError(f"page-work process {self.process.pid} is gone: {exc!r}"))
+        return await future
+
+    async def _read(self) -> None:
+        try:
+            while self.alive:
+                (size,) = HEADER.unpack(await self._exactly(HEADER.size))
+                if size == -1:
+                    (size,) = LONG_HEADER.unpack(await self._exactly(LONG_HEADER.size))
+                kind, value = pickle.loads(await self._exactly(size))
+                future = self.waiting.popleft()
+                if future.done():  # its page was cancelled
+                    continue
+                if kind == "ok":
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+        except (EOFError, OSError) as exc:
+            self._fail(WorkerDiedError(f"page-work process {self.process.pid} ended: {exc!r}"))
+
+    async def _exactly(self, size: int) -> bytearray:
+        data = bytearray(size)
+        view, got = memoryview(data), 0
+        while got < size:
+            count = await self.loop.sock_recv_into(self._socket, view[got:])
+            if not count:
+                raise EOFError("end of the worker's output")
+            got += count
+        return data
+
+    def _fail(self, error: Exception) -> None:
+        self.alive = False
+        while self.waiting:
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_exception(error)
+
+    def close(self) -> None:
+        """End the worker's input (it stops) and wait for it."""
+        self.alive = False
+        if not self.loop.is_closed():
+            if self._reading is not None and not self._reading.done():
+                self._reading.cancel()
+            self.loop.remove_reader(self._socket)
+            self.loop.remove_writer(self._socket)
+        self._socket.close()
+        stop_worker(self.process)
 
 
 class PagePool:
@@ -37,57 +143,58 @@ class PagePool:
             raise ValueError(f"workers must be 0 or more, not {workers!r}")
         self.workers = workers
         self.max_in_flight = max_in_flight or max(2, 2 * workers)
-        self._executor: ProcessPoolExecutor | None = None
+        self._running: list[_Worker] = []
         self._slots: asyncio.Semaphore | None = None
-        self._slots_loop: asyncio.AbstractEventLoop | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self.submitted = 0  # jobs sent to worker processes (tests, stats)
 
-    def _pool(self) -> ProcessPoolExecutor:
+    def _worker(self, loop: asyncio.AbstractEventLoop) -> _Worker:
+        """The least busy live worker on ``loop``, starting workers as needed."""
         with self._lock:
-            if self._executor is None:
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                     initializer=die_with_parent,
-                                                     initargs=(os.getpid(), PAGEWORK_ROLE))
-            return self._executor
-
-    def _semaphore(self, loop: asyncio.AbstractEventLoop) -> asyncio.Semaphore:
-        if self._slots is None or self._slots_loop is not loop:
-            self._slots, self._slots_loop = asyncio.Semaphore(self.max_in_flight), loop
-        return self._slots
+            if self._loop is not loop:  # a new event loop (tests run several): new sockets too
+                old, self._running = self._running, []
+                self._loop, self._slots = loop, asyncio.Semaphore(self.max_in_flight)
+                for worker in old:
+                    worker.close()
+            for dead in [w for w in self._running if not w.alive]:
+                dead.close()
+                self._running.remove(dead)
+            if len(self._running) < self.workers:
+                self._running.append(_Worker(loop))
+            return min(self._running, key=lambda w: len(w.waiting))
 
     async def run(self, job: PageJob) -> Any:
-        """``extract_bytes(job)``, computed in a worker process (or a thread when workers = 0)."""
+        """``extract_bytes(job)``, computed in a worker process (or a thread when workers = 0).
+
+        A worker that dies before answering is replaced and the job given to the new one once;
+        a job that kills its worker twice raises WorkerDiedError."""
         if self.workers == 0:
             return await asyncio.to_thread(extract_bytes, job)
-        slots = self._semaphore(asyncio.get_running_loop())
-        async with slots:
-            try:
-                future = self._pool().submit(extract_bytes, job)
-            except BrokenProcessPool:
-                self._reset()  # a worker died (killed, out of memory): start afresh
-                future = self._pool().submit(extract_bytes, job)
-            self.submitted += 1
-            return await asyncio.wrap_future(future)
+        loop = asyncio.get_running_loop()
+        self._worker(loop)  # the event loop's slots
+        assert self._slots is not None
+        async with self._slots:
+            for attempt in (1, 2):
+                worker = self._worker(loop)
+                self.submitted += 1
+                try:
+                    return await worker.run(job)
+                except WorkerDiedError:
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
 
     def worker_pids(self) -> list[int]:
         """Process ids of the live workers (empty before the first job)."""
-        executor = self._executor
-        processes = getattr(executor, "_processes", None) or {}
-        return sorted(processes)
-
-    def _reset(self) -> None:
-        with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+        return sorted(w.process.pid for w in self._running if w.alive)
 
     def shutdown(self) -> None:
         """Stop the workers and wait for them (their CPU time is then counted as the crawl's)."""
         with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+            running, self._running = self._running, []
+        for worker in running:
+            worker.close()
 
 
 _POOLS: dict[int, PagePool] = {}
@@ -108,3 +215,4 @@ def _stop_with_reactor(pool: PagePool) -> None:
     from twisted.internet import reactor
 
     reactor.addSystemEventTrigger("before", "shutdown", pool.shutdown)
+

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import signal
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from crawler.workers.lifetime import die_with_parent
+from crawler.workers.spawn import start_worker, stop_worker
 
 if TYPE_CHECKING:
     from archive.batch import Recording
@@ -83,7 +84,7 @@ def _portable(result: Any) -> Any:
     return result
 
 
-def _serve(address: ArchiveAddress, conn: Connection, parent: int) -> None:
+def serve(conn: Connection, address: ArchiveAddress, parent: int) -> None:
     """The writer process: batches in, results out, until the pipe closes or ``None`` arrives."""
     die_with_parent(parent, WRITER_ROLE)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl process decides when we stop
@@ -110,7 +111,7 @@ class WriterProcess:
 
     def __init__(self, address: ArchiveAddress) -> None:
         self.address = address
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
 
     def start(self) -> None:
@@ -119,14 +120,9 @@ class WriterProcess:
             self._start()
 
     def _start(self) -> Connection:
-        context = multiprocessing.get_context("spawn")
-        ours, theirs = context.Pipe()
-        process = context.Process(target=_serve, args=(self.address, theirs, os.getpid()),
-                                  name="govarchive-writer-process", daemon=True)
-        process.start()
-        theirs.close()
-        self._process, self._conn = process, ours
-        return ours
+        self._process, sock = start_worker(f"{__name__}:serve", self.address, os.getpid())
+        self._conn = Connection(sock.detach())
+        return self._conn
 
     def record_batch(self, batch: Sequence[Recording]) -> list[RecordResult | Exception]:
         """``archive.batch.record_batch`` in the child; a child that died is started again once
@@ -155,10 +151,7 @@ class WriterProcess:
         if conn is not None:
             conn.close()
         if process is not None:
-            process.join(5)
-            if process.is_alive():
-                process.kill()
-                process.join()
+            stop_worker(process)
 
     def close(self) -> None:
         """Let the child finish and wait for it (its CPU time is then counted as the crawl's)."""
