@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from crawler.discovery import (
     canonical_url,
     classify_challenge,
@@ -24,6 +27,7 @@ from crawler.discovery import (
     search_form,
     sitemap_urls,
 )
+from crawler.discovery.pages import may_be_challenge
 
 BASE = "http://www.cqjb.gov.cn/zwgk_190/fzzfjsndbg/index.html"
 
@@ -161,6 +165,30 @@ def test_challenges_are_told_from_content_and_from_404() -> None:
     assert classify_challenge(200, {}, "<html><body>" + "正文" * 500 + "</body></html>") is None
     assert looks_challenged(ruishu)
     assert not looks_challenged("<html><body><p>" + "法治政府建设" * 200 + "</p><script>var $_ts=1</script></body></html>")
+
+
+@given(st.sampled_from([200, 202, 204, 301, 403, 404, 405, 412, 418, 429, 468, 500, 503, 521]),
+       st.lists(st.sampled_from([b"$_ts=window['$_ts'];", b"<script r='m'>", b"__jsl_clearance", b"WAF",
+                                 "访问被拦截".encode(), "正文".encode(), b"\xff", b"\xe6\xad", b"a"]), max_size=4000))
+def test_the_cheap_challenge_check_never_passes_over_a_challenge(status: int, parts: list[bytes]) -> None:
+    """The render middleware skips decoding when may_be_challenge says no: it must only say no
+    where classify_challenge would find nothing, whatever the body's bytes decode to."""
+    body = b"".join(parts)
+    text = body[:65536].decode("utf-8", "replace")
+    for cookie in ({}, {"set-cookie": "__jsluid_s=abc"}):
+        if not may_be_challenge(status, len(body)):
+            assert classify_challenge(status, cookie, text) is None
+
+
+def test_a_short_challenge_in_many_bytes_is_still_looked_at() -> None:
+    """2,999 Chinese characters are 8,997 bytes: by its characters the page is short enough to be
+    a challenge, so the byte count must not rule it out."""
+    script = "<script r='m'>$_ts=window['$_ts'];</script>"
+    body = (script + "验" * (2999 - len(script))).encode()
+    assert len(body) > 8000 and classify_challenge(200, {}, body.decode()) == "challenge"
+    assert may_be_challenge(200, len(body))
+    page = ("<html><body>" + "正文" * 6000 + "</body></html>").encode()
+    assert not may_be_challenge(200, len(page)) and classify_challenge(200, {}, page.decode()) is None
 
 
 def test_soft_404_pages() -> None:

@@ -41,6 +41,17 @@ def visible_text(html: str) -> str:
     return re.sub(r"\s+", "", root.text_content())
 
 
+_CHALLENGE_STATUSES = frozenset({200, 202, 403, 405, 412, 418, 429, 468, 503, 521})
+_SHORT_CHALLENGE = 3000  # characters: a 200 answer longer than this is a page, not a challenge
+
+
+def may_be_challenge(status: int, body_bytes: int) -> bool:
+    """False when :func:`classify_challenge` is sure to say None, from the status and the body's
+    size alone (no decoding): most answers of a crawl are 200 pages of some kilobytes."""
+    # a character takes at most 4 bytes of UTF-8 (one when undecodable): 4 × N bytes are ≥ N characters
+    return status in _CHALLENGE_STATUSES and not (status == 200 and body_bytes >= 4 * _SHORT_CHALLENGE)
+
+
 def classify_challenge(status: int, headers: Mapping[str, str], body: str) -> str | None:
     """``"challenge"`` for an anti-bot answer a browser may pass, else None."""
     head = body[:20000]
@@ -51,7 +62,7 @@ def classify_challenge(status: int, headers: Mapping[str, str], body: str) -> st
         return CHALLENGE
     if status in (403, 405, 412, 418, 429, 468, 503) and len(body) < 6000 and _WAF.search(head):
         return CHALLENGE
-    if status == 200 and len(body) < 3000 and _RUISHU.search(head) and "<script" in head.lower():
+    if status == 200 and len(body) < _SHORT_CHALLENGE and _RUISHU.search(head) and "<script" in head.lower():
         return CHALLENGE
     return None
 

@@ -226,14 +226,16 @@ def _title_named(el: HtmlElement) -> bool:
 
 def _headings(root: HtmlElement, site_name: str | None) -> list[str]:
     """Visible headline candidates, best kind first: ``<h1>``, known title classes, other title classes."""
-    candidates = list(root.iter("h1", "ucaptitle"))
-    candidates += [el for el in root.iter("h2", "div", "td", "p", "span", "strong")
-                   if _TITLE_TOKENS.intersection((el.get("class") or "").lower().split())
-                   or (el.get("id") or "").lower() in _TITLE_TOKENS]
-    candidates += [el for el in root.iter("h2", "h3", "div", "td", "p", "span", "strong")
-                   if el not in candidates and _title_named(el)]
+    known: list[HtmlElement] = []  # a known title class or id (an <h3> is never one)
+    named: list[HtmlElement] = []  # another class or id that names a title
+    for el in root.iter("h2", "h3", "div", "td", "p", "span", "strong"):
+        if el.tag != "h3" and (_TITLE_TOKENS.intersection((el.get("class") or "").lower().split())
+                               or (el.get("id") or "").lower() in _TITLE_TOKENS):
+            known.append(el)
+        elif _title_named(el):
+            named.append(el)
     found: list[str] = []
-    for el in candidates:
+    for el in [*root.iter("h1", "ucaptitle"), *known, *named]:
         text = tidy_title(el.text_content())
         if (4 <= len(text) <= 200 and not _site_like(text, site_name) and not _in_chrome(el)
                 and not _CRUMB_LIKE.match(text) and not _CRUMB_TEXT.match(text) and text not in found):

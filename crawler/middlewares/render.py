@@ -22,7 +22,7 @@ from scrapy_playwright.page import PageMethod
 
 from crawler.config import crawl_config
 from crawler.cookies import expiry_of, load_cookies, save_cookies
-from crawler.discovery.pages import CHALLENGE, classify_challenge, looks_challenged
+from crawler.discovery.pages import CHALLENGE, classify_challenge, looks_challenged, may_be_challenge
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -251,6 +251,8 @@ class RenderMiddleware:
             return response
         if request.meta.get("playwright"):
             return self._after_browser(request, response)
+        if not may_be_challenge(response.status, len(response.body)):
+            return response
         text = response.body[:65536].decode("utf-8", "replace")
         headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
         if classify_challenge(response.status, headers, text) != CHALLENGE:
