@@ -305,9 +305,34 @@ def test_folder_layout_and_url(tmp_path: Path) -> None:
     text = chinese_text(10_000).encode()
     raw = os.urandom(3000)
     text_key, raw_key = store.put_bytes(text), store.put_bytes(raw)
-    assert (tmp_path / "sha256" / text_key[:2] / text_key[2:4] / f"{text_key}.zst").is_file()
-    assert (tmp_path / "sha256" / raw_key[:2] / raw_key[2:4] / raw_key).read_bytes() == raw
+    assert (tmp_path / "sha256" / text_key[:2] / f"{text_key}.zst").is_file()
+    assert (tmp_path / "sha256" / raw_key[:2] / raw_key).read_bytes() == raw
+    assert (tmp_path / "sha256" / "FANOUT").read_text().strip() == "1"
     assert store.url_for(raw_key, filename="报告.pdf") is None
+    assert FilesystemBlobStore(tmp_path).fanout == 1 and sorted(FilesystemBlobStore(tmp_path).iter_keys()) == sorted(
+        [text_key, raw_key])
+    (tmp_path / "sha256" / "FANOUT").unlink()  # lost: the objects' places still tell
+    assert FilesystemBlobStore(tmp_path).fanout == 1
+
+
+def test_a_store_made_with_two_folder_levels_keeps_them(tmp_path: Path) -> None:
+    """Stores made before FANOUT existed put objects at sha256/ab/cd/<key>: they are read there,
+    and new objects go there too (whether or not FANOUT has been written since)."""
+    old = os.urandom(3000)
+    key = hashlib.sha256(old).hexdigest()
+    folder = tmp_path / "sha256" / key[:2] / key[2:4]
+    folder.mkdir(parents=True)
+    (folder / key).write_bytes(old)
+    store = FilesystemBlobStore(tmp_path)
+    assert store.fanout == 2 and (tmp_path / "sha256" / "FANOUT").read_text().strip() == "2"
+    assert store.get_bytes(key) == old and store.exists(key)
+    new = os.urandom(3000)
+    new_key = store.put_bytes(new)
+    assert (tmp_path / "sha256" / new_key[:2] / new_key[2:4] / new_key).read_bytes() == new
+    again = FilesystemBlobStore(tmp_path)
+    assert again.fanout == 2 and sorted(again.iter_keys()) == sorted([key, new_key])
+    (tmp_path / "sha256" / "FANOUT").unlink()  # lost: the objects' places still tell
+    assert FilesystemBlobStore(tmp_path).fanout == 2
 
 
 def test_a_temporary_file_left_by_a_crashed_writer_is_stepped_around(tmp_path: Path) -> None:

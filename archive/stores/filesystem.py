@@ -1,4 +1,11 @@
-"""The embedded object store: a local folder, ``root/sha256/ab/cd/<key>[.zst]``."""
+"""The embedded object store: a local folder, ``root/sha256/ab/<key>[.zst]``.
+
+Stores made before 2026-12-05 keep their two folder levels, ``root/sha256/ab/cd/<key>``: a store
+says which it uses in ``root/sha256/FANOUT`` ("1" or "2"; a store with objects and no such file
+has two). One level suits a first crawl better: on a fresh store two levels meant a new folder
+for nearly every object (65,536 of them), and creating a folder costs the file system as much as
+creating a file (docs/benchmarks.md, "Throughput"); 256 folders hold millions of objects well.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +33,6 @@ from .common import (
     decompressing_reader,
     is_key,
     pays,
-    relative_path,
     validate_key,
     worth_trying,
 )
@@ -35,6 +41,7 @@ from .common import (
 _UNAVAILABLE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
 _OBJECT_MODE = 0o444  # objects never change once written
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+FANOUT_FILE = "FANOUT"
 
 
 def _syncfs_function() -> Callable[[int], int] | None:
@@ -80,7 +87,8 @@ class FilesystemBlobStore:
         self._staging = self.root / "tmp"
         self._local = threading.local()
         self._objects_dir = str(self._objects)
-        self._folders: set[str] = set()  # "abcd" of the object folders known to exist (ab/cd/)
+        self.fanout = _fanout(self._objects)  # folder levels below sha256/: 1, or 2 in older stores
+        self._folders: set[str] = set()  # the key prefixes ("ab", or "abcd") whose folders exist
 
     def __repr__(self) -> str:
         return f"FilesystemBlobStore({self.location!r})"
@@ -90,9 +98,9 @@ class FilesystemBlobStore:
     def put_bytes(self, data: bytes) -> str:
         """Store ``data``; return its key. Bytes already stored are not written again."""
         key = hashlib.sha256(data).hexdigest()
-        folder = f"{self._objects_dir}/{key[:2]}/{key[2:4]}"
+        folder = self._folder(key)
         # a folder not there yet holds no object: one look at it instead of one per suffix
-        if (key[:4] in self._folders or os.path.isdir(folder)) and self._stored_path(key) is not None:
+        if (key[: 2 * self.fanout] in self._folders or os.path.isdir(folder)) and self._stored_path(key) is not None:
             return key
         packed = compress_bytes(data) if self.compress else None
         target = f"{folder}/{key}{COMPRESSED_SUFFIX}" if packed is not None else f"{folder}/{key}"
@@ -209,7 +217,7 @@ class FilesystemBlobStore:
             fd = os.open(name, _NEW_FILE, 0o600)
         except FileExistsError:
             fd, name = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        self._folders.add(key[:4])
+        self._folders.add(key[: 2 * self.fanout])
         return fd, name
 
     @staticmethod
@@ -258,11 +266,12 @@ class FilesystemBlobStore:
     def iter_keys(self) -> Iterator[str]:
         """Every stored key, in sorted order."""
         for first in _subdirs(self._objects):
-            for second in _subdirs(first):
+            for folder in _subdirs(first) if self.fanout == 2 else [first]:
+                place = os.path.relpath(folder, self._objects).replace(os.sep, "")  # "ab" or "abcd"
                 previous = None
-                for name in sorted(entry.name for entry in os.scandir(second) if entry.is_file()):
+                for name in sorted(entry.name for entry in os.scandir(folder) if entry.is_file()):
                     key = name.removesuffix(COMPRESSED_SUFFIX)
-                    if key != previous and _is_key_at(key, first.name, second.name):
+                    if key != previous and is_key(key) and key.startswith(place):
                         previous = key
                         yield key
 
@@ -287,9 +296,15 @@ class FilesystemBlobStore:
 
     # layout
 
+    def _folder(self, key: str) -> str:
+        """The object folder of ``key`` (a string: the write path makes thousands a second)."""
+        if self.fanout == 1:
+            return f"{self._objects_dir}/{key[:2]}"
+        return f"{self._objects_dir}/{key[:2]}/{key[2:4]}"
+
     def _path(self, key: str, *, compressed: bool) -> Path:
-        path = self.root / relative_path(validate_key(key))
-        return path.with_name(path.name + COMPRESSED_SUFFIX) if compressed else path
+        name = validate_key(key) + (COMPRESSED_SUFFIX if compressed else "")
+        return Path(self._folder(key), name)
 
     def _stored_path(self, key: str) -> tuple[Path, bool] | None:
         pending = self._pending()
@@ -325,5 +340,36 @@ def _subdirs(folder: Path) -> list[Path]:
     return sorted(Path(entry.path) for entry in entries if entry.is_dir() and len(entry.name) == 2)
 
 
-def _is_key_at(name: str, first: str, second: str) -> bool:
-    return is_key(name) and name[:2] == first and name[2:4] == second
+def _levels_found(objects: Path) -> int:
+    """The folder levels the objects already stored use (two in stores made before FANOUT
+    existed); one when there are none yet."""
+    for first in _subdirs(objects):
+        with os.scandir(first) as entries:
+            for entry in entries:
+                if entry.is_dir() and len(entry.name) == 2:
+                    return 2
+                if entry.is_file() and is_key(entry.name.removesuffix(COMPRESSED_SUFFIX)):
+                    return 1
+    return 1
+
+
+def _fanout(objects: Path) -> int:
+    """The folder levels of the store whose objects are under ``objects``: its FANOUT file's, else
+    those its objects use (see _levels_found); written to FANOUT now when the folder can be written."""
+    marker = objects / FANOUT_FILE
+    try:
+        return 2 if marker.read_text(encoding="ascii").strip() == "2" else 1
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return 1
+    try:
+        levels = _levels_found(objects)
+    except OSError:
+        return 1
+    with contextlib.suppress(OSError):  # a read-only folder: nothing will be written anyway
+        objects.mkdir(parents=True, exist_ok=True)
+        staged = objects / f".{FANOUT_FILE}-{os.getpid()}-{threading.get_ident()}"
+        staged.write_text(f"{levels}\n", encoding="ascii")
+        os.replace(staged, marker)
+    return levels
