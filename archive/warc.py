@@ -62,6 +62,15 @@ class _Sha256WARCWriter(WARCWriter):
     def __init__(self, filebuf: BinaryIO, *, gzip: bool = True, warc_version: str = WARC_VERSION) -> None:
         super().__init__(filebuf, gzip=False, warc_version=warc_version)
         self._gzip_members = gzip
+        self.known_payload_digest: str | None = None  # the response payload's, when the caller has it
+
+    def ensure_digest(self, record: ArcWarcRecord, block: bool = True, payload: bool = True) -> None:
+        # the header warcio would add, at the place it would add it, without hashing the body again
+        known = self.known_payload_digest
+        if payload and known and record.rec_type == "response" and not record.rec_headers.get_header(
+                "WARC-Payload-Digest"):
+            record.rec_headers.add_header("WARC-Payload-Digest", known)
+        super().ensure_digest(record, block, payload)
 
     @staticmethod
     def _create_digester() -> Digester:
@@ -141,13 +150,16 @@ def _request_headers(page: FetchedPage) -> StatusAndHeaders:
 
 
 def build_capture_warc(
-    page: FetchedPage, *, seed: str, revisit_of: RevisitTarget | None = None
+    page: FetchedPage, *, seed: str, revisit_of: RevisitTarget | None = None, body_sha256: str | None = None
 ) -> CaptureWarc:
-    """The WARC of one exchange: request + response, or request + revisit of ``revisit_of``."""
+    """The WARC of one exchange: request + response, or request + revisit of ``revisit_of``.
+    ``body_sha256`` (hex), when the caller has it, spares hashing the body for the payload digest."""
     out = io.BytesIO()
     writer = _Sha256WARCWriter(out, gzip=True, warc_version=WARC_VERSION)
     date = warc_date(page.fetched_at)
-    digest = payload_digest(page.body)
+    digest = (payload_digest(page.body) if body_sha256 is None
+              else "sha256:" + base64.b32encode(bytes.fromhex(body_sha256)).decode("ascii"))
+    writer.known_payload_digest = digest
     if revisit_of is None:
         record_type = "response"
         main = writer.create_warc_record(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 from sqlmodel import Session, col, select
@@ -87,3 +88,8 @@ def test_warc_objects_are_deterministic_per_exchange(archive: Archive, pages: Pa
     page = pages.page(URL, "<p>同一响应</p>")
     assert build_capture_warc(page, seed="k").data == build_capture_warc(page, seed="k").data
     assert build_capture_warc(page, seed="k").data != build_capture_warc(page, seed="other").data
+    # the body's digest handed in by the recorder (which has it) makes the very same bytes
+    given = build_capture_warc(page, seed="k", body_sha256=hashlib.sha256(page.body).hexdigest())
+    assert given.data == build_capture_warc(page, seed="k").data
+    assert [r.rec_headers.get_header("WARC-Payload-Digest") for r in ArchiveIterator(io.BytesIO(given.data))
+            if r.rec_type == "response"] == [given.payload_digest]

@@ -101,7 +101,7 @@ class CapturesMixin(ArchiveCore):
         earlier capture's (``archive.payloads``); no separate payload object.
         """
         payload_key = None
-        warc = build_capture_warc(page, seed=capture_key(page), revisit_of=revisit)
+        warc = build_capture_warc(page, seed=capture_key(page), revisit_of=revisit, body_sha256=body_digest(page))
         warc_key = self.store.put_bytes(warc.data)
         stored: list[_StoredAttachment] = []
         for record in attachments:
