@@ -88,7 +88,11 @@ class _Sha256WARCWriter(WARCWriter):
 
 def payload_digest(body: bytes) -> str:
     """The WARC-Payload-Digest of ``body``: ``sha256:`` + base32 (as warcio writes it)."""
-    return "sha256:" + base64.b32encode(hashlib.sha256(body).digest()).decode("ascii")
+    return _digest_text(hashlib.sha256(body).digest())
+
+
+def _digest_text(sha256: bytes) -> str:
+    return "sha256:" + base64.b32encode(sha256).decode("ascii")
 
 
 def record_id(seed: str, role: str) -> str:
@@ -157,8 +161,7 @@ def build_capture_warc(
     out = io.BytesIO()
     writer = _Sha256WARCWriter(out, gzip=True, warc_version=WARC_VERSION)
     date = warc_date(page.fetched_at)
-    digest = (payload_digest(page.body) if body_sha256 is None
-              else "sha256:" + base64.b32encode(bytes.fromhex(body_sha256)).decode("ascii"))
+    digest = payload_digest(page.body) if body_sha256 is None else _digest_text(bytes.fromhex(body_sha256))
     writer.known_payload_digest = digest
     if revisit_of is None:
         record_type = "response"

@@ -56,7 +56,8 @@ def is_key(name: str) -> bool:
 
 
 def relative_path(key: str) -> str:
-    """``sha256/ab/cd/<key>``: the object's place below a store's root or prefix."""
+    """``sha256/ab/cd/<key>``: the object's place below an S3 store's prefix (a folder store
+    chooses its own folder levels: ``FilesystemBlobStore._folder``)."""
     return f"sha256/{key[:2]}/{key[2:4]}/{key}"
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from crawler.workers.lifetime import die_with_parent
 from crawler.workers.pagework import PageJob, extract_bytes
-from crawler.workers.spawn import HEADER, LONG_HEADER, frame, start_worker, stop_worker
+from crawler.workers.spawn import HEADER, LONG_HEADER, RemoteError, frame, portable, start_worker, stop_worker
 
 PAGEWORK_ROLE = "ga-pagework"  # the workers' process name
 
@@ -51,17 +51,8 @@ def serve(conn: Connection, parent: int) -> None:
         try:
             answer: tuple[str, Any] = ("ok", extract_bytes(job))
         except Exception as exc:  # noqa: BLE001 — handed to the waiting page, with its type
-            answer = ("error", _portable(exc))
+            answer = ("error", portable(exc))
         conn.send(answer)
-
-
-def _portable(exc: Exception) -> Exception:
-    """``exc``, or a RuntimeError saying what it was when it does not survive pickling."""
-    try:
-        pickle.loads(pickle.dumps(exc))
-    except Exception:  # noqa: BLE001 — any failure to round-trip means: send a stand-in
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc
 
 
 class _Worker:
@@ -102,7 +93,7 @@ class _Worker:
                 if kind == "ok":
                     future.set_result(value)
                 else:
-                    future.set_exception(value)
+                    future.set_exception(value.restored() if isinstance(value, RemoteError) else value)
         except (EOFError, OSError) as exc:
             self._fail(WorkerDiedError(f"page-work process {self.process.pid} ended: {exc!r}"))
 
@@ -149,14 +140,19 @@ class PagePool:
         self._lock = threading.Lock()
         self.submitted = 0  # jobs sent to worker processes (tests, stats)
 
-    def _worker(self, loop: asyncio.AbstractEventLoop) -> _Worker:
-        """The least busy live worker on ``loop``, starting workers as needed."""
+    def _slots_on(self, loop: asyncio.AbstractEventLoop) -> asyncio.Semaphore:
+        """The in-flight slots of ``loop``; a new event loop (tests run several) gets new workers too."""
         with self._lock:
-            if self._loop is not loop:  # a new event loop (tests run several): new sockets too
+            if self._loop is not loop or self._slots is None:
                 old, self._running = self._running, []
                 self._loop, self._slots = loop, asyncio.Semaphore(self.max_in_flight)
                 for worker in old:
                     worker.close()
+            return self._slots
+
+    def _worker(self, loop: asyncio.AbstractEventLoop) -> _Worker:
+        """The least busy live worker on ``loop``, starting workers as needed."""
+        with self._lock:
             for dead in [w for w in self._running if not w.alive]:
                 dead.close()
                 self._running.remove(dead)
@@ -172,9 +168,7 @@ class PagePool:
         if self.workers == 0:
             return await asyncio.to_thread(extract_bytes, job)
         loop = asyncio.get_running_loop()
-        self._worker(loop)  # the event loop's slots
-        assert self._slots is not None
-        async with self._slots:
+        async with self._slots_on(loop):
             for attempt in (1, 2):
                 worker = self._worker(loop)
                 self.submitted += 1

@@ -66,6 +66,32 @@ def stop_worker(child: subprocess.Popen[bytes], wait: float = 5.0) -> None:
         child.wait()
 
 
+class RemoteError(Exception):
+    """An exception a worker process could not send back as itself; ``restored()`` gives one of
+    the same type name (what ``crawler.outcomes.is_unavailable`` and the stats keys look at)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(kind, message)
+        self.kind, self.message = kind, message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def restored(self) -> Exception:
+        return type(self.kind, (RemoteError,), {})(self.kind, self.message)
+
+
+def portable(result: Any) -> Any:
+    """``result`` as it can cross the pipe: an exception that does not pickle becomes a RemoteError."""
+    if not isinstance(result, BaseException):
+        return result
+    try:
+        pickle.loads(pickle.dumps(result))
+    except Exception:  # noqa: BLE001 — any failure to round-trip means: send a stand-in
+        return RemoteError(type(result).__name__, str(result))
+    return result
+
+
 def _main(argv: list[str]) -> None:
     connection = Connection(int(argv[1]))
     target, args = connection.recv()

@@ -19,10 +19,10 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crawler.workers.lifetime import die_with_parent
-from crawler.workers.spawn import start_worker, stop_worker
+from crawler.workers.spawn import RemoteError, portable, start_worker, stop_worker
 
 if TYPE_CHECKING:
     from archive.batch import Recording
@@ -49,39 +49,11 @@ class ArchiveAddress:
         return not is_memory_catalog(self.catalog_url)
 
 
-class RemoteError(Exception):
-    """An exception the writer process could not send back as itself; ``restored()`` gives one of
-    the same type name (what ``crawler.outcomes.is_unavailable`` and the stats keys look at)."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(kind, message)
-        self.kind, self.message = kind, message
-
-    def __str__(self) -> str:
-        return self.message
-
-    def restored(self) -> Exception:
-        return type(self.kind, (RemoteError,), {})(self.kind, self.message)
-
-
 def _open(address: ArchiveAddress) -> Archive:
     """The archive at ``address``, already migrated by the crawl process (no schema check here)."""
     from archive.recorder import open_archive
 
     return open_archive(address.catalog_url, address.store, removal_checks=address.removal_checks, migrate=False)
-
-
-def _portable(result: Any) -> Any:
-    """``result`` as it can cross the pipe: an exception that does not pickle becomes a RemoteError."""
-    if not isinstance(result, BaseException):
-        return result
-    import pickle
-
-    try:
-        pickle.loads(pickle.dumps(result))
-    except Exception:  # noqa: BLE001 — any failure to round-trip means: send a stand-in
-        return RemoteError(type(result).__name__, str(result))
-    return result
 
 
 def serve(conn: Connection, address: ArchiveAddress, parent: int) -> None:
@@ -99,9 +71,9 @@ def serve(conn: Connection, address: ArchiveAddress, parent: int) -> None:
         if batch is None:
             break
         try:
-            results = [_portable(r) for r in record_batch(archive, batch)]
+            results = [portable(r) for r in record_batch(archive, batch)]
         except Exception as exc:  # noqa: BLE001 — every recording of the batch hears of it
-            results = [_portable(exc)] * len(batch)
+            results = [portable(exc)] * len(batch)
         conn.send(results)
     archive.engine.dispose()
 
