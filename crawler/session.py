@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from archive.timeutil import as_utc_or_none, utcnow
 from crawler.config import crawl_config
@@ -35,18 +35,10 @@ class CrawlSource(Protocol):
     def title_matches(self, title: str) -> bool: ...
 
 
-@runtime_checkable
-class SourceSpider(Protocol):
-    """A spider that crawls one source definition (every spider of ours)."""
-
-    @property
-    def source(self) -> CrawlSource: ...
-
-
 def spider_source(crawler: Crawler) -> CrawlSource:
-    """The source definition the crawler's spider crawls."""
+    """The source definition the crawler's spider crawls (every spider of ours has ``source``;
+    read as an attribute: a runtime Protocol check cost more, and every item asks)."""
     spider = crawler.spider
-    # what isinstance(spider, SourceSpider) asks, without the protocol check's cost (every item asks)
     source: CrawlSource | None = getattr(spider, "source", None)
     if source is None:
         raise TypeError(f"{spider!r} crawls no source definition")
