@@ -281,3 +281,65 @@ os.kill(os.getpid(), 9)
 
 def test_writer_process_dies_with_a_killed_crawl(sqlite_url: str, tmp_path: Path) -> None:
     assert _dies_with_its_parent(_KILLED_WRITER_PARENT, sqlite_url, f"file://{tmp_path / 'objects'}")
+
+
+def test_writer_closes_a_batch_once_no_recording_comes(archive: Archive, pages: Pages) -> None:
+    """A crawl's last pages (or a slow source's) are committed once the crawl goes quiet, not after
+    the whole max_wait; recordings handed over together still share one batch."""
+    writer = BatchWriter(archive, WriterConfig(max_batch=50, max_wait=600.0, max_queued=50, quiet=0.05))
+    first, second, third = report_recordings(pages, 3)
+
+    async def run() -> list[str]:
+        alone = await asyncio.wait_for(writer.record(first), timeout=60)  # ≪ max_wait
+        together = await asyncio.wait_for(asyncio.gather(writer.record(second), writer.record(third)), timeout=60)
+        return [alone.outcome] + [r.outcome for r in together]
+
+    outcomes = asyncio.run(run())
+    writer.close()
+    assert outcomes == ["new"] * 3
+    assert writer.batches == 2
+    with pytest.raises(ValueError, match="bad writer bounds"):
+        WriterConfig(quiet=0)
+
+
+def test_a_worker_started_ahead_is_the_one_the_crawl_uses(tmp_path: Path) -> None:
+    """The crawl starts its workers while it imports Scrapy; the page pool and the writer take
+    those very processes, and one that nothing takes is stopped at the end."""
+    from scrapy.settings import Settings as ScrapySettings
+
+    from crawler.config import CrawlConfig
+    from crawler.workers import spawn, writerproc
+    from govarchive.config import load_settings
+    from govarchive.launch.runner import _start_workers_ahead
+    from govarchive.launch.settings import scrapy_settings
+
+    settings = load_settings(tmp_path).model_copy(update={"catalog_url": f"sqlite:///{tmp_path / 'c.db'}"})
+    settings = settings.model_copy(update={"crawl": settings.crawl.model_copy(update={"page_workers": 1})})
+    ahead = _start_workers_ahead(settings)
+    try:
+        assert len(ahead) == 2  # one page worker, one writer
+        # what the crawler's pipelines compute from its Scrapy settings
+        config = CrawlConfig.from_settings(ScrapySettings(scrapy_settings(settings)))
+        address = writerproc.writer_address(config)
+        assert address is not None
+        writer, _sock = spawn.start_worker(f"{writerproc.__name__}:serve", address, os.getpid())
+        assert writer.pid == ahead[1]
+        _sock.close()
+        writer.wait(30)
+        pool = PagePool(workers=1)
+
+        async def extract() -> object:
+            return await pool.run(PageJob("document", "附件正文。".encode(), "http://gov.test/a.txt", name="a.txt",
+                                          content_type="text/plain"))
+
+        try:
+            assert asyncio.run(extract()) is not None
+            assert pool.worker_pids() == [ahead[0]]
+        finally:
+            pool.shutdown()
+        spare = spawn.prestart("crawler.workers.pool:serve", os.getpid())  # nothing takes it
+    finally:
+        stopped = spawn.stop_spares()
+    assert stopped == 1
+    assert not Path(f"/proc/{spare}/cmdline").exists()
+    assert spawn.stop_spares() == 0

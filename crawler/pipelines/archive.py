@@ -11,12 +11,12 @@ from scrapy.exceptions import NotConfigured
 from archive.batch import Recording
 from archive.outcomes import Outcome
 from archive.runsummary import RunSummary
-from crawler.config import CrawlConfig, crawl_config
+from crawler.config import crawl_config
 from crawler.items import ExtractedPage, Listing, PageOutcome
 from crawler.outcomes import describe_unavailable, is_unavailable, source_summary
 from crawler.session import CrawlSession, crawl_session
 from crawler.workers.writer import BatchWriter, WriterConfig, writer_for
-from crawler.workers.writerproc import ArchiveAddress
+from crawler.workers.writerproc import ArchiveAddress, writer_address
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,15 +26,6 @@ if TYPE_CHECKING:
     from archive.recorder import RecordResult
 
 logger = logging.getLogger(__name__)
-
-
-def writer_address(crawl: CrawlConfig) -> ArchiveAddress | None:
-    """Where a writer process finds the archive, when page work runs in processes (page workers
-    not 0) and the catalog can be opened by another process; None keeps the writer a thread."""
-    if crawl.page_workers == 0 or not crawl.catalog_url or crawl.store is None:
-        return None
-    address = ArchiveAddress(crawl.catalog_url, crawl.store, crawl.removal_checks)
-    return address if address.shareable else None
 
 
 class ArchivePipeline:

@@ -19,11 +19,22 @@ import pickle
 import signal
 import threading
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.workers.lifetime import die_with_parent
-from crawler.workers.pagework import PageJob, extract_bytes
-from crawler.workers.spawn import HEADER, LONG_HEADER, RemoteError, frame, portable, start_worker, stop_worker
+from crawler.workers.spawn import (
+    HEADER,
+    LONG_HEADER,
+    RemoteError,
+    frame,
+    portable,
+    prestart,
+    start_worker,
+    stop_worker,
+)
+
+if TYPE_CHECKING:
+    from crawler.workers.pagework import PageJob
 
 PAGEWORK_ROLE = "ga-pagework"  # the workers' process name
 
@@ -37,8 +48,17 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 1) - 1)
 
 
+def start_ahead(workers: int) -> list[int]:
+    """Start ``workers`` page-work processes now, for the pool's first pages to find ready
+    (``crawler.workers.spawn.prestart``; this module imports no extraction code, so it is cheap);
+    their process ids."""
+    return [prestart(f"{__name__}:serve", os.getpid()) for _ in range(workers)]
+
+
 def serve(conn: Connection, parent: int) -> None:
     """A page-work process: jobs in, ``("ok", result)`` or ``("error", exception)`` out, until EOF or None."""
+    from crawler.workers.pagework import extract_bytes
+
     die_with_parent(parent, PAGEWORK_ROLE)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl process decides when we stop
     while True:
@@ -133,7 +153,7 @@ class PagePool:
         if workers < 0:
             raise ValueError(f"workers must be 0 or more, not {workers!r}")
         self.workers = workers
-        self.max_in_flight = max_in_flight or max(2, 2 * workers)
+        self.max_in_flight = max_in_flight or max(8, 4 * workers)
         self._running: list[_Worker] = []
         self._slots: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -166,6 +186,8 @@ class PagePool:
         A worker that dies before answering is replaced and the job given to the new one once;
         a job that kills its worker twice raises WorkerDiedError."""
         if self.workers == 0:
+            from crawler.workers.pagework import extract_bytes
+
             return await asyncio.to_thread(extract_bytes, job)
         loop = asyncio.get_running_loop()
         async with self._slots_on(loop):

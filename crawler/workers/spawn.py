@@ -11,6 +11,10 @@ tracker, one more interpreter (13 MB resident) that a crawl never needs (our wor
 semaphores or shared memory), and ``ProcessPoolExecutor`` adds two threads to the crawl process
 that contend with Scrapy's reactor for the interpreter lock on every page.
 
+``prestart(target, *args)`` starts such a child ahead of need: the next ``start_worker`` with the
+same target and arguments takes it. A crawl starts its workers while it imports Scrapy and opens
+its catalog (one core busy, the other idle), so their own imports are done before the first page.
+
 This module is the child's entry point, so it imports nothing heavy.
 """
 
@@ -22,6 +26,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -29,9 +34,49 @@ HEADER = struct.Struct("!i")  # multiprocessing.connection's frame header; -1 me
 LONG_HEADER = struct.Struct("!Q")
 
 
-def start_worker(target: str, *args: Any) -> tuple[subprocess.Popen[bytes], socket.socket]:
+_Child = tuple[subprocess.Popen[bytes], socket.socket]
+_SPARES: dict[bytes, list[_Child]] = {}  # started ahead, by their pickled (target, args)
+_SPARES_LOCK = threading.Lock()
+
+
+def start_worker(target: str, *args: Any) -> _Child:
     """Start a child running ``target`` (``"package.module:function"``) with ``args``; (child,
-    the crawl's end of the socket, blocking). ``Connection(sock.detach())`` talks to it as a pipe."""
+    the crawl's end of the socket, blocking). ``Connection(sock.detach())`` talks to it as a pipe.
+    A live child that ``prestart`` began for the same target and arguments is taken instead."""
+    payload = pickle.dumps((target, args))
+    with _SPARES_LOCK:
+        spares = _SPARES.get(payload, [])
+        while spares:
+            child, sock = spares.pop()
+            if child.poll() is None:
+                return child, sock
+            sock.close()
+    return _launch(payload)
+
+
+def prestart(target: str, *args: Any) -> int:
+    """Start a child for a later ``start_worker(target, *args)`` now; its process id.
+    ``stop_spares`` ends it if none comes."""
+    payload = pickle.dumps((target, args))
+    child = _launch(payload)
+    with _SPARES_LOCK:
+        _SPARES.setdefault(payload, []).append(child)
+    return child[0].pid
+
+
+def stop_spares() -> int:
+    """End the children ``prestart`` began that nothing took (each sees its socket close); how many."""
+    with _SPARES_LOCK:
+        children = [child for spares in _SPARES.values() for child in spares]
+        _SPARES.clear()
+    for _process, sock in children:
+        sock.close()
+    for process, _sock in children:
+        stop_worker(process)
+    return len(children)
+
+
+def _launch(payload: bytes) -> _Child:
     ours, theirs = socket.socketpair()
     try:
         child = subprocess.Popen([sys.executable, "-m", __name__, str(theirs.fileno())],
@@ -42,7 +87,7 @@ def start_worker(target: str, *args: Any) -> tuple[subprocess.Popen[bytes], sock
     finally:
         theirs.close()
     try:
-        ours.sendall(frame(pickle.dumps((target, args))))
+        ours.sendall(frame(payload))
     except OSError:
         ours.close()
         child.kill()

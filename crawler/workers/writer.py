@@ -1,8 +1,9 @@
 """The archive writer: one thread per archive that group-commits what the pipelines hand it.
 
 ``await writer.record(recording)`` queues one recording and resolves with its result once the
-batch holding it is committed. A batch closes at ``max_batch`` recordings or ``max_wait``
-seconds after its first one, whichever comes first, and is written with
+batch holding it is committed. A batch closes at ``max_batch`` recordings, ``max_wait`` seconds
+after its first one, or once none has come for ``quiet`` seconds (a crawl's last pages, a slow
+source: they need not wait out ``max_wait``), whichever comes first, and is written with
 ``archive.batch.record_batch`` (one catalog transaction, one store sync). At most ``max_queued``
 recordings wait at once: further callers wait for room (backpressure), so a crawl that fetches
 faster than the archive writes holds a bounded number of pages in memory. Other archive calls
@@ -36,9 +37,10 @@ class WriterConfig:
     max_batch: int = 64
     max_wait: float = 0.25
     max_queued: int = 256
+    quiet: float = 0.05  # a fast crawl hands over a page every few milliseconds
 
     def __post_init__(self) -> None:
-        if self.max_batch < 1 or self.max_queued < self.max_batch or self.max_wait <= 0:
+        if self.max_batch < 1 or self.max_queued < self.max_batch or self.max_wait <= 0 or self.quiet <= 0:
             raise ValueError(f"bad writer bounds: {self}")
 
 
@@ -136,7 +138,7 @@ class BatchWriter:
             deadline = time.monotonic() + self.config.max_wait
             while len(batch) < self.config.max_batch:
                 try:
-                    following = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                    following = self._queue.get(timeout=min(self.config.quiet, max(0.0, deadline - time.monotonic())))
                 except queue.Empty:
                     break
                 if following.call is not None:

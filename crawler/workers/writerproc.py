@@ -22,12 +22,13 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 from crawler.workers.lifetime import die_with_parent
-from crawler.workers.spawn import RemoteError, portable, start_worker, stop_worker
+from crawler.workers.spawn import RemoteError, portable, prestart, start_worker, stop_worker
 
 if TYPE_CHECKING:
     from archive.batch import Recording
     from archive.recorder import Archive, RecordResult
     from archive.storage import StoreOptions
+    from crawler.config import CrawlConfig
 
 logger = logging.getLogger(__name__)
 WRITER_ROLE = "ga-writer"  # the process name
@@ -47,6 +48,20 @@ class ArchiveAddress:
         from archive.catalog.database import is_memory_catalog
 
         return not is_memory_catalog(self.catalog_url)
+
+
+def writer_address(crawl: CrawlConfig) -> ArchiveAddress | None:
+    """Where a writer process finds the archive, when page work runs in processes (page workers
+    not 0) and the catalog can be opened by another process; None keeps the writer a thread."""
+    if crawl.page_workers == 0 or not crawl.catalog_url or crawl.store is None:
+        return None
+    address = ArchiveAddress(crawl.catalog_url, crawl.store, crawl.removal_checks)
+    return address if address.shareable else None
+
+
+def start_ahead(address: ArchiveAddress) -> int:
+    """Start the writer process for ``address`` now, for the crawl's first batch to find ready; its id."""
+    return prestart(f"{__name__}:serve", address, os.getpid())
 
 
 def _open(address: ArchiveAddress) -> Archive:

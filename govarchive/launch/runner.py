@@ -22,7 +22,7 @@ from archive.runsummary import TABLE_COUNTERS, RunSummary, SourceSummary
 from crawler.config import setting_values
 from crawler.extensions import source_counts
 from crawler.hostlocks import HostLocks
-from govarchive.launch.settings import RunSettings, scrapy_settings
+from govarchive.launch.settings import RunSettings, crawl_config, scrapy_settings
 from spiders.sources import SourceDefinition, SourceError, load_enabled_sources, load_sources, source_dirs
 
 if TYPE_CHECKING:
@@ -293,6 +293,34 @@ def run_crawl(settings: Settings, source_names: Iterable[str], *, trigger: str =
 
 def _run_locked(settings: Settings, definitions: Sequence[SourceDefinition], problems: list[str], *, trigger: str,
                 progress: bool, all_sources: bool, recheck: bool) -> CrawlSummary:
+    from crawler.workers.spawn import stop_spares
+
+    if recheck:
+        settings = settings.model_copy(update={"crawl": settings.crawl.model_copy(update={"recheck_hours": 0.0})})
+    _start_workers_ahead(settings)
+    try:
+        return _run_archived(settings, definitions, problems, trigger=trigger, progress=progress,
+                             all_sources=all_sources)
+    finally:
+        stop_spares()
+
+
+def _start_workers_ahead(settings: Settings) -> list[int]:
+    """Start the page-work and writer processes the crawl will use now: their imports then overlap
+    the crawl's own (Scrapy, the catalog; one core busy) instead of competing with its first pages.
+    Their process ids."""
+    from crawler.workers import pool, writerproc
+
+    config = crawl_config(settings)
+    pids = pool.start_ahead(pool.default_workers() if config.page_workers is None else config.page_workers)
+    address = writerproc.writer_address(config)
+    if address is not None:
+        pids.append(writerproc.start_ahead(address))
+    return pids
+
+
+def _run_archived(settings: Settings, definitions: Sequence[SourceDefinition], problems: list[str], *, trigger: str,
+                  progress: bool, all_sources: bool) -> CrawlSummary:
     from sqlalchemy.exc import DBAPIError
 
     from archive.errors import ArchiveError
@@ -300,8 +328,6 @@ def _run_locked(settings: Settings, definitions: Sequence[SourceDefinition], pro
     from archive.runs import close_dead_runs
     from crawler.archive_link import shared_archive
 
-    if recheck:
-        settings = settings.model_copy(update={"crawl": settings.crawl.model_copy(update={"recheck_hours": 0.0})})
     try:
         archive = shared_archive(settings.catalog_url, settings.store_options(),
                                  removal_checks=settings.crawl.removal_checks)
