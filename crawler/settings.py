@@ -46,6 +46,8 @@ def base_settings() -> dict[str, Any]:
             "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
             "crawler.middlewares.render.ChallengeCookiesMiddleware": 690,
             "crawler.middlewares.render.RenderMiddleware": 950,
+            "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+            "crawler.middlewares.metarefresh.QuickMetaRefreshMiddleware": 580,  # Scrapy's place for it
         },
         "ITEM_PIPELINES": {
             "crawler.pipelines.check.CheckOnlyPipeline": 100,

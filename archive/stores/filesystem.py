@@ -311,10 +311,11 @@ class FilesystemBlobStore:
         if pending and key in pending:
             tmp, target = pending[key]
             return Path(tmp), target.endswith(COMPRESSED_SUFFIX)
+        stem = f"{self._folder(validate_key(key))}/{key}"  # strings: a put looks here for every object
         for compressed in (True, False):
-            path = self._path(key, compressed=compressed)
-            if path.is_file():
-                return path, compressed
+            name = stem + COMPRESSED_SUFFIX if compressed else stem
+            if os.path.isfile(name):
+                return Path(name), compressed
         return None
 
     def _require(self, key: str) -> tuple[Path, bool]:
