@@ -313,7 +313,7 @@ def test_a_worker_started_ahead_is_the_one_the_crawl_uses(tmp_path: Path) -> Non
     from govarchive.launch.runner import _start_workers_ahead
     from govarchive.launch.settings import scrapy_settings
 
-    settings = load_settings(tmp_path).model_copy(update={"catalog_url": f"sqlite:///{tmp_path / 'c.db'}"})
+    settings = load_settings(tmp_path)  # its catalog: SQLite in the home, which a writer process can open
     settings = settings.model_copy(update={"crawl": settings.crawl.model_copy(update={"page_workers": 1})})
     ahead = _start_workers_ahead(settings)
     try:
@@ -342,4 +342,31 @@ def test_a_worker_started_ahead_is_the_one_the_crawl_uses(tmp_path: Path) -> Non
         stopped = spawn.stop_spares()
     assert stopped == 1
     assert not Path(f"/proc/{spare}/cmdline").exists()
+    assert spawn.stop_spares() == 0
+
+
+def test_a_crawl_goes_on_when_its_workers_cannot_be_started_ahead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """Starting workers ahead is an optimisation: a failure to (out of processes or descriptors)
+    is a warning, and the run goes on to say what really happened (here: no catalog)."""
+    from crawler.workers import spawn
+    from govarchive.config import load_settings
+    from govarchive.launch import runner
+    from spiders.sources import SourceDefinition
+
+    def cannot(payload: bytes) -> object:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(spawn, "_launch", cannot)
+    settings = load_settings(tmp_path)
+    settings = settings.model_copy(update={"catalog": settings.catalog.model_copy(
+        update={"url": "postgresql+psycopg://nobody@127.0.0.1:1/nothing"})})
+    assert settings.catalog_url.startswith("postgresql")
+    source = SourceDefinition.model_validate({"name": "mile", "start_urls": ["http://127.0.0.1:1/col/"],
+                                              "render": "never"})
+    with caplog.at_level("WARNING"):
+        summary = runner._run_locked(settings, [source], [], trigger="cli", progress=False, all_sources=False,
+                                     recheck=False)
+    assert "could not start the crawl's workers ahead: [Errno 24] Too many open files" in caplog.text
+    assert [s["status"] for s in summary["sources"]] == ["store_unavailable"]
     assert spawn.stop_spares() == 0

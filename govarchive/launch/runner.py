@@ -297,7 +297,10 @@ def _run_locked(settings: Settings, definitions: Sequence[SourceDefinition], pro
 
     if recheck:
         settings = settings.model_copy(update={"crawl": settings.crawl.model_copy(update={"recheck_hours": 0.0})})
-    _start_workers_ahead(settings)
+    try:
+        _start_workers_ahead(settings)
+    except OSError as exc:  # no process to spare now: the crawl starts its workers when it needs them
+        logger.warning("could not start the crawl's workers ahead: %s", exc)
     try:
         return _run_archived(settings, definitions, problems, trigger=trigger, progress=progress,
                              all_sources=all_sources)
