@@ -81,6 +81,40 @@ def test_page_pool_replaces_a_killed_worker_and_carries_large_jobs() -> None:
     assert now and killed not in now
 
 
+def test_only_the_page_a_worker_died_on_is_blamed() -> None:
+    """A worker that dies takes every page waiting in it; the one it was working on is blamed (twice
+    and it fails), the pages queued behind it are sent again without blame and all come back."""
+    import signal
+
+    from crawler.workers.pool import WorkerDiedError
+
+    jobs = [PageJob("document", (f"第{n}条 依法行政。\n" * 300_000).encode(), f"http://gov.test/{n}.txt",
+                    name=f"{n}.txt", content_type="text/plain") for n in range(4)]
+    pool = PagePool(workers=1, max_in_flight=4)
+    killed: list[int] = []
+
+    async def kill_when_sent(count: int) -> None:
+        while pool.submitted < count:
+            await asyncio.sleep(0.001)
+        pid = pool.worker_pids()[0]
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+    async def scenario() -> list[object]:
+        runs = asyncio.gather(*(pool.run(job) for job in jobs), return_exceptions=True)
+        await kill_when_sent(4)  # all four out: the first is being worked on
+        await kill_when_sent(8)  # all four sent again, in the same order
+        return list(await runs)
+
+    try:
+        results = asyncio.run(asyncio.wait_for(scenario(), timeout=120))
+    finally:
+        pool.shutdown()
+    assert len(set(killed)) == 2
+    assert isinstance(results[0], WorkerDiedError) and not results[0].queued
+    assert results[1:] == [extract_bytes(job) for job in jobs[1:]]
+
+
 _KILLED_PARENT = """
 import asyncio, os, sys
 from crawler.workers.pagework import PageJob

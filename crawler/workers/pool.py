@@ -40,7 +40,15 @@ PAGEWORK_ROLE = "ga-pagework"  # the workers' process name
 
 
 class WorkerDiedError(RuntimeError):
-    """A page-work process ended (killed, out of memory) before answering."""
+    """A page-work process ended (killed, out of memory) before answering. ``queued``: this job
+    was waiting behind the one the worker was working on, so it is not to blame."""
+
+    def __init__(self, message: str, *, queued: bool = False) -> None:
+        super().__init__(message)
+        self.queued = queued
+
+
+MAX_SENDS = 8  # a job is sent this often at most, however many workers die with others' jobs
 
 
 def default_workers() -> int:
@@ -92,6 +100,8 @@ class _Worker:
             self._reading = self.loop.create_task(self._read())
         data = frame(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
         async with self._sending:
+            if not self.alive:  # it died while this job waited to be sent: not this job's doing
+                raise WorkerDiedError(f"page-work process {self.process.pid} is gone", queued=True)
             future: asyncio.Future[Any] = self.loop.create_future()
             self.waiting.append(future)  # answers come back in the order jobs went out
             try:
@@ -127,12 +137,15 @@ class _Worker:
             got += count
         return data
 
-    def _fail(self, error: Exception) -> None:
+    def _fail(self, error: WorkerDiedError) -> None:
+        """Every waiting job hears of the death; only the first (the one being worked on) is blamed."""
         self.alive = False
+        blamed = True
         while self.waiting:
             future = self.waiting.popleft()
             if not future.done():
-                future.set_exception(error)
+                future.set_exception(error if blamed else WorkerDiedError(str(error), queued=True))
+            blamed = False
 
     def close(self) -> None:
         """End the worker's input (it stops) and wait for it."""
@@ -183,23 +196,26 @@ class PagePool:
     async def run(self, job: PageJob) -> Any:
         """``extract_bytes(job)``, computed in a worker process (or a thread when workers = 0).
 
-        A worker that dies before answering is replaced and the job given to the new one once;
-        a job that kills its worker twice raises WorkerDiedError."""
+        A worker that dies before answering is replaced and its jobs given to the new one; a job
+        that kills its worker twice raises WorkerDiedError, and the jobs waiting behind it are
+        sent again without blame (up to MAX_SENDS times)."""
         if self.workers == 0:
             from crawler.workers.pagework import extract_bytes
 
             return await asyncio.to_thread(extract_bytes, job)
         loop = asyncio.get_running_loop()
         async with self._slots_on(loop):
-            for attempt in (1, 2):
+            blamed = 0
+            for _ in range(MAX_SENDS):
                 worker = self._worker(loop)
                 self.submitted += 1
                 try:
                     return await worker.run(job)
-                except WorkerDiedError:
-                    if attempt == 2:
+                except WorkerDiedError as exc:
+                    blamed += not exc.queued
+                    if blamed == 2:
                         raise
-            raise AssertionError("unreachable")
+            raise WorkerDiedError(f"page-work processes died {MAX_SENDS} times with this page waiting")
 
     def worker_pids(self) -> list[int]:
         """Process ids of the live workers (empty before the first job)."""
