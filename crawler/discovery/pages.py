@@ -41,7 +41,11 @@ def visible_text(html: str) -> str:
     return re.sub(r"\s+", "", root.text_content())
 
 
-_CHALLENGE_STATUSES = frozenset({200, 202, 403, 405, 412, 418, 429, 468, 503, 521})
+# the statuses each kind of challenge answers with (classify_challenge); may_be_challenge takes their union
+_RUISHU_STATUSES = frozenset({412, 202})
+_JSL_STATUSES = frozenset({521, 403, 503})
+_WAF_STATUSES = frozenset({403, 405, 412, 418, 429, 468, 503})
+_CHALLENGE_STATUSES = _RUISHU_STATUSES | _JSL_STATUSES | _WAF_STATUSES | {200}
 _SHORT_CHALLENGE = 3000  # characters: a 200 answer longer than this is a page, not a challenge
 
 
@@ -55,12 +59,12 @@ def may_be_challenge(status: int, body_bytes: int) -> bool:
 def classify_challenge(status: int, headers: Mapping[str, str], body: str) -> str | None:
     """``"challenge"`` for an anti-bot answer a browser may pass, else None."""
     head = body[:20000]
-    if status in (412, 202) and _RUISHU.search(head):
+    if status in _RUISHU_STATUSES and _RUISHU.search(head):
         return CHALLENGE
     cookie = _header(headers, "set-cookie")
-    if status in (521, 403, 503) and (_JSL.search(head) or "__jsluid" in cookie):
+    if status in _JSL_STATUSES and (_JSL.search(head) or "__jsluid" in cookie):
         return CHALLENGE
-    if status in (403, 405, 412, 418, 429, 468, 503) and len(body) < 6000 and _WAF.search(head):
+    if status in _WAF_STATUSES and len(body) < 6000 and _WAF.search(head):
         return CHALLENGE
     if status == 200 and len(body) < _SHORT_CHALLENGE and _RUISHU.search(head) and "<script" in head.lower():
         return CHALLENGE
