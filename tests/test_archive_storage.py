@@ -26,6 +26,7 @@ from archive.errors import (
     StoreUnavailableError,
 )
 from archive.storage import BlobStore, FilesystemBlobStore, S3BlobStore, open_store
+from archive.stores.spread import FS_TOPDIR_FL, folder_flags, spread_subfolders
 from tests.fixtures.seaweedfs import SECRET_ACCESS_KEY, SeaweedFS, StoreBackend
 
 MIB = 1 << 20
@@ -584,3 +585,33 @@ def test_wrong_credentials_and_missing_bucket_are_unavailable(seaweedfs: Seaweed
     absent = seaweedfs.store("no-such-bucket-here")
     with pytest.raises(StoreUnavailableError, match="does not exist"):
         absent.get_bytes(sha(b"x"))
+
+
+def _file_system_of(path: Path) -> str:
+    """The type of the file system ``path`` is on (the longest mount point above it, /proc/mounts)."""
+    best, kind = "", ""
+    for line in Path("/proc/mounts").read_text().splitlines():
+        _, mount, fs_type, *_ = line.split()
+        if (str(path) + "/").startswith(mount.rstrip("/") + "/") and len(mount) >= len(best):
+            best, kind = mount, fs_type
+    return kind
+
+
+def test_a_new_store_asks_the_file_system_to_spread_its_object_folders(tmp_path: Path) -> None:
+    """On ext4 a folder made under a crowded parent made every file in it cost 20-40 times more:
+    a new store marks ``sha256/`` so its object folders are placed apart (``chattr +T``)."""
+    store = FilesystemBlobStore(tmp_path / "store")
+    key = store.put_bytes(os.urandom(3000))
+    flags = folder_flags(tmp_path / "store" / "sha256")
+    if _file_system_of(tmp_path).startswith("ext"):
+        assert flags is not None and flags & FS_TOPDIR_FL
+    else:  # a file system without the hint: the store works the same
+        assert spread_subfolders(tmp_path / "store" / "sha256") == bool(flags is not None and flags & FS_TOPDIR_FL)
+    assert store.get_bytes(key) and not (folder_flags(tmp_path / "store" / "sha256" / key[:2]) or 0) & FS_TOPDIR_FL
+
+
+def test_spreading_is_a_hint_that_never_fails(tmp_path: Path) -> None:
+    plain = tmp_path / "a-file"
+    plain.write_bytes(b"x")
+    assert spread_subfolders(plain) is False and folder_flags(plain) is None
+    assert spread_subfolders(tmp_path / "missing") is False

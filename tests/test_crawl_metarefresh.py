@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.http import HtmlResponse, Response
@@ -78,3 +81,12 @@ def test_the_crawl_uses_the_quick_middleware() -> None:
     middlewares = Settings(base_settings()).getdict("DOWNLOADER_MIDDLEWARES")
     assert middlewares["scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware"] is None
     assert middlewares["crawler.middlewares.metarefresh.QuickMetaRefreshMiddleware"] == 580
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"refresh", b"REFRESH", b"ReFrEsH", b"refres", b"\x00", b"<meta>", b"\xe4\xb8\xad",
+                                 b"x" * 700, b"\xc3\x89"]), max_size=40), st.integers(0, 3))
+def test_may_refresh_finds_what_a_case_blind_search_of_the_head_finds(parts: list[bytes], cut: int) -> None:
+    body = b"".join(parts)[: HEAD_BYTES + 8 - cut]  # a word may straddle the 16 KB edge
+    expected = re.search(rb"refresh|\x00", body[:HEAD_BYTES], re.IGNORECASE) is not None
+    assert may_refresh(body) == expected

@@ -5,6 +5,7 @@ says which it uses in ``root/sha256/FANOUT`` ("1" or "2"; a store with objects a
 has two). One level suits a first crawl better: on a fresh store two levels meant a new folder
 for nearly every object (65,536 of them), and creating a folder costs the file system as much as
 creating a file (docs/benchmarks.md, "Throughput"); 256 folders hold millions of objects well.
+A new store also asks ext4 to place those folders apart (``archive/stores/spread.py``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .common import (
     validate_key,
     worth_trying,
 )
+from .spread import spread_subfolders
 
 # errno values that mean "this folder cannot take writes now", as opposed to a bug of ours
 _UNAVAILABLE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
@@ -370,6 +372,7 @@ def _fanout(objects: Path) -> int:
         return 1
     with contextlib.suppress(OSError):  # a read-only folder: nothing will be written anyway
         objects.mkdir(parents=True, exist_ok=True)
+        spread_subfolders(objects)  # the object folders are unrelated: let ext4 place them apart
         staged = objects / f".{FANOUT_FILE}-{os.getpid()}-{threading.get_ident()}"
         staged.write_text(f"{levels}\n", encoding="ascii")
         os.replace(staged, marker)

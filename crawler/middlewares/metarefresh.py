@@ -11,19 +11,20 @@ ASCII (UTF-8, GBK, GB18030, Big5 …: at most four bytes a character) that word 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.http import HtmlResponse
 
 HEAD_BYTES = 4 * 4096  # Scrapy looks at the first 4,096 characters
-_MAY_REFRESH = re.compile(rb"refresh|\x00", re.IGNORECASE)
 
 
 def may_refresh(body: bytes) -> bool:
     """Whether the head of ``body`` could hold a meta refresh that Scrapy would follow."""
-    return _MAY_REFRESH.search(body, 0, HEAD_BYTES) is not None
+    # bytes.lower() and ``in`` run in C at memory speed; a case-insensitive regular expression
+    # took 170 µs over 16 KB, a tenth of a bare crawl's whole CPU per page
+    head = body[:HEAD_BYTES]
+    return b"\x00" in head or b"refresh" in head.lower()
 
 
 class QuickMetaRefreshMiddleware(MetaRefreshMiddleware):
