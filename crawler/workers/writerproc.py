@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
+from crawler.heap import settle_after_start_up
 from crawler.workers.lifetime import die_with_parent
 from crawler.workers.spawn import RemoteError, portable, prestart, start_worker, stop_worker
 
@@ -78,6 +79,7 @@ def serve(conn: Connection, address: ArchiveAddress, parent: int) -> None:
     from archive.batch import record_batch
 
     archive = _open(address)
+    settle_after_start_up()  # the catalog's mappers and the store stay for the whole crawl
     while True:
         try:
             batch = conn.recv()
