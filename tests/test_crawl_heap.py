@@ -8,7 +8,7 @@ import textwrap
 
 SNIPPET = textwrap.dedent("""
     import gc, weakref
-    from crawler.heap import YOUNG_GENERATION, settle_after_start_up
+    from crawler.heap import CRAWL_YOUNG_GENERATION as YOUNG_GENERATION, settle_after_start_up
 
     class Node:
         pass
@@ -17,6 +17,8 @@ SNIPPET = textwrap.dedent("""
     gone_before = weakref.ref(before); del before
     kept = [Node() for _ in range(1000)]  # what start-up keeps
     settle_after_start_up()
+    assert gc.get_threshold()[0] == 700 and gc.get_freeze_count() >= 1000, "frozen only, by default"
+    settle_after_start_up(YOUNG_GENERATION)
     assert gone_before() is None, "start-up garbage is collected before the freeze"
     assert gc.get_freeze_count() >= 1000, gc.get_freeze_count()
     assert gc.get_threshold()[0] == YOUNG_GENERATION > 700

@@ -79,7 +79,7 @@ def serve(conn: Connection, address: ArchiveAddress, parent: int) -> None:
     from archive.batch import record_batch
 
     archive = _open(address)
-    settle_after_start_up()  # the catalog's mappers and the store stay for the whole crawl
+    settle_after_start_up()  # the catalog's mappers stay for the whole crawl (crawler/heap.py: frozen only)
     while True:
         try:
             batch = conn.recv()

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from archive.runsummary import TABLE_COUNTERS, RunSummary, SourceSummary
 from crawler.config import setting_values
 from crawler.extensions import source_counts
-from crawler.heap import settle_after_start_up
+from crawler.heap import CRAWL_YOUNG_GENERATION, settle_after_start_up
 from crawler.hostlocks import HostLocks
 from govarchive.launch.settings import RunSettings, crawl_config, scrapy_settings
 from spiders.sources import SourceDefinition, SourceError, load_enabled_sources, load_sources, source_dirs
@@ -247,7 +247,7 @@ def _crawl_process(settings: Settings, definitions: Sequence[SourceDefinition], 
         loop.start(0.5)
         done.addBoth(lambda _: loop.stop() if loop.running else None)
         live.start()
-    settle_after_start_up()
+    settle_after_start_up(CRAWL_YOUNG_GENERATION)
     try:
         process.start(stop_after_crawl=False)
     finally:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crawler.distributed.frontier import Frontier
-from crawler.heap import settle_after_start_up
+from crawler.heap import CRAWL_YOUNG_GENERATION, settle_after_start_up
 from govarchive.launch.runner import OneLineFormatter, keep_scrapy_at_info
 from govarchive.launch.runs import connect_frontier, finish_source_run, settings_archive
 from govarchive.launch.worker_settings import worker_settings, worker_source_settings
@@ -186,7 +186,7 @@ class Worker:
         loop = task.LoopingCall(self.tick)
         loop.start(TICK_SECONDS)
         logger.info("worker %s started (sources: %s)", self.id, ", ".join(sorted(self.wanted)) or "all")
-        settle_after_start_up()
+        settle_after_start_up(CRAWL_YOUNG_GENERATION)
         try:
             self._process.start(stop_after_crawl=False)
         finally:
