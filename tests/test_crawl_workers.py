@@ -115,6 +115,30 @@ def test_only_the_page_a_worker_died_on_is_blamed() -> None:
     assert results[1:] == [extract_bytes(job) for job in jobs[1:]]
 
 
+
+def test_an_answer_that_does_not_unpickle_fails_its_page_instead_of_stalling_the_pool() -> None:
+    """The crawl reads answers in a loop callback: one it cannot read must fail the page it
+    belongs to (and retire the worker), never leave every later page waiting."""
+    from crawler.workers.pool import WorkerDiedError, _Worker
+    from crawler.workers.spawn import frame
+
+    async def scenario() -> tuple[BaseException | None, BaseException | None, bool]:
+        loop = asyncio.get_running_loop()
+        worker = _Worker(loop)
+        try:
+            head, behind = loop.create_future(), loop.create_future()
+            worker.waiting.extend([head, behind])
+            worker._received(frame(b"not a pickle"))
+            return head.exception(), behind.exception(), worker.alive
+        finally:
+            worker.close()
+
+    head, behind, alive = asyncio.run(asyncio.wait_for(scenario(), timeout=60))
+    assert isinstance(head, WorkerDiedError) and not head.queued and "unreadable answer" in str(head)
+    assert isinstance(behind, WorkerDiedError) and behind.queued
+    assert not alive
+
+
 _KILLED_PARENT = """
 import asyncio, os, sys
 from crawler.workers.pagework import PageJob

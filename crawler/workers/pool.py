@@ -150,8 +150,14 @@ class _Worker:
         if not chunk:
             self._fail(WorkerDiedError(f"page-work process {self.process.pid} ended: end of its output"))
             return
+        self._received(chunk)
+
+    def _received(self, chunk: bytes) -> None:
         self._inbox += chunk
-        self._answers()
+        try:
+            self._answers()
+        except Exception as exc:  # noqa: BLE001 — an answer that does not unpickle: the stream is lost
+            self._fail(WorkerDiedError(f"page-work process {self.process.pid} sent an unreadable answer: {exc!r}"))
 
     def _answers(self) -> None:
         """Hand out every whole answer in ``_inbox`` to the job waiting longest."""
