@@ -46,6 +46,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from crawl import write_section  # noqa: E402
 from static_portal import COLUMN, Nginx, generate  # noqa: E402
 
+from archive.stores.spread import spread_subfolders  # noqa: E402
+
 SECTION = "## Throughput"
 SOURCE = "bench-static"
 
@@ -264,18 +266,29 @@ def _bare_child(start_url: str, concurrency: int) -> None:
                       "elapsed": stats.get("elapsed_time_seconds", 0.0)}))
 
 
-def file_creation_cost(folder: Path, count: int = 400) -> float:
-    """Microseconds of CPU (nearly all of it system time) to create one empty file in ``folder``
-    now. On a virtual machine this moves 10–20-fold (it rises for a while after many files were
-    deleted), and only the archive writer creates files: a round's figures are read with it."""
+def file_creation_cost(folder: Path, count: int = 400, *, as_the_store: bool = False) -> float:
+    """Microseconds of CPU (nearly all of it system time) to create one empty file in a new
+    folder under ``folder``. On ext4 that depends on where the new folder's inode lands: under a
+    parent in a crowded block group it was 20-40 times dearer on our VMs. ``as_the_store``: in a
+    folder made the way a folder store makes its object folders (``archive/stores/spread.py``)."""
     probe = Path(tempfile.mkdtemp(prefix="probe-", dir=folder))
     try:
+        target = probe
+        if as_the_store:
+            spread_subfolders(probe)
+            target = probe / "ab"
+            target.mkdir()
         before = time.thread_time()  # nanosecond CPU clock: os.times() counts 10 ms ticks
         for n in range(count):
-            os.close(os.open(probe / f"f{n}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            os.close(os.open(target / f"f{n}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         return 1e6 * (time.thread_time() - before) / count
     finally:
         shutil.rmtree(probe, ignore_errors=True)
+
+
+def _creating(costs: tuple[float, float]) -> str:
+    plain, store = costs
+    return f"{plain:.0f} µs of CPU in a plain folder, {store:.0f} µs in one placed as the store places its own"
 
 
 def _row(run: Run, bare: Run) -> str:
@@ -298,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         _bare_child(args.bare_child, args.concurrency)
         return
 
-    rounds: list[tuple[float, float, list[Run]]] = []
+    rounds: list[tuple[float, tuple[float, float], list[Run]]] = []
     with tempfile.TemporaryDirectory(prefix="govarchive-throughput-") as tmp:
         folder = Path(tmp)
         generate(folder, args.reports)
@@ -306,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         try:
             for n in range(args.rounds):
                 load = os.getloadavg()[0]
-                creating = file_creation_cost(folder)
+                creating = (file_creation_cost(folder), file_creation_cost(folder, as_the_store=True))
                 home = folder / f"home-{n}"
                 write_source(home, nginx.base_url)
                 bare = (Run("bare Scrapy (skipped)", 0, 0.0, 0.0, 0.0, 0) if args.skip_bare
@@ -322,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                                          RECHECK_HOURS=0)
                 runs = [bare, first, again]
                 rounds.append((load, creating, runs))
-                print(f"round {n + 1}: creating a file cost {creating:.0f} µs of CPU", flush=True)
+                print(f"round {n + 1}: creating a file cost {_creating(creating)}", flush=True)
                 for run in runs:
                     print(f"round {n + 1}: {run.name}: {run.requests} requests, {run.rate:.0f}/s, "
                           f"{run.wall:.1f} s wall, {run.cpu_ms:.1f} CPU-ms/request, "
@@ -335,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     tables = []
     for n, (load, creating, runs) in enumerate(rounds):
         tables.append(f"Round {n + 1} (load average {load:.2f} before it, from /proc/loadavg; creating a file "
-                      f"cost {creating:.0f} µs of CPU):\n\n"
+                      f"cost {_creating(creating)}):\n\n"
                       "| crawl | requests | pages/s | wall s | CPU-ms per request | of which, by process | "
                       "peak RSS (tree) | ratio |\n"
                       "|---|---|---|---|---|---|---|---|\n" + "\n".join(_row(r, runs[0]) for r in runs))
