@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from crawl import write_section  # noqa: E402
 from static_portal import COLUMN, Nginx, generate  # noqa: E402
 
-from archive.stores.spread import spread_subfolders  # noqa: E402
+from archive.stores.filesystem import FilesystemBlobStore  # noqa: E402
 
 SECTION = "## Throughput"
 SOURCE = "bench-static"
@@ -270,13 +270,13 @@ def file_creation_cost(folder: Path, count: int = 400, *, as_the_store: bool = F
     """Microseconds of CPU (nearly all of it system time) to create one empty file in a new
     folder under ``folder``. On ext4 that depends on where the new folder's inode lands: under a
     parent in a crowded block group it was 20-40 times dearer on our VMs. ``as_the_store``: in a
-    folder made the way a folder store makes its object folders (``archive/stores/spread.py``)."""
+    folder under a new folder store's ``sha256/``, where it makes its object folders."""
     probe = Path(tempfile.mkdtemp(prefix="probe-", dir=folder))
     try:
         target = probe
-        if as_the_store:
-            spread_subfolders(probe)
-            target = probe / "ab"
+        if as_the_store:  # the store makes its sha256/ folder; an object folder is made under it
+            FilesystemBlobStore(probe)
+            target = probe / "sha256" / "ab"
             target.mkdir()
         before = time.thread_time()  # nanosecond CPU clock: os.times() counts 10 ms ticks
         for n in range(count):

@@ -8,7 +8,7 @@ import textwrap
 
 SNIPPET = textwrap.dedent("""
     import gc, weakref
-    from crawler.heap import CRAWL_YOUNG_GENERATION as YOUNG_GENERATION, settle_after_start_up
+    from crawler.heap import CRAWL_YOUNG_GENERATION, settle_after_start_up
 
     class Node:
         pass
@@ -18,15 +18,15 @@ SNIPPET = textwrap.dedent("""
     kept = [Node() for _ in range(1000)]  # what start-up keeps
     settle_after_start_up()
     assert gc.get_threshold()[0] == 700 and gc.get_freeze_count() >= 1000, "frozen only, by default"
-    settle_after_start_up(YOUNG_GENERATION)
+    settle_after_start_up(CRAWL_YOUNG_GENERATION)
     assert gone_before() is None, "start-up garbage is collected before the freeze"
     assert gc.get_freeze_count() >= 1000, gc.get_freeze_count()
-    assert gc.get_threshold()[0] == YOUNG_GENERATION > 700
+    assert gc.get_threshold()[0] == CRAWL_YOUNG_GENERATION > 700
     after = Node(); after.me = after  # a cycle made during the crawl
     gone_after = weakref.ref(after); del after
-    alive = [[] for _ in range(YOUNG_GENERATION // 2)]
+    alive = [[] for _ in range(CRAWL_YOUNG_GENERATION // 2)]
     assert gone_after() is not None, "fewer allocations than the threshold: no collection yet"
-    alive += [[] for _ in range(2 * YOUNG_GENERATION)]
+    alive += [[] for _ in range(2 * CRAWL_YOUNG_GENERATION)]
     assert gone_after() is None, "past the threshold the collector runs by itself"
     print("ok")
 """)

@@ -115,7 +115,6 @@ def test_only_the_page_a_worker_died_on_is_blamed() -> None:
     assert results[1:] == [extract_bytes(job) for job in jobs[1:]]
 
 
-
 def test_an_answer_that_does_not_unpickle_fails_its_page_instead_of_stalling_the_pool() -> None:
     """The crawl reads answers in a loop callback: one it cannot read must fail the page it
     belongs to (and retire the worker), never leave every later page waiting."""
